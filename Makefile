@@ -1,0 +1,38 @@
+# Backup Autopilot: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PY := .venv/bin/python
+STAMP := .venv/.installed
+
+.PHONY: setup run test check bench clean
+
+setup: $(STAMP) node_modules/.installed
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || python3.11 -m venv .venv || python3 -m venv .venv
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## The main job: the function app on the local host, against Azurite and the emulated Azure cloud.
+run: setup
+	$(PY) -m local run
+
+## The whole test suite (unit, conformance, integration on the real local stack).
+test: setup
+	$(PY) -m pytest
+
+## Static checks.
+check: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+bench: setup
+	$(PY) -m tests.bench
+
+clean:
+	rm -rf .state

@@ -1,0 +1,10 @@
+"""One blueprint per capability: resource events, protection, restore, compliance."""
+
+from __future__ import annotations
+
+import azure.durable_functions as df
+
+
+def blueprints() -> list[df.Blueprint]:
+    """The blueprints function_app.py registers, in a stable order."""
+    return []

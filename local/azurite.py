@@ -1,0 +1,162 @@
+"""Start and stop Azurite (npm package ``azurite``, installed into the repository by ``make setup``).
+
+Every process is started with loopback-only listeners, telemetry off and its data folder inside the ignored
+``.state/`` directory, and is stopped by the process id this module started. Nothing is ever killed by name.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = REPO_ROOT / ".state"
+
+# The well-known development account Azurite serves (public, documented, not a secret).
+DEV_ACCOUNT = "devstoreaccount1"
+DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="  # noqa: S105
+
+
+class AzuriteError(RuntimeError):
+    """Azurite could not be found or did not start."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def connection_string(blob_port: int, queue_port: int, table_port: int, host: str = "127.0.0.1") -> str:
+    return (
+        f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
+        f"BlobEndpoint=http://{host}:{blob_port}/{DEV_ACCOUNT};"
+        f"QueueEndpoint=http://{host}:{queue_port}/{DEV_ACCOUNT};"
+        f"TableEndpoint=http://{host}:{table_port}/{DEV_ACCOUNT};"
+    )
+
+
+def expand_connection_string(value: str) -> str:
+    """``UseDevelopmentStorage=true`` means Azurite on its default ports, as the real host reads it."""
+    if value.strip().rstrip(";").lower() == "usedevelopmentstorage=true":
+        return connection_string(10000, 10001, 10002)
+    return value
+
+
+def endpoints(conn_str: str) -> dict[str, str]:
+    parts = dict(p.split("=", 1) for p in expand_connection_string(conn_str).split(";") if "=" in p)
+    return {k: v for k, v in parts.items() if k.endswith("Endpoint")}
+
+
+def is_reachable(conn_str: str, timeout: float = 0.5) -> bool:
+    """True when every endpoint of the connection string accepts a TCP connection."""
+    from urllib.parse import urlsplit
+
+    eps = endpoints(conn_str)
+    if not eps:
+        return False
+    for url in eps.values():
+        parsed = urlsplit(url)
+        try:
+            with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 80), timeout=timeout):
+                pass
+        except OSError:
+            return False
+    return True
+
+
+def azurite_binary() -> Path:
+    candidate = REPO_ROOT / "node_modules" / ".bin" / "azurite"
+    if candidate.exists():
+        return candidate
+    raise AzuriteError(f"Azurite is not installed at {candidate}: run `make setup` (npm install) first")
+
+
+@dataclass
+class AzuriteProcess:
+    """A running Azurite this process started. Stop it with :meth:`stop` (by its pid, never by name)."""
+
+    process: subprocess.Popen[bytes]
+    blob_port: int
+    queue_port: int
+    table_port: int
+    location: Path
+    log_path: Path
+
+    @property
+    def connection_string(self) -> str:
+        return connection_string(self.blob_port, self.queue_port, self.table_port)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process.poll() is not None:
+            return
+        # Azurite runs in its own process group (start_new_session): signal exactly that group.
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=timeout)
+
+
+def start(
+    name: str = "default",
+    *,
+    blob_port: int | None = None,
+    queue_port: int | None = None,
+    table_port: int | None = None,
+    fresh: bool = False,
+    startup_timeout: float = 30.0,
+) -> AzuriteProcess:
+    """Start Azurite with data under ``.state/azurite/<name>`` and wait until it accepts connections."""
+    binary = azurite_binary()
+    location = STATE_DIR / "azurite" / name
+    if fresh and location.exists():
+        shutil.rmtree(location)
+    location.mkdir(parents=True, exist_ok=True)
+    ports = (blob_port or free_port(), queue_port or free_port(), table_port or free_port())
+    log_path = location / "azurite.log"
+    args = [
+        str(binary),
+        "--silent",
+        "--disableTelemetry",
+        "--skipApiVersionCheck",
+        "--loose",
+        "--location",
+        str(location),
+        "--blobHost",
+        "127.0.0.1",
+        "--queueHost",
+        "127.0.0.1",
+        "--tableHost",
+        "127.0.0.1",
+        "--blobPort",
+        str(ports[0]),
+        "--queuePort",
+        str(ports[1]),
+        "--tablePort",
+        str(ports[2]),
+    ]
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed binary from node_modules, arguments built here
+            args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    running = AzuriteProcess(process, *ports, location=location, log_path=log_path)
+    deadline = time.monotonic() + startup_timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AzuriteError(f"Azurite exited with {process.returncode}; see {log_path}")
+        if is_reachable(running.connection_string, timeout=0.2):
+            return running
+        time.sleep(0.1)
+    running.stop()
+    raise AzuriteError(f"Azurite did not accept connections within {startup_timeout}s; see {log_path}")

@@ -1,0 +1,1 @@
+"""The domain core, importable without Azure Functions."""
