@@ -1,0 +1,10 @@
+"""The local Durable Functions engine: the Durable SDK's own replay executor, state and queues in Azurite.
+
+Public surface (used by ``local.host``):
+
+- ``DurableEngine(app, storage_connection_string, hub_name, base_url, clock, invoke_activity)``
+  with ``async start()``, ``async stop()``, ``client_binding_json(origin) -> str`` (the ``durableClient``
+  binding payload) and ``routes() -> list[starlette.routing.BaseRoute]`` (the extension's HTTP API,
+  mounted by the host under ``/runtime/webhooks/durabletask``).
+- ``Clock`` / ``SystemClock`` / ``ScaledClock``: the engine's notion of time (timers fire by it).
+"""
