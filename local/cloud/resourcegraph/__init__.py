@@ -1,0 +1,1 @@
+"""Emulated Azure Resource Graph: a KQL subset over the emulator's resources, paged like the real service."""
