@@ -1,0 +1,44 @@
+"""Call counters for ``GET /_admin/counters``: calls per operation, 429s and 5xx served, per subscription."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+
+class Counters:
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.throttled: Counter[str] = Counter()
+        self.server_errors: Counter[str] = Counter()
+        self.by_subscription: defaultdict[str, Counter[str]] = defaultdict(Counter)
+
+    def record(self, operation_id: str, subscription: str | None, status: int) -> None:
+        self.calls[operation_id] += 1
+        sub = (subscription or "-").lower()
+        per_sub = self.by_subscription[sub]
+        per_sub["calls"] += 1
+        per_sub[f"calls:{operation_id}"] += 1
+        if status == 429:
+            self.throttled[operation_id] += 1
+            per_sub["throttled"] += 1
+        elif status >= 500:
+            self.server_errors[operation_id] += 1
+            per_sub["server_errors"] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "calls": dict(self.calls),
+            "total_calls": sum(self.calls.values()),
+            "throttled": dict(self.throttled),
+            "total_throttled": sum(self.throttled.values()),
+            "server_errors": dict(self.server_errors),
+            "total_server_errors": sum(self.server_errors.values()),
+            "subscriptions": {k: dict(v) for k, v in self.by_subscription.items()},
+        }
+
+    def clear(self) -> None:
+        self.calls.clear()
+        self.throttled.clear()
+        self.server_errors.clear()
+        self.by_subscription.clear()
