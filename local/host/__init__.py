@@ -1,0 +1,33 @@
+"""The local Functions host: serves any v2 ``function_app.py`` the way the Azure Functions host does.
+
+Run it with ``python -m local host --app-dir DIR --port PORT [--time-factor F]``.
+
+Triggers: HTTP (``/{routePrefix}/{route}``), Event Grid (``/runtime/webhooks/eventgrid``), storage queues
+(polling Azurite), timers (six-field NCRONTAB, UTC); orchestrator and activity functions are run by
+:mod:`local.durable`, whose HTTP API is mounted at ``/runtime/webhooks/durabletask``.
+
+Settings are read once (:mod:`local.host.settings`) from ``<app-dir>/local.settings.json`` "Values" and the
+process environment. As in Azure Functions Core Tools, a variable already present in the environment wins
+over local.settings.json (Core Tools skips such a value with a warning). The merged values are exported into
+``os.environ`` for the app, as the real host does for app settings.
+
+Settings names this host reads besides the app's own:
+
+``AzureWebJobsStorage``
+    Storage for queues, timer schedule status and the durable task hub. ``UseDevelopmentStorage=true`` means
+    Azurite on the default ports. If nothing listens there, the host starts Azurite itself (on the ports the
+    connection string names) and stops it on exit.
+``FUNCTIONS_KEY``
+    The function key (``?code=`` or ``x-functions-key``) for ``AuthLevel.FUNCTION`` HTTP functions.
+    Local default ``local-function-key``.
+``FUNCTIONS_MASTER_KEY``
+    The master key: accepted wherever any key is, required for ``AuthLevel.ADMIN`` and ``/admin/*``.
+    Local default ``local-master-key``.
+``FUNCTIONS_EVENTGRID_KEY``
+    The Event Grid system key (the real host's ``eventgrid_extension`` key) for the Event Grid webhook's
+    ``code``. Local default ``local-eventgrid-key``.
+``WEBSITE_SITE_NAME``
+    The durable task hub name when host.json has no ``extensions.durableTask.hubName`` (else ``TestHubName``).
+
+Default keys are fixed, documented local values (printed at start-up); keys set in settings are never printed.
+"""

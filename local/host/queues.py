@@ -1,0 +1,106 @@
+"""Storage queue clients shared by the queue listener and queue output bindings, and message encoding."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import azure.functions as func
+from azure.core.exceptions import ResourceExistsError
+from azure.storage.queue.aio import QueueClient, QueueServiceClient
+
+from local.host.errors import HostError
+
+log = logging.getLogger("local.host.queues")
+
+
+class QueueBindingError(HostError):
+    """A queue output value cannot be written, or a message cannot be decoded."""
+
+
+def encode(text: str, encoding: str) -> str:
+    if encoding == "base64":
+        return base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return text
+
+
+def encode_bytes(data: bytes, encoding: str) -> str:
+    if encoding == "base64":
+        return base64.b64encode(data).decode("ascii")
+    return data.decode("utf-8")
+
+
+def decode(content: str, encoding: str) -> str:
+    """The message body as the function sees it (the worker receives a string)."""
+    if encoding != "base64":
+        return content
+    try:
+        return base64.b64decode(content, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise QueueBindingError(
+            f"message is not valid base64 UTF-8 text (messageEncoding base64): {exc}"
+        ) from exc
+
+
+class QueueClients:
+    """One async service client per connection string; queues created on first use."""
+
+    def __init__(self) -> None:
+        self._services: dict[str, QueueServiceClient] = {}
+        self._created: set[tuple[str, str]] = set()
+
+    def queue(self, connection_string: str, queue_name: str) -> QueueClient:
+        service = self._services.get(connection_string)
+        if service is None:
+            service = QueueServiceClient.from_connection_string(connection_string)
+            self._services[connection_string] = service
+        return service.get_queue_client(queue_name)
+
+    async def ensure(self, connection_string: str, queue_name: str) -> QueueClient:
+        client = self.queue(connection_string, queue_name)
+        key = (connection_string, queue_name)
+        if key not in self._created:
+            with contextlib.suppress(ResourceExistsError):
+                await client.create_queue()
+            self._created.add(key)
+        return client
+
+    async def close(self) -> None:
+        for service in self._services.values():
+            await service.close()
+        self._services.clear()
+
+
+def output_messages(value: Any) -> list[str | bytes]:
+    """What the worker's queue output converter accepts: str, bytes, QueueMessage, or an iterable of those."""
+    if value is None:
+        return []
+    if isinstance(value, str | bytes):
+        return [value]
+    if isinstance(value, func.QueueMessage):
+        return [value.get_body()]
+    if isinstance(value, Iterable) and not isinstance(value, dict):
+        messages: list[str | bytes] = []
+        for item in value:
+            if isinstance(item, str):
+                messages.append(item)
+            elif isinstance(item, func.QueueMessage):
+                messages.append(item.get_body())
+            else:
+                raise QueueBindingError(f"invalid data type in output queue message list: {type(item)}")
+        return messages
+    raise QueueBindingError(f"unsupported queue output value of type {type(value).__name__}")
+
+
+async def send_output(client: QueueClient, value: Any, encoding: str) -> int:
+    messages = output_messages(value)
+    for message in messages:
+        if isinstance(message, bytes):
+            await client.send_message(encode_bytes(message, encoding))
+        else:
+            await client.send_message(encode(message, encoding))
+    return len(messages)
