@@ -1,0 +1,11 @@
+#!/bin/sh
+# After the first code deployment, switch the resource-event subscription on and provision again.
+# Later `azd up` runs find the flag already true and provision the subscription in one pass.
+set -eu
+if [ "${DEPLOY_RESOURCE_EVENT_SUBSCRIPTION:-false}" = "true" ]; then
+  echo "Resource-event subscription already provisioned."
+  exit 0
+fi
+echo "Function code deployed: provisioning the Event Grid subscription to on_resource_written."
+azd env set DEPLOY_RESOURCE_EVENT_SUBSCRIPTION true
+azd provision --no-prompt
