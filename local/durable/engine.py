@@ -1,0 +1,160 @@
+"""DurableEngine: storage, background workers, and the client operations behind the HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from starlette.routing import BaseRoute
+
+from local.app_loader import LoadedApp
+from local.durable.actions import new_instance, start_message
+from local.durable.activities import ActivityWorker
+from local.durable.binding import client_binding_json
+from local.durable.clock import Clock, SystemClock
+from local.durable.errors import InstanceExists, InstanceFinished, InstanceNotFound, OrchestrationNotFound
+from local.durable.history import EventType, event, parse_time
+from local.durable.messages import ControlMessage
+from local.durable.orchestrations import OrchestrationWorker
+from local.durable.state import ACTIVE, InstanceState
+from local.durable.store import DurableStore
+
+log = logging.getLogger("local.durable")
+
+
+@dataclass
+class InstanceQuery:
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    statuses: set[str] | None = None
+    prefix: str | None = None
+
+
+class DurableEngine:
+    """The local Durable Functions backend for one app and one task hub."""
+
+    def __init__(
+        self,
+        app: LoadedApp,
+        *,
+        storage_connection_string: str,
+        hub_name: str,
+        base_url: str,
+        clock: Clock | None = None,
+        max_concurrent_activities: int = 16,
+        max_concurrent_orchestrations: int = 16,
+    ) -> None:
+        self.app = app
+        self.hub_name = hub_name
+        self.base_url = base_url.rstrip("/")
+        self.clock: Clock = clock or SystemClock()
+        self.store = DurableStore(storage_connection_string, hub_name)
+        self.orchestrations = OrchestrationWorker(app, self.store, self.clock, max_concurrent_orchestrations)
+        self.activities = ActivityWorker(app, self.store, self.clock, max_concurrent_activities)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Create queues/containers, start the workers; pending work resumes as its messages become visible."""
+        await self.store.create()
+        self._tasks = [
+            asyncio.create_task(self.orchestrations.run_partition(queue), name=f"durable-control-{i}")
+            for i, queue in enumerate(self.store.control_queues)
+        ]
+        self._tasks.append(asyncio.create_task(self.activities.run(), name="durable-activities"))
+        log.info(
+            "durable engine started for hub %s (%d control partitions)", self.hub_name, self.store.partitions
+        )
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+        self.orchestrations.close()
+        await self.store.close()
+
+    def client_binding_json(self, origin: str | None = None) -> str:
+        return client_binding_json(origin or self.base_url, self.hub_name)
+
+    def routes(self) -> list[BaseRoute]:
+        from local.durable.http_api import build_routes
+
+        return build_routes(self)
+
+    # ---- client operations (the HTTP API calls these) ----------------------------------------------------------
+    async def start_new(self, name: str, instance_id: str | None, input_text: str | None) -> str:
+        spec = self.app.functions.get(name)
+        if spec is None or spec.trigger_type != "orchestrationTrigger":
+            raise OrchestrationNotFound(
+                f"The function '{name}' doesn't exist, is disabled, or is not an orchestrator"
+            )
+        instance_id = instance_id or uuid.uuid4().hex
+        existing = await self.store.load(instance_id)
+        if existing is not None and existing[0].status in ACTIVE:
+            raise InstanceExists(
+                f"An Orchestration instance with the status {existing[0].status} already exists."
+            )
+        state = new_instance(instance_id, name, input_text, uuid.uuid4().hex, self.clock.now())
+        await self.store.save(state, existing[1] if existing else None)
+        await self._send(start_message(state, self.clock.now()))
+        return instance_id
+
+    async def get_state(self, instance_id: str) -> InstanceState | None:
+        loaded = await self.store.load(instance_id)
+        return loaded[0] if loaded else None
+
+    async def raise_event(self, instance_id: str, event_name: str, data_text: str | None) -> None:
+        state = await self._require(instance_id)
+        if state.is_terminal:
+            raise InstanceFinished(f"instance {instance_id} is {state.status}")
+        raised = event(EventType.EVENT_RAISED, self.clock.now(), -1, Name=event_name, Input=data_text)
+        await self._send(ControlMessage(instance_id, None, raised))
+
+    async def terminate(self, instance_id: str, reason: str | None) -> None:
+        state = await self._require(instance_id)
+        if state.is_terminal:
+            raise InstanceFinished(f"instance {instance_id} is {state.status}")
+        terminated = event(EventType.EXECUTION_TERMINATED, self.clock.now(), -1, Input=reason)
+        await self._send(ControlMessage(instance_id, None, terminated))
+
+    async def purge(self, instance_id: str) -> int:
+        return 1 if await self.store.delete(instance_id) else 0
+
+    async def query(self, query: InstanceQuery) -> list[InstanceState]:
+        ids: list[str] = []
+        async for summary in self.store.list_summaries(query.prefix):
+            if query.statuses and summary.status not in query.statuses:
+                continue
+            if summary.created_time and (query.created_from or query.created_to):
+                created = parse_time(summary.created_time)
+                if query.created_from and created < query.created_from:
+                    continue
+                if query.created_to and created > query.created_to:
+                    continue
+            ids.append(summary.instance_id)
+        states = await asyncio.gather(*(self.get_state(i) for i in ids))
+        return [s for s in states if s is not None]
+
+    async def _require(self, instance_id: str) -> InstanceState:
+        state = await self.get_state(instance_id)
+        if state is None:
+            raise InstanceNotFound(f"No instance with ID '{instance_id}' found.")
+        return state
+
+    async def _send(self, message: ControlMessage) -> None:
+        await self.store.send(self.store.control_queue_for(message.instance_id), message.encode())
+
+    async def _simulate_crash(self) -> None:
+        """Tests only: cancel the workers mid-flight, no draining, no cleanup of in-flight messages."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        self.orchestrations.close()
+        await self.store.close()

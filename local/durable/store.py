@@ -1,0 +1,141 @@
+"""Durable state in Azure Storage (Azurite): instance blobs with ETag concurrency, control and work-item queues.
+
+Layout for task hub ``h`` (names lower-cased): container ``h-instances`` holds one JSON blob per instance (status
+summary in blob metadata so listing does not download histories); queues ``h-control-00`` .. ``h-control-NN``
+(instance id hashed to a partition) and ``h-workitems``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import zlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
+from azure.storage.blob.aio import BlobServiceClient, ContainerClient
+from azure.storage.queue import QueueMessage
+from azure.storage.queue.aio import QueueClient, QueueServiceClient
+
+from local.durable.errors import ConcurrencyConflict
+from local.durable.state import InstanceState
+
+MAX_VISIBILITY_SECONDS = 7 * 24 * 3600 - 60  # Azure queues allow at most 7 days
+
+
+def storage_prefix(hub_name: str) -> str:
+    cleaned = re.sub(r"[^a-z0-9]", "", hub_name.lower()) or "testhubname"
+    return cleaned[:40]
+
+
+@dataclass
+class InstanceSummary:
+    instance_id: str
+    name: str
+    status: str
+    created_time: str
+
+
+class DurableStore:
+    def __init__(self, connection_string: str, hub_name: str, partitions: int = 4) -> None:
+        self.prefix = storage_prefix(hub_name)
+        self.partitions = partitions
+        self._blob_service = BlobServiceClient.from_connection_string(connection_string)
+        self._queue_service = QueueServiceClient.from_connection_string(connection_string)
+        self.container: ContainerClient = self._blob_service.get_container_client(f"{self.prefix}-instances")
+        self.control_queues = [
+            self._queue_service.get_queue_client(f"{self.prefix}-control-{i:02d}") for i in range(partitions)
+        ]
+        self.work_queue: QueueClient = self._queue_service.get_queue_client(f"{self.prefix}-workitems")
+
+    async def create(self) -> None:
+        try:
+            await self.container.create_container()
+        except ResourceExistsError:
+            pass
+        for queue in [*self.control_queues, self.work_queue]:
+            try:
+                await queue.create_queue()
+            except ResourceExistsError:
+                pass
+
+    async def close(self) -> None:
+        for queue in [*self.control_queues, self.work_queue]:
+            await queue.close()
+        await self.container.close()
+        await self._blob_service.close()
+        await self._queue_service.close()
+
+    # ---- instances -------------------------------------------------------------------------------------------
+    async def load(self, instance_id: str) -> tuple[InstanceState, str] | None:
+        blob = self.container.get_blob_client(instance_id)
+        try:
+            downloader = await blob.download_blob()
+            data = await downloader.readall()
+        except ResourceNotFoundError:
+            return None
+        return InstanceState.from_json(json.loads(data)), str(downloader.properties.etag)
+
+    async def save(self, state: InstanceState, etag: str | None) -> str:
+        """Write ``state``; ``etag`` None means create-only. Raises ConcurrencyConflict on a lost race."""
+        blob = self.container.get_blob_client(state.instance_id)
+        metadata = {"name": state.name, "runtimeStatus": str(state.status), "createdTime": state.created_time}
+        body = json.dumps(state.to_json())
+        try:
+            if etag is None:
+                result = await blob.upload_blob(body, overwrite=False, metadata=metadata)
+            else:
+                result = await blob.upload_blob(
+                    body,
+                    overwrite=True,
+                    metadata=metadata,
+                    etag=etag,
+                    match_condition=MatchConditions.IfNotModified,
+                )
+        except (ResourceExistsError, ResourceModifiedError) as exc:
+            raise ConcurrencyConflict(f"instance {state.instance_id} changed concurrently") from exc
+        return str(result["etag"])
+
+    async def delete(self, instance_id: str) -> bool:
+        try:
+            await self.container.delete_blob(instance_id)
+        except ResourceNotFoundError:
+            return False
+        return True
+
+    async def list_summaries(self, prefix: str | None = None) -> AsyncIterator[InstanceSummary]:
+        async for item in self.container.list_blobs(name_starts_with=prefix or None, include=["metadata"]):
+            meta = item.metadata or {}
+            yield InstanceSummary(
+                item.name, meta.get("name", ""), meta.get("runtimeStatus", ""), meta.get("createdTime", "")
+            )
+
+    # ---- queues ----------------------------------------------------------------------------------------------
+    def control_queue_for(self, instance_id: str) -> QueueClient:
+        return self.control_queues[zlib.crc32(instance_id.encode()) % self.partitions]
+
+    @staticmethod
+    async def send(queue: QueueClient, text: str, delay_seconds: float = 0.0) -> None:
+        visibility = min(MAX_VISIBILITY_SECONDS, math.ceil(delay_seconds)) if delay_seconds > 0 else None
+        await queue.send_message(text, visibility_timeout=visibility, time_to_live=-1)
+
+    @staticmethod
+    async def receive(queue: QueueClient, max_messages: int, visibility_timeout: int) -> list[QueueMessage]:
+        messages: list[QueueMessage] = []
+        pager = queue.receive_messages(
+            messages_per_page=max_messages, visibility_timeout=visibility_timeout, max_messages=max_messages
+        )
+        async for message in pager:
+            messages.append(message)
+        return messages
+
+    @staticmethod
+    async def delete_message(queue: QueueClient, message: QueueMessage) -> None:
+        try:
+            await queue.delete_message(message)
+        except ResourceNotFoundError:
+            pass  # its visibility expired and someone else holds it now: they will drop it as a duplicate
