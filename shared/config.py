@@ -1,0 +1,154 @@
+"""Every setting, read in one place (``Settings.from_env``), never at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from shared.errors import ConfigError
+
+DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
+CREDENTIAL_KINDS = ("default", "local")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Settings:
+    arm_endpoint: str = DEFAULT_ARM_ENDPOINT
+    arm_scope: str = DEFAULT_ARM_ENDPOINT + "/.default"
+    arm_credential: str = "default"
+    arm_local_token: str = "local-emulator-token"  # noqa: S105 - a fixed fake token for the emulator only
+    eventgrid_topic_endpoint: str | None = None
+    eventgrid_topic_key: str | None = field(default=None, repr=False)
+    protection_rules: str | None = None
+    protection_queue: str = "protection-requests"
+    queue_connection_setting: str = "AzureWebJobsStorage"
+    grant_roles: bool = False
+    dry_run: bool = False
+    restore_allowed_scopes: tuple[str, ...] = ()
+    arm_writes_per_second: float = 8.0
+    arm_reads_per_second: float = 20.0
+    arm_burst: int = 20
+    arm_max_retries: int = 3
+    arm_max_retry_wait_seconds: float = 30.0
+    arm_timeout_seconds: float = 30.0
+    poll_default_seconds: float = 60.0
+    poll_min_seconds: float = 1.0
+    poll_max_seconds: float = 600.0
+    role_propagation_seconds: float = 60.0
+
+    @property
+    def arm_origin(self) -> str:
+        return origin_of(self.arm_endpoint)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Build from an environment mapping (``os.environ`` or ``local.settings.json`` Values)."""
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            return value.strip() if isinstance(value, str) and value.strip() else None
+
+        arm_endpoint = _endpoint(get("ARM_ENDPOINT") or DEFAULT_ARM_ENDPOINT, "ARM_ENDPOINT")
+        default_scope = (get("ARM_AUDIENCE") or arm_endpoint).rstrip("/") + "/.default"
+        credential = (get("ARM_CREDENTIAL") or "default").lower()
+        if credential not in CREDENTIAL_KINDS:
+            raise ConfigError(
+                "ARM_CREDENTIAL", f"must be one of {', '.join(CREDENTIAL_KINDS)}, got {credential!r}"
+            )
+        topic = get("EVENTGRID_TOPIC_ENDPOINT")
+        if topic is not None:
+            topic = _endpoint(topic, "EVENTGRID_TOPIC_ENDPOINT", allow_path=True)
+        key = get("EVENTGRID_TOPIC_KEY")
+        if topic and not key:
+            raise ConfigError("EVENTGRID_TOPIC_KEY", "required when EVENTGRID_TOPIC_ENDPOINT is set")
+        scopes = tuple(
+            s.strip() for s in (get("RESTORE_ALLOWED_SCOPES") or "").replace(";", ",").split(",") if s.strip()
+        )
+        if scopes:
+            from shared.arm_ids import parse_scope
+
+            for s in scopes:
+                try:
+                    parse_scope(s)
+                except Exception as exc:
+                    raise ConfigError("RESTORE_ALLOWED_SCOPES", f"invalid scope {s!r}: {exc}") from exc
+        poll_min = _number(get, "ARM_POLL_MIN_SECONDS", 1.0, minimum=0.0)
+        poll_max = _number(get, "ARM_POLL_MAX_SECONDS", 600.0, minimum=0.0)
+        if poll_max < poll_min:
+            raise ConfigError("ARM_POLL_MAX_SECONDS", "must be >= ARM_POLL_MIN_SECONDS")
+        return cls(
+            arm_endpoint=arm_endpoint,
+            arm_scope=get("ARM_SCOPE") or default_scope,
+            arm_credential=credential,
+            arm_local_token=get("ARM_LOCAL_TOKEN") or "local-emulator-token",
+            eventgrid_topic_endpoint=topic,
+            eventgrid_topic_key=key,
+            protection_rules=get("PROTECTION_RULES"),
+            protection_queue=get("PROTECTION_QUEUE") or "protection-requests",
+            queue_connection_setting=get("PROTECTION_QUEUE_CONNECTION") or "AzureWebJobsStorage",
+            grant_roles=_bool(get, "PROTECTION_GRANT_ROLES"),
+            dry_run=_bool(get, "PROTECTION_DRY_RUN"),
+            restore_allowed_scopes=scopes,
+            arm_writes_per_second=_number(get, "ARM_WRITES_PER_SECOND", 8.0, minimum=0.01),
+            arm_reads_per_second=_number(get, "ARM_READS_PER_SECOND", 20.0, minimum=0.01),
+            arm_burst=int(_number(get, "ARM_BURST", 20, minimum=1)),
+            arm_max_retries=int(_number(get, "ARM_MAX_RETRIES", 3, minimum=0)),
+            arm_max_retry_wait_seconds=_number(get, "ARM_MAX_RETRY_WAIT_SECONDS", 30.0, minimum=0.0),
+            arm_timeout_seconds=_number(get, "ARM_TIMEOUT_SECONDS", 30.0, minimum=0.1),
+            poll_default_seconds=_number(get, "ARM_POLL_DEFAULT_SECONDS", 60.0, minimum=0.0),
+            poll_min_seconds=poll_min,
+            poll_max_seconds=poll_max,
+            role_propagation_seconds=_number(get, "ROLE_PROPAGATION_SECONDS", 60.0, minimum=0.0),
+        )
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` in lower case, with the default port dropped."""
+    parts = urlsplit(url)
+    scheme = (parts.scheme or "").lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port is None or (scheme == "https" and port == 443) or (scheme == "http" and port == 80):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def _endpoint(value: str, name: str, *, allow_path: bool = False) -> str:
+    try:
+        parts = urlsplit(value)
+        _ = parts.port
+    except ValueError as exc:
+        raise ConfigError(name, f"not a valid URL: {exc}") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(name, "must be an absolute http(s) URL")
+    if parts.username or parts.password:
+        raise ConfigError(name, "must not contain credentials")
+    if not allow_path and parts.path not in ("", "/"):
+        raise ConfigError(name, "must be an origin without a path")
+    return value.rstrip("/") if not allow_path else value
+
+
+def _bool(get: Callable[[str], str | None], name: str) -> bool:
+    value = get(name)
+    lowered = (value or "").lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ConfigError(name, f"must be true or false, got {value!r}")
+
+
+def _number(get: Callable[[str], str | None], name: str, default: float, *, minimum: float) -> float:
+    value = get(name)
+    if value is None:
+        return float(default)
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise ConfigError(name, f"must be a number, got {value!r}") from exc
+    if number != number or number < minimum:
+        raise ConfigError(name, f"must be >= {minimum}, got {value!r}")
+    return number
