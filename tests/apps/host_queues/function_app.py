@@ -51,7 +51,7 @@ def enqueue(req: func.HttpRequest, out: func.Out[str]) -> func.HttpResponse:
 
 @app.timer_trigger(schedule="* * * * * *", arg_name="timer")
 def every_second(timer: func.TimerRequest) -> None:
-    _record("every_second", {"past_due": timer.past_due, "status": timer.schedule_status})
+    _record("every_second", {"past_due": timer.past_due, "status": getattr(timer, "schedule_status", None)})
 
 
 @app.timer_trigger(schedule="0 0 0 1 1 *", arg_name="timer", run_on_startup=True, use_monitor=False)
@@ -61,4 +61,4 @@ def on_startup(timer: func.TimerRequest) -> None:
 
 @app.timer_trigger(schedule="0 0 * * * *", arg_name="timer")
 def hourly(timer: func.TimerRequest) -> None:
-    _record("hourly", {"past_due": timer.past_due, "status": timer.schedule_status})
+    _record("hourly", {"past_due": timer.past_due, "status": getattr(timer, "schedule_status", None)})

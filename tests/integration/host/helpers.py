@@ -21,7 +21,7 @@ def records(record_dir: Path, name: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def wait_for(condition: Callable[[], T], timeout: float = 15.0, interval: float = 0.1) -> T:
+def wait_for(condition: Callable[[], T | None], timeout: float = 15.0, interval: float = 0.1) -> T:
     deadline = time.monotonic() + timeout
     while True:
         value = condition()

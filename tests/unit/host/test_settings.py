@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from local.host.errors import SettingsError, StartupError
+from local.host.queue_listener import QueueOptions
+from local.host.settings import DEFAULT_MASTER_KEY, Settings
+from local.host.timer import Schedule
+from local.host.timespan import seconds
+
+
+def write_settings(tmp_path: Path, values: dict[str, str]) -> None:
+    (tmp_path / "local.settings.json").write_text(json.dumps({"IsEncrypted": False, "Values": values}))
+
+
+def test_environment_wins_over_local_settings(tmp_path: Path) -> None:
+    write_settings(tmp_path, {"A": "file", "B": "file"})
+    settings = Settings.load(tmp_path, {"A": "env"})
+    assert settings.get("A") == "env"
+    assert settings.get("B") == "file"
+    assert settings.skipped_from_file == ("A",)
+
+
+def test_keys_default_and_override(tmp_path: Path) -> None:
+    assert Settings.load(tmp_path, {}).master_key == DEFAULT_MASTER_KEY
+    assert Settings.load(tmp_path, {"FUNCTIONS_MASTER_KEY": "m"}).master_key == "m"
+
+
+def test_connection_resolution_and_missing(tmp_path: Path) -> None:
+    settings = Settings.load(
+        tmp_path, {"AzureWebJobsStorage": "UseDevelopmentStorage=true", "AzureWebJobsX": "c"}
+    )
+    assert "10001" in settings.connection_string("AzureWebJobsStorage", "test")
+    assert settings.connection_string("X", "test") == "c"
+    with pytest.raises(SettingsError, match="'Nope' is missing"):
+        settings.connection_string("Nope", "test")
+
+
+def test_percent_expressions_and_hub_name(tmp_path: Path) -> None:
+    settings = Settings.load(tmp_path, {"Q": "orders", "WEBSITE_SITE_NAME": "site"})
+    assert settings.resolve("%Q%-in") == "orders-in"
+    with pytest.raises(SettingsError):
+        settings.resolve("%Missing%")
+    assert settings.hub_name({}) == "site"
+    assert settings.hub_name({"extensions": {"durableTask": {"hubName": "Hub1"}}}) == "Hub1"
+    assert Settings.load(tmp_path, {}).hub_name({}) == "TestHubName"
+
+
+def test_invalid_local_settings(tmp_path: Path) -> None:
+    (tmp_path / "local.settings.json").write_text("{not json")
+    with pytest.raises(SettingsError):
+        Settings.load(tmp_path, {})
+
+
+def test_timespans_and_queue_options() -> None:
+    assert seconds("00:00:02", "x") == 2
+    assert seconds("1.00:00:00.5", "x") == 86400.5
+    assert seconds(1500, "x") == 1.5
+    with pytest.raises(StartupError):
+        seconds("soon", "x")
+    options = QueueOptions.from_host_json({"extensions": {"queues": {"batchSize": 64, "maxDequeueCount": 3}}})
+    assert options.batch_size == 32
+    assert options.new_batch_threshold == 16
+    assert options.max_dequeue_count == 3
+    assert QueueOptions.from_host_json({}).max_polling_interval == 2.0
+
+
+def test_schedules() -> None:
+    from datetime import UTC, datetime
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    assert Schedule("*/5 * * * * *").next_after(start) == datetime(2026, 1, 1, 0, 0, 5, tzinfo=UTC)
+    assert Schedule("0 30 9 * * *").next_after(start) == datetime(2026, 1, 1, 9, 30, tzinfo=UTC)
+    assert Schedule("00:10:00").next_after(start) == datetime(2026, 1, 1, 0, 10, tzinfo=UTC)
+    assert Schedule("0 0 * * * *").typical_interval(start) == 3600
+    with pytest.raises(StartupError):
+        Schedule("* * * * *")  # five fields: not NCRONTAB
