@@ -58,7 +58,7 @@ class DurableEngine:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        """Create queues/containers, start the workers; pending work resumes as its messages become visible."""
+        """Create queues/containers and start the workers; pending work resumes as messages reappear."""
         await self.store.create()
         self._tasks = [
             asyncio.create_task(self.orchestrations.run_partition(queue), name=f"durable-control-{i}")
@@ -87,7 +87,7 @@ class DurableEngine:
 
         return build_routes(self)
 
-    # ---- client operations (the HTTP API calls these) ----------------------------------------------------------
+    # ---- client operations (the HTTP API calls these) ----
     async def start_new(self, name: str, instance_id: str | None, input_text: str | None) -> str:
         spec = self.app.functions.get(name)
         if spec is None or spec.trigger_type != "orchestrationTrigger":

@@ -1,10 +1,10 @@
 """One orchestrator episode: replay the history through the SDK's own executor and apply what it decided.
 
 The history passed to the SDK is the persisted one (every event played) plus a fresh OrchestratorStarted
-(timestamp from the engine clock: the orchestration's deterministic ``current_utc_datetime``) and the new events.
-Task ids are allocated in the order the SDK allocates them: first the host-driven retry bookkeeping of the first
-new event (a retried task's failure allocates a timer; that timer firing allocates the rescheduled task), then the
-new actions. The inbox guarantees a retry event is only ever the first new event of an episode.
+(timestamp from the engine clock: the orchestration's deterministic ``current_utc_datetime``) and the new
+events. Task ids are allocated in the order the SDK allocates them: first the host-driven retry bookkeeping of
+the first new event (a retried task's failure allocates a timer; that timer firing allocates the rescheduled
+task), then the new actions. The inbox makes a retry event always the first new event of its episode.
 """
 
 from __future__ import annotations

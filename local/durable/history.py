@@ -1,4 +1,4 @@
-"""History events in the shape the Durable SDK replays (PascalCase, integer EventType) and their timestamps."""
+"""History events in the shape the Durable SDK replays (PascalCase, integer EventType), and timestamps."""
 
 from __future__ import annotations
 

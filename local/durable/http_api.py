@@ -1,7 +1,7 @@
 """The extension's HTTP API (DFX HttpApiHandler), mounted by the host at ``/runtime/webhooks/durabletask``.
 
-start_new on an id whose instance is Pending/Running/ContinuedAsNew is refused (400, "An Orchestration instance
-with the status Running already exists."), as the extension does with its default
+start_new on an id whose instance is Pending/Running/ContinuedAsNew is refused (400, "An Orchestration
+instance with the status Running already exists."), as the extension does with its default
 ``overridableExistingInstanceStates = NonRunningStates``; a Completed/Failed/Terminated instance is replaced.
 """
 

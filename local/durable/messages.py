@@ -32,7 +32,7 @@ class ControlMessage:
 
 @dataclass
 class WorkItem:
-    """One activity invocation for ``instance_id``/``execution_id`` answering TaskScheduled ``task_scheduled_id``."""
+    """One activity invocation answering TaskScheduled ``task_scheduled_id`` of that execution."""
 
     instance_id: str
     execution_id: str

@@ -143,11 +143,9 @@ class OrchestrationWorker:
         outgoing: list[Outgoing] = []
         if state is not None and accepted:
             outgoing = await self._apply(state, accepted)
-            for out in outgoing:
-                await self._send(out)
+            await asyncio.gather(*(self._send(out) for out in outgoing))
             await self.store.save(state, etag)
-        for message in acknowledged:
-            await self.store.delete_message(queue, message)
+        await asyncio.gather(*(self.store.delete_message(queue, message) for message in acknowledged))
 
     async def _apply(self, state: InstanceState, accepted: list[HistoryEvent]) -> list[Outgoing]:
         terminations = [e for e in accepted if e["EventType"] == EventType.EXECUTION_TERMINATED]

@@ -1,4 +1,4 @@
-"""One orchestration instance as persisted: status summary, current execution's history, and replay bookkeeping."""
+"""One orchestration instance as persisted: status, current execution's history, replay bookkeeping."""
 
 from __future__ import annotations
 

@@ -1,19 +1,19 @@
-"""Durable state in Azure Storage (Azurite): instance blobs with ETag concurrency, control and work-item queues.
+"""Durable state in Azure Storage (Azurite): instance blobs with ETag concurrency, control + work queues.
 
-Layout for task hub ``h`` (names lower-cased): container ``h-instances`` holds one JSON blob per instance (status
-summary in blob metadata so listing does not download histories); queues ``h-control-00`` .. ``h-control-NN``
+Layout for task hub ``h`` (names lower-cased): container ``h-instances`` holds one JSON blob per instance
+(status summary in blob metadata: listing downloads no history); queues ``h-control-00`` .. ``h-control-NN``
 (instance id hashed to a partition) and ``h-workitems``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
@@ -53,15 +53,11 @@ class DurableStore:
         self.work_queue: QueueClient = self._queue_service.get_queue_client(f"{self.prefix}-workitems")
 
     async def create(self) -> None:
-        try:
+        with contextlib.suppress(ResourceExistsError):
             await self.container.create_container()
-        except ResourceExistsError:
-            pass
         for queue in [*self.control_queues, self.work_queue]:
-            try:
+            with contextlib.suppress(ResourceExistsError):
                 await queue.create_queue()
-            except ResourceExistsError:
-                pass
 
     async def close(self) -> None:
         for queue in [*self.control_queues, self.work_queue]:
@@ -70,7 +66,7 @@ class DurableStore:
         await self._blob_service.close()
         await self._queue_service.close()
 
-    # ---- instances -------------------------------------------------------------------------------------------
+    # ---- instances ----
     async def load(self, instance_id: str) -> tuple[InstanceState, str] | None:
         blob = self.container.get_blob_client(instance_id)
         try:
@@ -114,7 +110,7 @@ class DurableStore:
                 item.name, meta.get("name", ""), meta.get("runtimeStatus", ""), meta.get("createdTime", "")
             )
 
-    # ---- queues ----------------------------------------------------------------------------------------------
+    # ---- queues ----
     def control_queue_for(self, instance_id: str) -> QueueClient:
         return self.control_queues[zlib.crc32(instance_id.encode()) % self.partitions]
 
@@ -135,7 +131,6 @@ class DurableStore:
 
     @staticmethod
     async def delete_message(queue: QueueClient, message: QueueMessage) -> None:
-        try:
+        # ResourceNotFound: its visibility expired and someone else holds it now; they drop it as a duplicate
+        with contextlib.suppress(ResourceNotFoundError):
             await queue.delete_message(message)
-        except ResourceNotFoundError:
-            pass  # its visibility expired and someone else holds it now: they will drop it as a duplicate

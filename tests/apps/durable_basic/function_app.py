@@ -75,7 +75,8 @@ def with_retry(context: df.DurableOrchestrationContext):
     first = yield context.call_activity_with_retry("flaky", options, context.get_input())
     try:
         yield context.call_activity_with_retry(
-            "flaky", df.RetryOptions(first_retry_interval_in_milliseconds=50, max_number_of_attempts=2),
+            "flaky",
+            df.RetryOptions(first_retry_interval_in_milliseconds=50, max_number_of_attempts=2),
             context.get_input() + "-never",
         )
         second = "unexpected success"

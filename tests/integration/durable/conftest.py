@@ -46,9 +46,11 @@ def monkeypatch_session() -> Any:
 @asynccontextmanager
 async def serving(engine: DurableEngine, port: int) -> AsyncIterator[None]:
     web = Starlette(routes=[Mount("/runtime/webhooks/durabletask", routes=engine.routes())])
-    server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn exposes no event for this
         await asyncio.sleep(0.02)
     try:
         yield
@@ -63,7 +65,11 @@ async def running_engine(
 ) -> AsyncIterator[tuple[DurableEngine, df.DurableOrchestrationClient]]:
     port = port or free_port()
     engine = DurableEngine(
-        app, storage_connection_string=connection_string, hub_name=hub, base_url=f"http://127.0.0.1:{port}", clock=clock
+        app,
+        storage_connection_string=connection_string,
+        hub_name=hub,
+        base_url=f"http://127.0.0.1:{port}",
+        clock=clock,
     )
     await engine.start()
     try:
@@ -83,19 +89,27 @@ async def durable(
 
 
 async def wait_done(
-    client: df.DurableOrchestrationClient, instance_id: str, timeout: float = 30.0
+    client: df.DurableOrchestrationClient,
+    instance_id: str,
+    timeout: float = 30.0,  # noqa: ASYNC109
 ) -> df.DurableOrchestrationStatus:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         status = await client.get_status(instance_id, show_history=False)
-        if status and status.runtime_status and status.runtime_status.value in ("Completed", "Failed", "Terminated"):
+        if (
+            status
+            and status.runtime_status
+            and status.runtime_status.value in ("Completed", "Failed", "Terminated")
+        ):
             return status
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{instance_id} not finished in {timeout}s: {status.to_json() if status else None}")
+            raise AssertionError(
+                f"{instance_id} not finished in {timeout}s: {status.to_json() if status else None}"
+            )
         await asyncio.sleep(0.05)
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:  # noqa: ASYNC109
     deadline = asyncio.get_running_loop().time() + timeout
     while not await check():
         if asyncio.get_running_loop().time() > deadline:

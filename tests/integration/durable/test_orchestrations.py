@@ -64,13 +64,13 @@ async def test_external_event_and_custom_status(durable: Pair) -> None:
     status = await wait_done(client, instance_id)
     assert status.output == {"decision": {"by": "alice"}}
     assert status.custom_status == {"decided": True}
-    with pytest.raises(Exception, match="410|completed|failed|terminated|Gone"):
+    with pytest.raises(Exception, match="is gone: either completed or failed"):
         await client.raise_event(instance_id, "approve", "late")
 
 
 async def test_raise_event_unknown_instance_is_404(durable: Pair) -> None:
     _, client = durable
-    with pytest.raises(Exception, match="404|not found|No instance"):
+    with pytest.raises(Exception, match="No instance with ID"):
         await client.raise_event(unique("nobody"), "approve", 1)
 
 
@@ -160,8 +160,12 @@ async def test_status_history_and_management_payload(durable: Pair) -> None:
     engine, client = durable
     instance_id = await client.start_new("chain", None, ["H"])
     await wait_done(client, instance_id)
-    status = await client.get_status(instance_id, show_history=True, show_history_output=True, show_input=True)
+    status = await client.get_status(
+        instance_id, show_history=True, show_history_output=True, show_input=True
+    )
     kinds = [e["EventType"] for e in status.historyEvents]
     assert kinds[0] == "ExecutionStarted" and "TaskScheduled" in kinds and kinds[-1] == "ExecutionCompleted"
     links = client.get_client_response_links(None, instance_id)
-    assert links["statusQueryGetUri"].startswith(f"{engine.base_url}/runtime/webhooks/durabletask/instances/{instance_id}")
+    assert links["statusQueryGetUri"].startswith(
+        f"{engine.base_url}/runtime/webhooks/durabletask/instances/{instance_id}"
+    )

@@ -34,5 +34,7 @@ def test_binding_payload_is_accepted_by_the_sdk_client() -> None:
     assert data["managementUrls"]["id"] == "INSTANCEID"
     client = df.DurableOrchestrationClient(payload)
     links = client.get_client_response_links(None, "abc")
-    assert links["statusQueryGetUri"].startswith("http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/abc?")
+    assert links["statusQueryGetUri"].startswith(
+        "http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/abc?"
+    )
     assert "taskHub=MyHub" in links["sendEventPostUri"]

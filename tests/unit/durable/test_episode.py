@@ -1,4 +1,4 @@
-"""Replay tests: hand-built histories through the SDK's own executor, asserting the exact events and messages."""
+"""Replay tests: hand-built histories through the SDK's own executor; exact events and messages out."""
 
 from __future__ import annotations
 
@@ -26,9 +26,15 @@ def app() -> LoadedApp:
 
 def started(state: InstanceState) -> dict:
     return event(
-        EventType.EXECUTION_STARTED, T0, -1, Name=state.name, Version="", Input=state.input,
+        EventType.EXECUTION_STARTED,
+        T0,
+        -1,
+        Name=state.name,
+        Version="",
+        Input=state.input,
         OrchestrationInstance={"InstanceId": state.instance_id, "ExecutionId": state.execution_id},
-        ParentInstance=None, Tags=None,
+        ParentInstance=None,
+        Tags=None,
     )
 
 
@@ -36,7 +42,7 @@ def fresh(name: str, value: object) -> InstanceState:
     return new_instance("i1", name, json.dumps(value), "e1", T0)
 
 
-def handle(app: LoadedApp, name: str):  # type: ignore[no-untyped-def]
+def handle(app: LoadedApp, name: str):
     return app.functions[name].user_function
 
 
@@ -46,7 +52,9 @@ def test_chain_schedules_one_activity_per_episode_with_sequential_ids(app: Loade
     assert state.status == RuntimeStatus.RUNNING
     assert [(e["EventType"], e["EventId"]) for e in state.history] == [(12, -1), (0, -1), (4, 0), (13, -1)]
     assert state.history[2]["Name"] == "hello" and state.history[2]["Input"] == '"A"'
-    assert out.outgoing == [WorkItem("i1", "e1", 0, "hello", '"A"', id=out.outgoing[0].id)]
+    (work,) = out.outgoing
+    assert isinstance(work, WorkItem)
+    assert work == WorkItem("i1", "e1", 0, "hello", '"A"', id=work.id)
     assert all(e["IsPlayed"] for e in state.history)
 
     done = event(EventType.TASK_COMPLETED, T0, -1, TaskScheduledId=0, Result='"Hello A!"')
@@ -66,7 +74,8 @@ def test_fan_out_schedules_all_tasks_in_one_episode(app: LoadedApp) -> None:
     assert [o.task_scheduled_id for o in out.outgoing if isinstance(o, WorkItem)] == [0, 1, 2]
     assert state.actions_consumed == 3 and state.next_event_id == 3
     completions = [
-        event(EventType.TASK_COMPLETED, T0, -1, TaskScheduledId=i, Result=json.dumps(i * 2)) for i in (2, 0, 1)
+        event(EventType.TASK_COMPLETED, T0, -1, TaskScheduledId=i, Result=json.dumps(i * 2))
+        for i in (2, 0, 1)
     ]
     out = run_episode(state, completions, handle(app, "fan_out"), T0)
     assert state.output == 6 and out.outgoing == []
@@ -76,7 +85,14 @@ def test_retry_failure_allocates_timer_then_reschedules(app: LoadedApp) -> None:
     state = fresh("with_retry", "k")
     run_episode(state, [started(state)], handle(app, "with_retry"), T0)
     assert state.retries["0"].options["maxNumberOfAttempts"] == 3
-    failed = event(EventType.TASK_FAILED, T0, -1, TaskScheduledId=0, Reason="Activity function 'flaky' failed: x", Details="")
+    failed = event(
+        EventType.TASK_FAILED,
+        T0,
+        -1,
+        TaskScheduledId=0,
+        Reason="Activity function 'flaky' failed: x",
+        Details="",
+    )
     out = run_episode(state, [failed], handle(app, "with_retry"), T0)
     timer = [e for e in state.history if e["EventType"] == EventType.TIMER_CREATED]
     assert [t["EventId"] for t in timer] == [1]
@@ -130,7 +146,9 @@ def test_flatten_handles_v1_lists_and_v2_compound_actions() -> None:
     a = {"actionType": 0, "functionName": "a"}
     b = {"actionType": 5, "fireAt": "x"}
     assert flatten([[a], [a, b]]) == [a, a, b]
-    assert flatten([[{"actionType": 12, "compoundActions": [a, {"actionType": 11, "compoundActions": [b]}]}]]) == [a, b]
+    assert flatten(
+        [[{"actionType": 12, "compoundActions": [a, {"actionType": 11, "compoundActions": [b]}]}]]
+    ) == [a, b]
 
 
 def test_inbox_drops_duplicates_and_defers_the_unknown(app: LoadedApp) -> None:
