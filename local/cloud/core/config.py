@@ -15,6 +15,7 @@ DEFAULT_DURATIONS: dict[str, float] = {
     "backup_instance.create": 4.0,
     "backup_instance.delete": 3.0,
     "validate_restore": 2.0,
+    "restore_trigger": 1.0,
     "restore_job": 6.0,
     "backup_job": 6.0,
     "role_propagation": 0.0,

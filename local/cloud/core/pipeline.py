@@ -21,6 +21,7 @@ from .auth import principal_from
 from .cloud import Cloud
 from .context import RequestContext, Response
 from .errors import CloudError
+from .ids import ResourceId
 from .throttling import kind_bucket, throttled_error_body
 
 log = logging.getLogger(__name__)
@@ -91,9 +92,12 @@ class ArmApp:
         query: dict[str, str],
         headers: dict[str, str],
         body: bytes,
+        *,
+        internal: bool = False,
     ) -> Response:
+        """Serve one ARM request. ``internal`` (seeding) skips throttling, faults and counters."""
         cloud = self.cloud
-        request_id = str(uuid.uuid4())
+        request_id = "internal" if internal else str(uuid.uuid4())
         correlation_id = (
             headers.get("x-ms-correlation-request-id") or headers.get("x-ms-client-request-id") or request_id
         )
@@ -117,10 +121,12 @@ class ArmApp:
                 raise self._no_route(method, path)
             route, params = resolved
             operation_id = route.operation_id
-            subscription = params.get("subscriptionId")
+            subscription = (
+                params.get("subscriptionId") or ResourceId.parse(params.get("scope", "")).subscription
+            )
             bucket = kind_bucket(route.kind)
             throttle_sub = subscription or "tenant"
-            if cloud.config.throttling:
+            if cloud.config.throttling and not internal:
                 decision = cloud.throttler.take(throttle_sub, principal, bucket)
                 if not decision.allowed:
                     response = Response(
@@ -134,7 +140,7 @@ class ArmApp:
                 base_headers[f"x-ms-ratelimit-remaining-subscription-{bucket}"] = str(
                     int(getattr(cloud.config.throttle_limits, bucket)[0]) - 1
                 )
-            for rule in cloud.faults.for_request(operation_id, subscription):
+            for rule in [] if internal else cloud.faults.for_request(operation_id, subscription):
                 if rule.kind == "delay":
                     await asyncio.sleep(rule.delay_seconds)
                 elif rule.kind == "throttle":
@@ -181,7 +187,8 @@ class ArmApp:
     ) -> Response:
         for key, value in base_headers.items():
             response.headers.setdefault(key, value)
-        self.cloud.counters.record(operation_id, subscription, response.status)
+        if base_headers.get("x-ms-request-id") != "internal":
+            self.cloud.counters.record(operation_id, subscription, response.status)
         return response
 
     def _no_route(self, method: str, path: str) -> CloudError:

@@ -26,11 +26,24 @@ class Route:
     arm_operation: str | None
     segments: tuple[str, ...]
 
+    @property
+    def is_scoped(self) -> bool:
+        """Templates starting with ``{*scope}`` match any scope prefix (role assignments at any scope)."""
+        return bool(self.segments) and self.segments[0] == "{*scope}"
+
     def match(self, parts: list[str]) -> dict[str, str] | None:
-        if len(parts) != len(self.segments):
-            return None
         params: dict[str, str] = {}
-        for template, actual in zip(self.segments, parts, strict=True):
+        segments = self.segments
+        if self.is_scoped:
+            tail = len(segments) - 1
+            if len(parts) < tail:
+                return None
+            params["scope"] = "/" + "/".join(parts[: len(parts) - tail])
+            parts = parts[len(parts) - tail :]
+            segments = segments[1:]
+        elif len(parts) != len(segments):
+            return None
+        for template, actual in zip(segments, parts, strict=True):
             if template.startswith("{"):
                 params[template[1:-1]] = actual
             elif template != actual.lower():
@@ -48,6 +61,7 @@ class Router:
     def __init__(self) -> None:
         self._routes: dict[tuple[str, int], list[Route]] = {}
         self._all: list[Route] = []
+        self._scoped: list[Route] = []
 
     def add(
         self,
@@ -64,6 +78,10 @@ class Router:
         if kind is None:
             kind = {"GET": "read", "HEAD": "read", "DELETE": "delete"}.get(method, "write")  # type: ignore[assignment]
         route = Route(method, template, operation_id, handler, kind, arm_operation, segments)  # type: ignore[arg-type]
+        if route.is_scoped:
+            self._scoped.append(route)
+            self._all.append(route)
+            return route
         bucket = self._routes.setdefault((method, len(segments)), [])
         # Literal-heavy templates first so ``.../backupInstances/{bi}/recoveryPoints`` beats a catch-all.
         bucket.append(route)
@@ -77,6 +95,11 @@ class Router:
             params = route.match(parts)
             if params is not None:
                 return route, params
+        for route in self._scoped:
+            if route.method == method.upper():
+                params = route.match(parts)
+                if params is not None:
+                    return route, params
         return None
 
     def allowed_methods(self, path: str) -> list[str]:
