@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from local import azurite
@@ -79,11 +83,27 @@ def _serve(host: object, bind: str, port: int) -> int:
 
     from local.host.server import Host
 
+    class Server(uvicorn.Server):
+        """Stop gracefully on SIGINT/SIGTERM and return, instead of re-raising the signal after shutdown
+        (uvicorn's default), so the caller still stops the Azurite it started and exits 0."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
     assert isinstance(host, Host)
     config = uvicorn.Config(
         host.asgi(), host=bind, port=port, log_config=None, lifespan="on", access_log=False
     )
-    server = uvicorn.Server(config)
+    server = Server(config)
     server.run()
     if not server.started:
         print("error: the host did not start (see the log above)", file=sys.stderr)
