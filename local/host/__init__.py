@@ -1,6 +1,12 @@
 """The local Functions host: serves any v2 ``function_app.py`` the way the Azure Functions host does.
 
-Run it with ``python -m local host --app-dir DIR --port PORT [--time-factor F]``.
+Run it with ``python -m local host --app-dir DIR --port PORT [--time-factor F] [--bind ADDR] [--log-level L]``
+(exit code 1 with one ``error: ...`` line on a missing setting or an invalid app; SIGINT/SIGTERM stop it
+gracefully with exit code 0). Tests and scripts use :class:`local.host.process.HostProcess`.
+
+Admin: ``GET /admin/host/status`` (master key) -> ``{"state": "Running", "functions": [...]}``.
+Logs: one JSON object per line on stderr, with ``functionName``/``invocationId`` (and ``instanceId`` when
+set) for everything logged during an invocation (:mod:`local.host.logs`).
 
 Triggers: HTTP (``/{routePrefix}/{route}``), Event Grid (``/runtime/webhooks/eventgrid``), storage queues
 (polling Azurite), timers (six-field NCRONTAB, UTC); orchestrator and activity functions are run by
@@ -30,4 +36,9 @@ Settings names this host reads besides the app's own:
     The durable task hub name when host.json has no ``extensions.durableTask.hubName`` (else ``TestHubName``).
 
 Default keys are fixed, documented local values (printed at start-up); keys set in settings are never printed.
+The durable HTTP API (``/runtime/webhooks/durabletask``) needs no key locally, as under Core Tools.
+
+Known gaps: identity-based connections (``<name>__queueServiceUri``), blob/table/Service Bus bindings,
+HTTP streaming, function-specific keys. An Azurite the host started is stopped on a graceful exit only
+(a SIGKILLed host leaves it running: stop it by the pid in ``.state/azurite/host``'s log owner).
 """

@@ -76,9 +76,12 @@ class Dispatcher:
     async def run(
         self, spec: FunctionSpec, trigger_value: Any, *, client_json: str | None = None
     ) -> InvocationResult:
-        result = await self.invoker.invoke(spec, trigger_value, client_origin_json=client_json)
-        await self._write_outputs(spec, result)
-        return result
+        async def write_outputs(result: InvocationResult) -> None:
+            await self._write_outputs(spec, result)
+
+        return await self.invoker.invoke(
+            spec, trigger_value, client_origin_json=client_json, write_outputs=write_outputs
+        )
 
     async def _write_outputs(self, spec: FunctionSpec, result: InvocationResult) -> None:
         for binding in spec.bindings_of_type("queue"):

@@ -2,7 +2,8 @@
 
 ``aeg-event-type``: SubscriptionValidation -> 200 ``{"validationResponse": code}``; Notification -> every
 event dispatched in order, any failure -> 500 (Event Grid resends the batch) else 202; Unsubscribe -> 202;
-anything else -> 400. CloudEvents 1.0 content types are taken as notifications (no ``aeg-event-type``).
+anything else -> 400. CloudEvents 1.0 content types are taken as notifications (no ``aeg-event-type``);
+``OPTIONS`` answers the CloudEvents abuse-protection handshake (``WebHook-Allowed-Origin``).
 Events are built by the worker's own converter, so Event Grid schema gives ``func.EventGridEvent`` and a body
 with ``specversion`` gives ``func.CloudEvent``, exactly as the Python worker decodes them.
 """
@@ -38,6 +39,15 @@ class EventGridWebhook:
         self.functions = {spec.name.lower(): spec for spec in app.by_trigger("eventGridTrigger")}
         self.settings = settings
         self.dispatcher = dispatcher
+
+    async def handshake(self, request: Request) -> Response:
+        """CloudEvents webhook abuse protection (HTTP OPTIONS): allow the requesting origin."""
+        if not system_key_ok(request, self.settings.eventgrid_key, self.settings):
+            return Response(status_code=401)
+        origin = request.headers.get("webhook-request-origin")
+        if not origin:
+            return Response("missing WebHook-Request-Origin", status_code=400)
+        return Response(status_code=200, headers={"WebHook-Allowed-Origin": origin, "Allow": "POST"})
 
     async def handle(self, request: Request) -> Response:
         if not system_key_ok(request, self.settings.eventgrid_key, self.settings):

@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -110,6 +110,7 @@ class InvocationResult:
 
 
 ClientJsonProvider = Callable[[], str]
+OutputWriter = Callable[[InvocationResult], Awaitable[None]]
 
 
 class Invoker:
@@ -123,21 +124,26 @@ class Invoker:
         self._durable_client_json = provider
 
     async def invoke(
-        self, spec: FunctionSpec, trigger_value: Any, *, client_origin_json: str | None = None
+        self,
+        spec: FunctionSpec,
+        trigger_value: Any,
+        *,
+        client_origin_json: str | None = None,
+        write_outputs: OutputWriter | None = None,
     ) -> InvocationResult:
+        """Run the function; ``write_outputs`` runs in the same log scope and its failure fails the run."""
         invocation_id = str(uuid.uuid4())
         with logs.invocation_scope(spec.name, invocation_id):
             kwargs, outs = self._bind(spec, trigger_value, invocation_id, client_origin_json)
             started = time.monotonic()
             log.info("Executing '%s' (trigger %s)", spec.name, spec.trigger_type)
             try:
-                function = spec.user_function
-                if inspect.iscoroutinefunction(function):
-                    value = await function(**kwargs)
-                else:
-                    value = await asyncio.to_thread(function, **kwargs)
-                    if inspect.isawaitable(value):
-                        value = await value
+                value = await self._call(spec.user_function, kwargs)
+                result = InvocationResult(
+                    invocation_id, value, {name: out.get() for name, out in outs.items()}
+                )
+                if write_outputs is not None:
+                    await write_outputs(result)
             except Exception as exc:
                 elapsed = (time.monotonic() - started) * 1000
                 log.error(
@@ -151,7 +157,16 @@ class Invoker:
                 raise
             elapsed = (time.monotonic() - started) * 1000
             log.info("Executed '%s' (Succeeded, %.0f ms)", spec.name, elapsed)
-        return InvocationResult(invocation_id, value, {name: out.get() for name, out in outs.items()})
+        return result
+
+    @staticmethod
+    async def _call(function: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        if inspect.iscoroutinefunction(function):
+            return await function(**kwargs)
+        value = await asyncio.to_thread(function, **kwargs)
+        if inspect.isawaitable(value):
+            value = await value
+        return value
 
     def _bind(
         self, spec: FunctionSpec, trigger_value: Any, invocation_id: str, client_json: str | None

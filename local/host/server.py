@@ -156,6 +156,7 @@ class Host:
         routes: list[BaseRoute] = [
             Route("/admin/host/status", self.host_status, methods=["GET"]),
             Route("/runtime/webhooks/eventgrid", self.eventgrid.handle, methods=["POST"]),
+            Route("/runtime/webhooks/eventgrid", self.eventgrid.handshake, methods=["OPTIONS"]),
         ]
         if self.engine is not None:
             routes.append(Mount("/runtime/webhooks/durabletask", routes=self.engine.routes()))

@@ -196,6 +196,16 @@ def test_eventgrid_unknown_function_unsubscribe_and_other(client: httpx.Client, 
     assert _eg(client, host, [_event("x", {})], event_type="Bogus").status_code == 400
 
 
+def test_cloudevents_abuse_protection_handshake(client: httpx.Client, host: HostProcess) -> None:
+    response = client.options(
+        "/runtime/webhooks/eventgrid",
+        params={"functionName": "on_event", "code": host.eventgrid_key},
+        headers={"WebHook-Request-Origin": "eventgrid.azure.net"},
+    )
+    assert response.status_code == 200
+    assert response.headers["webhook-allowed-origin"] == "eventgrid.azure.net"
+
+
 def test_wait_for_helper_fails_loudly() -> None:
     with pytest.raises(AssertionError):
         wait_for(lambda: False, timeout=0.2)
