@@ -23,16 +23,26 @@ CLOUD_EVENT_SCHEMA = "CloudEventSchemaV1_0"
 class ResourceWriteLike(Protocol):
     """What the core reports for a write (``local.cloud.core.hooks.ResourceWrite`` satisfies it)."""
 
-    resource_id: str
-    operation_name: str
-    status: str
-    subscription_id: str
-    resource_group: str | None
-    principal: str
-    correlation_id: str
-    http_method: str
-    tenant_id: str
-    time: datetime
+    @property
+    def resource_id(self) -> str: ...
+    @property
+    def operation_name(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def subscription_id(self) -> str: ...
+    @property
+    def resource_group(self) -> str | None: ...
+    @property
+    def principal(self) -> str: ...
+    @property
+    def correlation_id(self) -> str: ...
+    @property
+    def http_method(self) -> str: ...
+    @property
+    def tenant_id(self) -> str: ...
+    @property
+    def time(self) -> datetime: ...
 
 
 def iso7(when: datetime) -> str:
