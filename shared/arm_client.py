@@ -119,6 +119,11 @@ class ArmClient:
         timeout_seconds: float = 30.0,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
+        # httpx logs full URLs (query strings may carry signatures such as t=/c=/sig=) at INFO: keep
+        # those loggers quiet; this client logs method, path, status and duration itself.
+        for noisy in ("httpx", "httpcore"):
+            if logging.getLogger(noisy).level < logging.WARNING:
+                logging.getLogger(noisy).setLevel(logging.WARNING)
         self.endpoint = endpoint.rstrip("/")
         self.origin = origin_of(self.endpoint)
         self._credential = credential

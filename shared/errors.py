@@ -157,6 +157,7 @@ class ArmError(BackupAutopilotError):
         retry_after_seconds: float | None = None,
     ) -> None:
         super().__init__(f"ARM {status} {code}: {message}")
+        self.message = message  # verbatim ARM message; str(err) adds status and code
         self.status = status
         self.code = code
         self.arm_message = message

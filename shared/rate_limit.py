@@ -69,10 +69,10 @@ class RateLimiter:
             async with self._lock:
                 bucket = self._bucket(key)
                 self._refill(bucket)
-                if bucket.tokens >= 1.0:
-                    bucket.tokens -= 1.0
+                if bucket.tokens >= 1.0 - 1e-9:
+                    bucket.tokens = max(0.0, bucket.tokens - 1.0)
                     self.total_waited += waited
                     return waited
-                delay = (1.0 - bucket.tokens) / bucket.rate
+                delay = max(0.001, (1.0 - bucket.tokens) / bucket.rate)
             await self._sleep(delay)
             waited += delay

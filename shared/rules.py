@@ -150,9 +150,11 @@ def _tag_matches(tags: Mapping[str, str], name: str, expected: str | list[str]) 
 
 
 def _any_tag(tags: Mapping[str, str], spec: Mapping[str, Any] | None) -> str | None:
+    """``name=value`` of the first resource tag that matches ``spec``, or None."""
     for name, expected in (spec or {}).items():
         if _tag_matches(tags, name, expected):
-            return name
+            key = next(k for k in tags if _norm(k) == _norm(name))
+            return f"{key}={tags[key]}"
     return None
 
 
@@ -197,7 +199,7 @@ class Rules:
         if hit:
             return Decision(
                 False,
-                f"excluded by tag {hit}={tags.get(hit, '')}",
+                f"excluded by tag {hit}",
                 SkipReason.EXCLUDED_BY_TAG,
                 datasource_kind=kind.name,
             )
