@@ -39,9 +39,8 @@ def seed_error_bodies(prefix: str) -> list[dict[str, Any]]:
             obj, _ = decoder.raw_decode(text, m.start())
         except ValueError:
             continue
-        if isinstance(obj, dict) and isinstance(obj.get("error"), dict):
-            if obj not in out:
-                out.append(obj)
+        if isinstance(obj, dict) and isinstance(obj.get("error"), dict) and obj not in out:
+            out.append(obj)
     return out
 
 
@@ -55,7 +54,7 @@ def seed_status_bodies(prefix: str) -> list[dict[str, Any]]:
             obj, _ = decoder.raw_decode(text, m.start())
         except ValueError:
             continue
-        if isinstance(obj, dict) and "status" in obj and "operationStatus" in str(obj.get("id", "")):
-            if obj not in out:
-                out.append(obj)
+        is_status = isinstance(obj, dict) and "status" in obj and "operationStatus" in str(obj.get("id", ""))
+        if is_status and obj not in out:
+            out.append(obj)
     return out

@@ -64,7 +64,10 @@ async def test_get_sends_token_api_version_and_request_ids():
 
 
 async def test_absolute_poll_url_is_followed_as_given():
-    url = f"{ENDPOINT}/Subscriptions/sub-1/providers/Microsoft.DataProtection/locations/westus/operationStatus/abc==?api-version=2021-01-01"
+    url = (
+        f"{ENDPOINT}/Subscriptions/sub-1/providers/Microsoft.DataProtection/locations/westus"
+        "/operationStatus/abc==?api-version=2021-01-01"
+    )
     rec = Recorder([httpx.Response(200, json={"status": "Inprogress"})])
     client, _ = make_client(rec)
     await client.get(url, api_version="2025-09-01")

@@ -8,7 +8,10 @@ from shared.arm_ids import parse_resource_id, parse_scope, quote_segment, same_i
 from shared.errors import InvalidResourceIdError
 
 SA = "/subscriptions/sub-1/resourceGroups/RG-Blob/providers/Microsoft.Storage/storageAccounts/acct1"
-DB = "/subscriptions/sub-1/resourcegroups/ossdemoRG/providers/Microsoft.DBforPostgreSQL/servers/srv/databases/empdb11"
+DB = (
+    "/subscriptions/sub-1/resourcegroups/ossdemoRG/providers/Microsoft.DBforPostgreSQL"
+    "/servers/srv/databases/empdb11"
+)
 
 
 def test_storage_account_id():
@@ -77,7 +80,7 @@ def test_quote_segment_encodes_recovery_services_names():
     assert quote_segment("a b/c") == "a%20b%2Fc"
 
 
-_names = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30)
+_names = st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, max_size=30)
 
 
 @given(_names)
