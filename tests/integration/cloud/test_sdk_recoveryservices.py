@@ -50,7 +50,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
 
 def test_sdk_file_share_flow(emulator: tuple[str, Path]) -> None:
     url, ca_file = emulator
-    client = RecoveryServicesBackupClient(
+    client: Any = RecoveryServicesBackupClient(  # SDK models type every field Optional
         StaticToken(), SUB, base_url=url, connection_verify=str(ca_file), polling_interval=0
     )
     flt = "backupManagementType eq 'AzureStorage'"
