@@ -40,5 +40,5 @@ The durable HTTP API (``/runtime/webhooks/durabletask``) needs no key locally, a
 
 Known gaps: identity-based connections (``<name>__queueServiceUri``), blob/table/Service Bus bindings,
 HTTP streaming, function-specific keys. An Azurite the host started is stopped on a graceful exit only
-(a SIGKILLed host leaves it running: stop it by the pid in ``.state/azurite/host``'s log owner).
+(a SIGKILLed host leaves it running: its pid is logged at start-up, stop it by that pid).
 """

@@ -31,11 +31,13 @@ def ensure_storage(connection_string: str) -> azurite.AzuriteProcess | None:
         ports["QueueEndpoint"],
     )
     try:
-        return azurite.start(
-            "host",
+        started = azurite.start(
+            f"host-{ports['BlobEndpoint']}",  # one data folder per port set: hosts never share one
             blob_port=ports["BlobEndpoint"],
             queue_port=ports["QueueEndpoint"],
             table_port=ports.get("TableEndpoint") or azurite.free_port(),
         )
     except azurite.AzuriteError as exc:
         raise StartupError(f"cannot start Azurite for AzureWebJobsStorage: {exc}") from exc
+    log.info("Azurite started (pid %d, data in %s)", started.process.pid, started.location)
+    return started

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ def test_host_starts_azurite_when_storage_is_unreachable_and_stops_it() -> None:
         assert azurite.is_reachable(conn)
     finally:
         assert host.stop() == 0  # graceful SIGTERM: listeners and Azurite stopped, exit 0
+        shutil.rmtree(azurite.STATE_DIR / "azurite" / f"host-{ports[0]}", ignore_errors=True)
     assert not azurite.is_reachable(conn)
 
 
