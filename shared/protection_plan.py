@@ -1,0 +1,142 @@
+"""Decide, from a resource as read from ARM and the rules, what protecting it means. Pure: no I/O.
+
+The plan is plain data (it crosses activity boundaries): the action (protect, skip, dry run), the reason,
+the vault, policy and backup-instance request, and exactly the role assignments the vault identity needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from shared import dataprotection as dp
+from shared.arm_ids import parse_resource_id
+from shared.datasources import DatasourceKind, ProtectionTarget, kind_for_type
+from shared.errors import BackupAutopilotError
+from shared.models import ProtectionRequest
+from shared.rules import Rules, SkipReason
+
+PROTECT = "protect"
+SKIP = "skip"
+DRY_RUN = "dry_run"
+
+
+@dataclass(frozen=True)
+class ProtectionPlan:
+    action: str
+    reason: str
+    datasource_id: str
+    kind: str | None = None
+    skip_reason: str | None = None
+    rule: str | None = None
+    vault_id: str | None = None
+    policy_id: str | None = None
+    backup_instance_name: str | None = None
+    backup_instance_id: str | None = None
+    instance: dict[str, Any] | None = None
+    roles: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProtectionPlan:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+def _tags(resource: Mapping[str, Any] | None) -> dict[str, str]:
+    raw = (resource or {}).get("tags")
+    return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, Mapping) else {}
+
+
+def _location(resource: Mapping[str, Any] | None) -> str | None:
+    value = (resource or {}).get("location")
+    return value if isinstance(value, str) and value else None
+
+
+def plan_protection(
+    request: ProtectionRequest,
+    resource: Mapping[str, Any],
+    rules: Rules,
+    *,
+    parent: Mapping[str, Any] | None = None,
+    dry_run: bool = False,
+) -> ProtectionPlan:
+    """The plan for one datasource. ``parent`` is the server of a PostgreSQL single-server database.
+
+    A database carries no location or tags of its own in ARM: it takes its server's.
+    """
+    datasource_id = request.datasource_id
+    kind = kind_for_type(request.resource_type)
+    if kind is None:
+        return ProtectionPlan(
+            SKIP,
+            f"resource type {request.resource_type} is not supported",
+            datasource_id,
+            skip_reason=SkipReason.UNSUPPORTED.value,
+        )
+    unsupported = kind.eligibility(resource)
+    if unsupported:
+        return ProtectionPlan(
+            SKIP, unsupported, datasource_id, kind=kind.name, skip_reason=SkipReason.UNSUPPORTED.value
+        )
+    location = _location(resource) or _location(parent)
+    tags = {**_tags(parent), **_tags(resource)}
+    decision = rules.evaluate(
+        resource_id=datasource_id, resource_type=request.resource_type, location=location, tags=tags
+    )
+    if not decision.protect:
+        return ProtectionPlan(
+            SKIP,
+            decision.reason,
+            datasource_id,
+            kind=kind.name,
+            skip_reason=decision.skip_reason.value if decision.skip_reason else None,
+            rule=decision.rule,
+        )
+    assert decision.vault_id and decision.policy_id and location
+    try:
+        instance = _build(kind, datasource_id, location, decision.policy_id, decision.secret_uri, parent)
+        roles = [need.to_dict() for need in kind.role_assignments(datasource_id, decision.key_vault_id)]
+    except BackupAutopilotError as exc:
+        return ProtectionPlan(
+            SKIP,
+            f"cannot build the request: {exc.message}",
+            datasource_id,
+            kind=kind.name,
+            skip_reason=SkipReason.INVALID.value,
+            rule=decision.rule,
+        )
+    name = dp.backup_instance_name(datasource_id)
+    return ProtectionPlan(
+        DRY_RUN if (dry_run or request.dry_run or decision.dry_run or rules.dry_run) else PROTECT,
+        decision.reason,
+        datasource_id,
+        kind=kind.name,
+        rule=decision.rule,
+        vault_id=decision.vault_id,
+        policy_id=decision.policy_id,
+        backup_instance_name=name,
+        backup_instance_id=dp.backup_instance_id(decision.vault_id, name),
+        instance=instance,
+        roles=roles,
+    )
+
+
+def _build(
+    kind: DatasourceKind,
+    datasource_id: str,
+    location: str,
+    policy_id: str,
+    secret_uri: str | None,
+    parent: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    target = ProtectionTarget(
+        datasource_id=parse_resource_id(datasource_id).canonical(),
+        location=location,
+        policy_id=policy_id,
+        secret_uri=secret_uri,
+        parent_location=_location(parent),
+    )
+    return kind.build_backup_instance(target)
