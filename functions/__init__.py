@@ -7,4 +7,6 @@ import azure.durable_functions as df
 
 def blueprints() -> list[df.Blueprint]:
     """The blueprints function_app.py registers, in a stable order."""
-    return []
+    from functions import protection, resource_events
+
+    return [resource_events.bp, protection.bp]

@@ -1,0 +1,68 @@
+"""What the functions share in one process, built on first use (never at import time).
+
+Settings come from the environment once (``Settings.from_env``); the ARM client and the event publisher are
+made per event loop (async functions and activities run on the worker's loop), so the client-side rate
+limiter is shared by every activity of the process, as it must be to keep a burst under ARM's limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from shared.arm_client import ArmClient
+from shared.config import Settings
+from shared.credentials import make_credential
+from shared.events import EventPublisher, make_publisher
+from shared.operations import PollPolicy
+from shared.rules import Rules, load_rules
+
+APP_ROOT = Path(__file__).resolve().parent.parent
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_env(os.environ)
+
+
+@cache
+def rules() -> Rules:
+    """The protection rules (``PROTECTION_RULES``: a path relative to the app root, or inline)."""
+    return load_rules(settings().protection_rules, base_dir=APP_ROOT)
+
+
+def poll_policy() -> PollPolicy:
+    s = settings()
+    return PollPolicy(
+        default_seconds=s.poll_default_seconds, min_seconds=s.poll_min_seconds, max_seconds=s.poll_max_seconds
+    )
+
+
+@dataclass
+class _LoopClients:
+    arm: ArmClient
+    publisher: EventPublisher
+
+
+_clients: dict[int, _LoopClients] = {}
+
+
+def _for_loop() -> _LoopClients:
+    loop = asyncio.get_running_loop()
+    clients = _clients.get(id(loop))
+    if clients is None:
+        s = settings()
+        clients = _LoopClients(ArmClient.from_settings(s, make_credential(s)), make_publisher(s))
+        _clients[id(loop)] = clients
+    return clients
+
+
+def arm() -> ArmClient:
+    return _for_loop().arm
+
+
+def publisher() -> EventPublisher:
+    return _for_loop().publisher
