@@ -65,6 +65,7 @@ class ServerThread:
             port=port,
             log_level="warning",
             lifespan="on",
+            timeout_graceful_shutdown=1,
             ssl_certfile=str(certfile) if certfile else None,
             ssl_keyfile=str(keyfile) if keyfile else None,
         )

@@ -76,6 +76,7 @@ def register_instance_routes(cloud: Cloud) -> None:
         kind, policy, _ = check_instance(cloud, vault, props, rid, ctx.correlation_id)
         ds = props["dataSourceInfo"]
         props.setdefault("friendlyName", ds.get("resourceName") or ctx.params["backupInstanceName"])
+        props["policyInfo"].setdefault("policyVersion", "")
         state = cloud.state(DataProtectionState)
         if existing is not None:
             merged = existing.properties

@@ -85,12 +85,13 @@ def create_job(
     parsed_ds = ResourceId.parse(ds_id)
     fail = cloud.faults.job_failure(operation_id, sub)
     job_id = str(uuid.uuid4())
+    activity = str(uuid.uuid4())
     body: dict[str, Any] = {
         "id": f"{vault.id}/backupJobs/{job_id}",
         "name": job_id,
         "type": "Microsoft.DataProtection/backupVaults/backupJobs",
         "properties": {
-            "activityID": str(uuid.uuid4()),
+            "activityID": activity,
             "backupInstanceFriendlyName": props.get("friendlyName") or instance.name,
             "backupInstanceId": instance.id,
             "dataSourceId": ds_id,
@@ -101,6 +102,7 @@ def create_job(
             "duration": "00:00:00",
             "extendedInfo": {
                 **(extended or {}),
+                "additionalDetails": {"TaskId": activity, **(extended or {}).get("additionalDetails", {})},
                 "subTasks": [{"taskId": 1, "taskName": f"Trigger {operation}", "taskStatus": "Started"}],
             },
             "isUserTriggered": True,
