@@ -184,9 +184,8 @@ def _summary(wanted: list[Creation], outcomes: dict[str, dict[str, Any]], elapse
         counts[kind] = counts.get(kind, 0) + 1
         mark = "ok" if kind == creation.expected else "UNEXPECTED"
         unexpected += mark != "ok"
-        print(
-            f"  {mark:<10} {kind:<17} {_short(creation.path):<60} (expected {creation.expected}: {creation.why})"
-        )
+        expectation = f"(expected {creation.expected}: {creation.why})"
+        print(f"  {mark:<10} {kind:<17} {_short(creation.path):<60} {expectation}")
     print("  " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())), flush=True)
     return 1 if unexpected else 0
 

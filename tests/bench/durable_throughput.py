@@ -2,7 +2,7 @@
 
 Part 1: N concurrent orchestrations (default 1,000), each 5 activities and 2 short durable timers; prints
 orchestration episodes/s, activity calls/s and wall time. Part 2: SDK replay cost per episode at history sizes
-10, 100 and 1,000 events (median of repeats). Run: ``.venv/bin/python -m tests.bench.durable_throughput [N]``.
+10, 100 and 1,000 events (median of repeats). Run: ``.venv/bin/python -m tests.bench.durable_throughput [N] [--no-replay]``.
 """
 
 from __future__ import annotations
@@ -140,15 +140,18 @@ def replay_cost(app: LoadedApp) -> None:
 
 
 def main(argv: list[str]) -> int:
-    count = int(argv[0]) if argv else 1000
+    replay = "--no-replay" not in argv
+    args = [a for a in argv if not a.startswith("--")]
+    count = int(args[0]) if args else 1000
     workdir = Path(tempfile.mkdtemp(prefix="durable-bench-"))
     app = make_app(workdir)
     proc = azurite.start("bench-durable", fresh=True)
     try:
         print(f"== throughput: {count} orchestrations x (5 activities + 2 timers) on Azurite ==")
         asyncio.run(throughput(app, proc.connection_string, count))
-        print("== SDK replay cost by history size ==")
-        replay_cost(app)
+        if replay:
+            print("== SDK replay cost by history size ==")
+            replay_cost(app)
     finally:
         proc.stop()
         shutil.rmtree(workdir, ignore_errors=True)
