@@ -66,7 +66,7 @@ def _load_module(app_dir: Path, module_name: str) -> Any:
 
 
 def load_app(app_dir: str | Path, module_name: str = "function_app") -> LoadedApp:
-    """Import ``<app_dir>/function_app.py``, find its FunctionApp named ``app``, and describe its functions."""
+    """Import ``<app_dir>/function_app.py``, find its FunctionApp ``app``, and describe its functions."""
     directory = Path(app_dir).resolve()
     host_json_path = directory / "host.json"
     try:

@@ -20,7 +20,7 @@ STATE_DIR = REPO_ROOT / ".state"
 
 # The well-known development account Azurite serves (public, documented, not a secret).
 DEV_ACCOUNT = "devstoreaccount1"
-DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="  # noqa: S105
+DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
 class AzuriteError(RuntimeError):
@@ -64,7 +64,8 @@ def is_reachable(conn_str: str, timeout: float = 0.5) -> bool:
     for url in eps.values():
         parsed = urlsplit(url)
         try:
-            with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 80), timeout=timeout):
+            address = (parsed.hostname or "127.0.0.1", parsed.port or 80)
+            with socket.create_connection(address, timeout=timeout):
                 pass
         except OSError:
             return False
