@@ -236,6 +236,15 @@ class RestoreStatus:
     job_status: str | None = None
     error: dict[str, Any] | None = None
     updated_at: str = field(default_factory=_now)
+    # Details for completion events (all optional; the restore API fills them).
+    restore_id: str | None = None
+    kind: str | None = None
+    datasource_id: str | None = None
+    restore_point: dict[str, Any] | None = None  # {"pointInTime": ...} or {"recoveryPointId": ...}
+    destination: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    duration_seconds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -67,8 +67,11 @@ def container_range(container: str) -> tuple[str, str]:
     return container, container + "-0"
 
 
-def parse_point_in_time(value: str, field: str = "pointInTime") -> str:
-    """ISO 8601 instant -> ``YYYY-MM-DDTHH:MM:SS.fffffffZ``; must have a timezone and not be in the future."""
+def parse_point_in_time(value: str, field: str = "pointInTime", *, now: datetime | None = None) -> str:
+    """ISO 8601 instant -> ``YYYY-MM-DDTHH:MM:SS.fffffffZ``; must have a timezone and not be in the future.
+
+    ``now`` is the service's clock when known (e.g. the end of the latest restorable range); default: ours.
+    """
     if not isinstance(value, str) or not value:
         raise InvalidRequestError(field, "an ISO 8601 timestamp is required")
     try:
@@ -78,7 +81,7 @@ def parse_point_in_time(value: str, field: str = "pointInTime") -> str:
     if when.tzinfo is None:
         raise InvalidRequestError(field, "the timestamp needs a timezone (e.g. Z)")
     when = when.astimezone(UTC)
-    if when > datetime.now(UTC):
+    if when > (now or datetime.now(UTC)):
         raise InvalidRequestError(field, "the restore point is in the future")
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond:06d}0Z"
 
@@ -89,6 +92,7 @@ def blob_point_in_time_restore(
     location: str,
     point_in_time: str,
     ranges: list[tuple[str, str]] | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """``AzureBackupRecoveryTimeBasedRestoreRequest`` to the same storage account (original location)."""
     info = dp.datasource_info(
@@ -111,7 +115,7 @@ def blob_point_in_time_restore(
         "objectType": "AzureBackupRecoveryTimeBasedRestoreRequest",
         "restoreTargetInfo": target,
         "sourceDataStoreType": "OperationalStore",
-        "recoveryPointTime": parse_point_in_time(point_in_time),
+        "recoveryPointTime": parse_point_in_time(point_in_time, now=now),
     }
 
 

@@ -1,0 +1,155 @@
+"""What ``POST /api/restores`` checks before it starts anything, including a few read-only ARM calls.
+
+Design choice (documented in the OpenAPI file): bad input must be refused with a 4xx and *no started job*,
+so the trigger itself makes the read-only calls that decide it: GET the backup instance (unknown resource),
+POST findRestorableTimeRanges (a read-only action) or GET recoveryPoints (time / point outside what exists).
+They are two or three short calls; nothing here waits on an asynchronous operation (validateRestore and the
+restore itself run in the orchestration).
+
+The backup instance of a datasource is found deterministically: its name is ``backup_instance_name(id)``
+(what the protection pipeline creates) in one of the vaults the protection rules name. No Resource Graph
+lookup: it lags behind ARM by minutes and would make "protected a minute ago" look unknown.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import azure.durable_functions as df
+
+from functions import runtime
+from shared import restore_steps
+from shared.arm_ids import parse_resource_id
+from shared.errors import ArmError
+from shared.restore_api import (
+    RestoreApiError,
+    RestoreConflictError,
+    RestoreKind,
+    RestoreNotFoundError,
+    RestoreRejectedError,
+    RestoreSubmission,
+    check_kind_fits,
+    check_point_in_time,
+    check_scopes,
+    restore_body,
+)
+
+RESTORE_PREFIX = "restore-"
+ACTIVE = [
+    df.OrchestrationRuntimeStatus.Running,
+    df.OrchestrationRuntimeStatus.Pending,
+    df.OrchestrationRuntimeStatus.ContinuedAsNew,
+]
+_ID_NAMESPACE = uuid.UUID("3c5e0d3e-8f0b-4a8e-93a4-6f0f6c1de7b2")  # fixed: restore ids must stay stable
+
+
+def instance_prefix(backup_instance_id: str) -> str:
+    """Every restore of one backup instance has an id starting with this (conflict check by prefix)."""
+    return f"{RESTORE_PREFIX}{uuid.uuid5(_ID_NAMESPACE, parse_resource_id(backup_instance_id).key())}-"
+
+
+def rule_vaults() -> Iterator[str]:
+    """The vaults the protection rules name, in rule order, each once."""
+    seen: set[str] = set()
+    for rule in runtime.rules().document.get("rules", []):
+        vault = (rule.get("vault") or {}).get("id") if isinstance(rule, dict) else None
+        if isinstance(vault, str) and vault.lower() not in seen:
+            seen.add(vault.lower())
+            yield vault
+
+
+def arm_failure(error: dict[str, Any], what: str) -> RestoreApiError:
+    parsed = ArmError.from_dict(error)
+    if parsed.status == 404:
+        return RestoreNotFoundError(f"{what}: {parsed.message}")
+    return RestoreRejectedError(
+        f"{what}: {parsed.message}", errors=[{"field": "resourceId", "reason": parsed.code}], armError=error
+    )
+
+
+async def resolve_instance(resource_id: str | None, backup_instance_id: str | None) -> dict[str, Any]:
+    """The backup instance facts (``restore_steps.instance_facts``) or a 404 problem."""
+    arm = runtime.arm()
+    if backup_instance_id is not None:
+        found = await restore_steps.read_backup_instance(arm, backup_instance_id)
+        what = f"backup instance {backup_instance_id}"
+    else:
+        assert resource_id is not None
+        found = await restore_steps.find_backup_instance(arm, resource_id, rule_vaults())
+        what = f"resource {resource_id}"
+    if found.get("error"):
+        raise arm_failure(found["error"], f"reading {what} failed")
+    if not found.get("found"):
+        raise RestoreNotFoundError(
+            f"{what} is not protected by a backup instance this app can see",
+            errors=[{"field": "resourceId" if resource_id else "backupInstanceId", "reason": "not found"}],
+        )
+    if str(found.get("protection_status") or "") != "ProtectionConfigured":
+        raise RestoreRejectedError(
+            f"{what} is not ready for restores (protection status {found.get('protection_status')})",
+            errors=[{"field": "resourceId", "reason": "protection is not configured"}],
+        )
+    return found
+
+
+async def check_not_running(client: df.DurableOrchestrationClient, backup_instance_id: str) -> None:
+    running = await client.get_status_by(
+        runtime_status=ACTIVE, instance_id_prefix=instance_prefix(backup_instance_id)
+    )
+    if running:
+        ids = sorted(str(s.instance_id) for s in running)
+        raise RestoreConflictError(
+            f"restore {ids[0]} of this backup instance is still running; retry when it has finished",
+            errors=[{"field": "resourceId", "reason": "a restore is already running"}],
+            runningRestores=ids,
+        )
+
+
+@dataclass(frozen=True)
+class CheckedRestore:
+    instance: dict[str, Any]
+    body: dict[str, Any]
+    restore_point: dict[str, Any]
+    destination: str
+
+
+async def check_restore(
+    submission: RestoreSubmission, client: df.DurableOrchestrationClient
+) -> CheckedRestore:
+    """Every check, cheapest first; raises a ``RestoreApiError`` / ``InvalidRequestError`` on refusal."""
+    scopes = runtime.settings().restore_allowed_scopes
+    if submission.resource_id is not None:
+        check_scopes(submission.target_ids(submission.resource_id), scopes)
+    instance = await resolve_instance(submission.resource_id, submission.backup_instance_id)
+    check_scopes(submission.target_ids(instance["datasource_id"]), scopes)
+    check_kind_fits(submission, instance["datasource_type"])
+    await check_not_running(client, instance["backup_instance_id"])
+    arm = runtime.arm()
+    if submission.kind is RestoreKind.BLOB_POINT_IN_TIME:
+        assert submission.point_in_time is not None
+        found = await restore_steps.find_restorable_time_ranges(arm, instance["backup_instance_id"])
+        if found.get("error"):
+            raise arm_failure(found["error"], "finding the restorable time ranges failed")
+        service_now = check_point_in_time(submission.point_in_time, found["ranges"])
+        body = restore_body(submission, instance["datasource_info"], service_now=service_now)
+        point: dict[str, Any] = {"pointInTime": submission.point_in_time}
+        destination = instance["datasource_id"]
+    else:
+        listed = await restore_steps.list_recovery_points(arm, instance["backup_instance_id"])
+        if listed.get("error"):
+            raise arm_failure(listed["error"], "listing the recovery points failed")
+        ids = [p["id"] for p in listed["points"]]
+        if submission.recovery_point_id not in ids:
+            raise RestoreRejectedError(
+                f"recovery point {submission.recovery_point_id} does not exist for this backup instance",
+                errors=[{"field": "recoveryPointId", "reason": "unknown recovery point"}],
+                recoveryPoints=listed["points"][:20],
+            )
+        body = restore_body(submission, instance["datasource_info"])
+        point = {"recoveryPointId": submission.recovery_point_id}
+        target = submission.target
+        destination = str(target.get("containerUrl") or target.get("databaseId") or instance["datasource_id"])
+    return CheckedRestore(instance, body, point, destination)

@@ -1,0 +1,232 @@
+"""HTTP triggers of the restore API (function-key auth; the OpenAPI document is public).
+
+- ``GET  /api/restore-points?resourceId=|backupInstanceId=``: restorable time ranges / recovery points
+- ``POST /api/restores[?dryRun=true]``: check, then start ``restore_backup_instance`` (202 + status URL)
+- ``GET  /api/restores/{restoreId}``: our status document
+- ``GET  /api/restores?phase=&resourceId=&backupInstanceId=&since=&top=``: recent restores
+- ``GET  /api/openapi.json``: the OpenAPI 3.1 description of all of the above
+
+Triggers are thin: they parse, check (see :mod:`functions.restore.checks`) and start; they never wait on an
+asynchronous Azure operation. Every refusal is problem details with a 4xx status and starts nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from functions import runtime
+from functions.restore import checks
+from functions.restore.blueprint import bp
+from functions.restore.orchestrator import ORCHESTRATOR
+from functions.restore.problems import from_error, json_response, problem
+from shared import restore_steps
+from shared.arm_ids import parse_resource_id
+from shared.errors import ArmError, InvalidRequestError
+from shared.restore_api import RestoreApiError, parse_resource_reference, parse_submission
+from shared.restore_status import PHASES, RestoreProgress, status_document
+
+log = logging.getLogger("backup_autopilot.restore")
+
+OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
+MAX_BODY_BYTES = 64 * 1024
+MAX_TOP = 200
+_RESTORE_ID = re.compile(
+    r"^restore-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-\d{14}-[0-9a-f]{6}$"
+)
+
+
+def _origin(req: func.HttpRequest) -> str:
+    parts = urlsplit(req.url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def _transient(exc: ArmError) -> func.HttpResponse:
+    """Azure itself is throttling or failing: the only 5xx this API gives, with when to retry."""
+    retry = int(exc.retry_after_seconds or 30)
+    response = problem(
+        503, "Azure is temporarily unavailable", exc.message, "azure-unavailable", retryAfterSeconds=retry
+    )
+    response.headers["Retry-After"] = str(retry)
+    return response
+
+
+def _body(req: func.HttpRequest) -> Any:
+    raw = req.get_body() or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise InvalidRequestError("body", f"larger than {MAX_BODY_BYTES} bytes")
+    if not raw.strip():
+        raise InvalidRequestError("body", "a JSON object is required")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidRequestError("body", f"not valid JSON: {str(exc)[:200]}") from None
+
+
+def new_restore_id(backup_instance_id: str, now: datetime) -> str:
+    return (
+        f"{checks.instance_prefix(backup_instance_id)}{now.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
+    )
+
+
+@bp.route(route="restores", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+async def restore_start(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    try:
+        submission = parse_submission(_body(req), dry_run_query=req.params.get("dryRun"))
+        checked = await checks.check_restore(submission, client)
+    except (InvalidRequestError, RestoreApiError) as exc:
+        return from_error(exc)
+    except ArmError as exc:
+        return _transient(exc)
+    instance = checked.instance
+    summary = {
+        "kind": submission.kind.value,
+        "backupInstanceId": instance["backup_instance_id"],
+        "datasourceId": instance["datasource_id"],
+        "restorePoint": checked.restore_point,
+        "destination": checked.destination,
+    }
+    if submission.dry_run:
+        return json_response({"dryRun": True, "valid": True, **summary, "restoreRequest": checked.body})
+    now = datetime.now(UTC)
+    restore_id = new_restore_id(instance["backup_instance_id"], now)
+    progress = RestoreProgress(
+        id=restore_id,
+        kind=submission.kind.value,
+        backup_instance_id=instance["backup_instance_id"],
+        datasource_id=instance["datasource_id"],
+        restore_point=checked.restore_point,
+        destination=checked.destination,
+        correlation_id=submission.correlation_id,
+    )
+    request = {
+        "backup_instance_id": instance["backup_instance_id"],
+        "vault_id": instance["vault_id"],
+        "body": checked.body,
+    }
+    await client.start_new(ORCHESTRATOR, restore_id, {"request": request, "progress": progress.to_dict()})
+    log.info("restore %s started for %s", restore_id, instance["backup_instance_id"])
+    status_url = f"{_origin(req)}/api/restores/{restore_id}"
+    body = {
+        **progress.view(),
+        "statusUrl": status_url,
+        "createdTime": _iso(now),
+        "lastUpdatedTime": _iso(now),
+    }
+    return json_response(body, 202, {"Location": status_url, "Retry-After": "10"})
+
+
+def _document(status: df.DurableOrchestrationStatus) -> dict[str, Any]:
+    runtime_status = status.runtime_status.value if status.runtime_status else None
+    return status_document(
+        str(status.instance_id),
+        runtime_status,
+        status.custom_status,
+        status.output,
+        _iso(status.created_time),
+        _iso(status.last_updated_time),
+    )
+
+
+@bp.route(route="restores/{restoreId}", methods=["GET"])
+@bp.durable_client_input(client_name="client")
+async def restore_status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    restore_id = req.route_params.get("restoreId", "")
+    missing = problem(404, "Not found", f"no restore {restore_id[:100]!r}", "not-found")
+    if not _RESTORE_ID.match(restore_id):
+        return missing
+    status = await client.get_status(restore_id)
+    if not status or status.name != ORCHESTRATOR:
+        return missing
+    return json_response(_document(status))
+
+
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidRequestError("since", "must be an ISO 8601 timestamp") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _top(value: str | None) -> int:
+    if not value:
+        return 50
+    if not value.isdigit() or not 1 <= int(value) <= MAX_TOP:
+        raise InvalidRequestError("top", f"must be an integer from 1 to {MAX_TOP}")
+    return int(value)
+
+
+@bp.route(route="restores", methods=["GET"])
+@bp.durable_client_input(client_name="client")
+async def restore_list(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    params = req.params
+    try:
+        phase = params.get("phase") or None
+        if phase is not None and phase not in PHASES:
+            raise InvalidRequestError("phase", "must be one of " + ", ".join(PHASES))
+        since, top = _since(params.get("since")), _top(params.get("top"))
+        prefix = checks.RESTORE_PREFIX
+        if params.get("backupInstanceId"):
+            prefix = checks.instance_prefix(params["backupInstanceId"])
+        resource = parse_resource_id(params["resourceId"]).key() if params.get("resourceId") else None
+    except InvalidRequestError as exc:
+        return from_error(exc)
+    found = await client.get_status_by(created_time_from=since, instance_id_prefix=prefix)
+    documents = [_document(s) for s in found if s.name == ORCHESTRATOR]
+    if phase:
+        documents = [d for d in documents if d.get("phase") == phase]
+    if resource:
+        documents = [d for d in documents if str(d.get("datasourceId") or "").lower() == resource]
+    documents.sort(key=lambda d: str(d.get("createdTime") or ""), reverse=True)
+    return json_response({"value": documents[:top], "count": min(len(documents), top)})
+
+
+@bp.route(route="restore-points", methods=["GET"])
+async def restore_points(req: func.HttpRequest) -> func.HttpResponse:
+    params = req.params
+    try:
+        reference = {k: params[k] for k in ("resourceId", "backupInstanceId") if params.get(k)}
+        instance = await checks.resolve_instance(*parse_resource_reference(reference))
+        arm = runtime.arm()
+        points = await restore_steps.list_recovery_points(arm, instance["backup_instance_id"])
+        ranges: dict[str, Any] = {"ranges": []}
+        if instance["datasource_type"].lower().startswith("microsoft.storage/"):
+            ranges = await restore_steps.find_restorable_time_ranges(arm, instance["backup_instance_id"])
+        for answer in (points, ranges):
+            if answer.get("error"):
+                raise checks.arm_failure(answer["error"], "reading restore points failed")
+    except (InvalidRequestError, RestoreApiError) as exc:
+        return from_error(exc)
+    except ArmError as exc:
+        return _transient(exc)
+    return json_response(
+        {
+            "backupInstanceId": instance["backup_instance_id"],
+            "datasourceId": instance["datasource_id"],
+            "datasourceType": instance["datasource_type"],
+            "restorableTimeRanges": ranges.get("ranges", []),
+            "recoveryPoints": points.get("points", []),
+        }
+    )
+
+
+@bp.route(route="openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def restore_openapi(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse(OPENAPI_PATH.read_bytes(), mimetype="application/json")

@@ -1,0 +1,442 @@
+"""The restore HTTP API's request: parsing, the checks that need no Azure, and the ARM restore body.
+
+``parse_submission`` turns the JSON body of ``POST /api/restores`` into a :class:`RestoreSubmission` or raises
+``InvalidRequestError`` naming the field. ``check_scopes`` refuses targets outside ``RESTORE_ALLOWED_SCOPES``.
+``check_point_in_time`` refuses a time outside the restorable ranges (listing them). ``restore_body`` builds
+the DataProtection request once the backup instance is known. Every refusal is a :class:`RestoreApiError`
+(or ``InvalidRequestError``) that the HTTP layer turns into RFC 9457 problem details.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from shared import dataprotection as dp
+from shared import restores
+from shared.arm_ids import parse_resource_id
+from shared.errors import BackupAutopilotError, InvalidRequestError
+
+BLOB_DATASOURCE_TYPE = "Microsoft.Storage/storageAccounts/blobServices"
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+_KNOWN_FIELDS = frozenset(
+    {
+        "kind",
+        "resourceId",
+        "backupInstanceId",
+        "pointInTime",
+        "ranges",
+        "confirmWholeAccountRollback",
+        "recoveryPointId",
+        "target",
+        "dryRun",
+        "correlationId",
+    }
+)
+
+
+class RestoreKind(StrEnum):
+    BLOB_POINT_IN_TIME = "blobPointInTime"
+    RECOVERY_POINT_AS_FILES = "recoveryPointAsFiles"
+    RECOVERY_POINT_AS_DATABASE = "recoveryPointAsDatabase"
+    RECOVERY_POINT_BLOB_CONTAINERS = "recoveryPointBlobContainers"
+
+
+# -- errors: one hierarchy, each with its HTTP status and problem type ---------------------------------------
+
+
+class RestoreApiError(BackupAutopilotError):
+    """A refusal of the restore API; ``status``/``title``/``problem_type`` feed the problem-details body."""
+
+    kind = "RestoreApiError"
+    status = 400
+    title = "The restore request was refused"
+    problem_type = "restore-refused"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors or [])
+        self.extra = extra
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "status": self.status, "errors": self.errors, **self.extra}
+
+
+class RestoreNotFoundError(RestoreApiError):
+    kind = "RestoreNotFoundError"
+    status = 404
+    title = "Not found"
+    problem_type = "not-found"
+
+
+class RestoreForbiddenError(RestoreApiError):
+    kind = "RestoreForbiddenError"
+    status = 403
+    title = "The restore target is outside the allowed scopes"
+    problem_type = "scope-not-allowed"
+
+
+class RestoreConflictError(RestoreApiError):
+    kind = "RestoreConflictError"
+    status = 409
+    title = "A restore of this backup instance is already running"
+    problem_type = "restore-in-progress"
+
+
+class RestoreRejectedError(RestoreApiError):
+    """Well-formed, but Azure's facts say no (time outside the ranges, unknown recovery point ...)."""
+
+    kind = "RestoreRejectedError"
+    status = 422
+    title = "The restore cannot be done as requested"
+    problem_type = "restore-not-possible"
+
+
+# -- the request ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RestoreSubmission:
+    kind: RestoreKind
+    resource_id: str | None = None  # the protected datasource, or
+    backup_instance_id: str | None = None  # its backup instance
+    point_in_time: str | None = None  # normalised ``...fffffffZ`` (blob point in time)
+    ranges: list[tuple[str, str]] | None = None  # None: the whole account
+    confirm_whole_account: bool = False
+    recovery_point_id: str | None = None
+    target: dict[str, Any] = field(default_factory=dict)  # normalised, per kind
+    dry_run: bool = False
+    correlation_id: str | None = None
+
+    @property
+    def whole_account(self) -> bool:
+        return self.kind is RestoreKind.BLOB_POINT_IN_TIME and not self.ranges
+
+    def target_ids(self, datasource_id: str) -> list[str]:
+        """The ARM ids the restore writes to (what the allowed scopes must cover)."""
+        if self.kind is RestoreKind.RECOVERY_POINT_AS_FILES:
+            return [str(self.target["containerId"])]
+        if self.kind is RestoreKind.RECOVERY_POINT_AS_DATABASE:
+            return [str(self.target["databaseId"])]
+        return [datasource_id]  # blobs are restored in place
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["kind"] = self.kind.value
+        out["ranges"] = [list(r) for r in self.ranges] if self.ranges else None
+        return out
+
+
+def _obj(value: Any, name: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidRequestError(name, "must be a JSON object")
+    return value
+
+
+def _text(data: Mapping[str, Any], key: str, *, prefix: str = "", required: bool = True) -> str | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise InvalidRequestError(prefix + key, "is required")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequestError(prefix + key, "must be a non-empty string")
+    if len(value) > 2048:
+        raise InvalidRequestError(prefix + key, "is longer than 2048 characters")
+    return value
+
+
+def _flag(data: Mapping[str, Any], key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise InvalidRequestError(key, "must be true or false")
+    return value
+
+
+def parse_bool_query(value: str | None, name: str = "dryRun") -> bool:
+    if value is None or value == "":
+        return False
+    lowered = value.strip().lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise InvalidRequestError(name, "must be true or false")
+
+
+def _ranges(raw: Any) -> list[tuple[str, str]]:
+    if not isinstance(raw, list):
+        raise InvalidRequestError("ranges", "must be a list of {min, max} objects")
+    if len(raw) > restores.MAX_RANGES:
+        raise InvalidRequestError(
+            "ranges", f"at most {restores.MAX_RANGES} ranges are allowed, got {len(raw)}"
+        )
+    pairs: list[tuple[str, str]] = []
+    for i, item in enumerate(raw):
+        entry = _obj(item, f"ranges[{i}]")
+        low = _text(entry, "min", prefix=f"ranges[{i}].")
+        high = _text(entry, "max", prefix=f"ranges[{i}].")
+        assert low is not None and high is not None
+        pairs.append((low, high))
+    return restores.validate_ranges(pairs)
+
+
+def parse_resource_reference(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """Exactly one of ``resourceId`` (the datasource) / ``backupInstanceId``, each validated and canonical."""
+    resource_id = _text(data, "resourceId", required=False)
+    instance_id = _text(data, "backupInstanceId", required=False)
+    if (resource_id is None) == (instance_id is None):
+        raise InvalidRequestError("resourceId", "give exactly one of resourceId or backupInstanceId")
+    if resource_id is not None:
+        return parse_resource_id(resource_id).canonical(), None
+    assert instance_id is not None
+    dp.validate_restore_path(instance_id)  # raises InvalidResourceIdError unless a backup instance id
+    return None, parse_resource_id(instance_id).canonical()
+
+
+_ACCOUNT_HOST = re.compile(r"^([a-z0-9]{3,24})\.blob\.")
+
+
+def _files_target(target: Mapping[str, Any]) -> dict[str, Any]:
+    container_id = _text(target, "containerId", prefix="target.")
+    url = _text(target, "containerUrl", prefix="target.")
+    prefix = _text(target, "filePrefix", prefix="target.")
+    assert container_id is not None and url is not None and prefix is not None
+    cid = parse_resource_id(container_id)
+    if cid.type.lower() != "microsoft.storage/storageaccounts/blobservices/containers":
+        raise InvalidRequestError(
+            "target.containerId",
+            "must be a .../storageAccounts/{account}/blobServices/default/containers/{container} id",
+        )
+    # restore_as_files validates the URL shape, the container name and the prefix.
+    restores.restore_as_files(
+        source_datasource_id=cid,
+        recovery_point_id="check",
+        restore_location="check",
+        container_url=url,
+        file_prefix=prefix,
+    )
+    parts = urlsplit(url)
+    host = _ACCOUNT_HOST.match(parts.hostname or "")
+    if parts.path.strip("/") != cid.name or not host or host.group(1) != cid.names[0].lower():
+        raise InvalidRequestError(
+            "target.containerUrl", "must name the same account and container as containerId"
+        )
+    return {"containerId": cid.canonical(), "containerUrl": url, "filePrefix": prefix}
+
+
+def _database_target(target: Mapping[str, Any]) -> dict[str, Any]:
+    database_id = _text(target, "databaseId", prefix="target.")
+    secret_uri = _text(target, "secretUri", prefix="target.")
+    assert database_id is not None and secret_uri is not None
+    did = parse_resource_id(database_id)
+    if did.type.lower() != "microsoft.dbforpostgresql/servers/databases":
+        raise InvalidRequestError(
+            "target.databaseId", "must be a Microsoft.DBforPostgreSQL/servers/databases id"
+        )
+    parts = urlsplit(secret_uri)
+    if parts.scheme != "https" or not parts.hostname or "/secrets/" not in parts.path or parts.query:
+        raise InvalidRequestError(
+            "target.secretUri", "must be a Key Vault secret URI https://{vault}.../secrets/{name}"
+        )
+    return {"databaseId": did.canonical(), "secretUri": secret_uri}
+
+
+def _containers_target(target: Mapping[str, Any]) -> dict[str, Any]:
+    names = target.get("containers")
+    if not isinstance(names, list) or not names or len(names) > restores.MAX_RANGES:
+        raise InvalidRequestError("target.containers", f"a list of 1-{restores.MAX_RANGES} container names")
+    checked = [restores.validate_container_name(n, f"target.containers[{i}]") for i, n in enumerate(names)]
+    if len(set(checked)) != len(checked):
+        raise InvalidRequestError("target.containers", "names a container twice")
+    return {"containers": checked}
+
+
+def parse_submission(body: Any, *, dry_run_query: str | None = None) -> RestoreSubmission:
+    """Validate the JSON body (already decoded) of ``POST /api/restores``."""
+    data = _obj(body, "body")
+    unknown = sorted(str(k) for k in data if k not in _KNOWN_FIELDS)
+    if unknown:
+        raise InvalidRequestError(unknown[0], "is not a known field")
+    raw_kind = data.get("kind")
+    try:
+        kind = RestoreKind(raw_kind) if isinstance(raw_kind, str) else None
+    except ValueError:
+        kind = None
+    if kind is None:
+        raise InvalidRequestError("kind", "must be one of " + ", ".join(k.value for k in RestoreKind))
+    resource_id, instance_id = parse_resource_reference(data)
+    dry_run = _flag(data, "dryRun") or parse_bool_query(dry_run_query)
+    confirm = _flag(data, "confirmWholeAccountRollback")
+    correlation_id = _text(data, "correlationId", required=False)
+    if correlation_id is not None and len(correlation_id) > 200:
+        raise InvalidRequestError("correlationId", "is longer than 200 characters")
+    common: dict[str, Any] = {
+        "kind": kind,
+        "resource_id": resource_id,
+        "backup_instance_id": instance_id,
+        "dry_run": dry_run,
+        "correlation_id": correlation_id,
+    }
+    if kind is RestoreKind.BLOB_POINT_IN_TIME:
+        for extra in ("recoveryPointId", "target"):
+            if extra in data:
+                raise InvalidRequestError(extra, "does not apply to a blob point-in-time restore")
+        text = _text(data, "pointInTime")
+        assert text is not None
+        point = restores.parse_point_in_time(text, now=_FAR_FUTURE)  # format here; "future" vs Azure's clock
+        ranges = _ranges(data["ranges"]) if data.get("ranges") is not None else None
+        if not ranges and not confirm:
+            raise InvalidRequestError(
+                "confirmWholeAccountRollback",
+                "a restore without ranges rolls back every blob in the account: set "
+                "confirmWholeAccountRollback to true to confirm, or give ranges",
+            )
+        return RestoreSubmission(**common, point_in_time=point, ranges=ranges, confirm_whole_account=confirm)
+    for extra in ("pointInTime", "ranges"):
+        if extra in data:
+            raise InvalidRequestError(extra, "applies only to kind blobPointInTime")
+    recovery_point = _text(data, "recoveryPointId")
+    assert recovery_point is not None
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,200}", recovery_point):
+        raise InvalidRequestError("recoveryPointId", "1-200 letters, digits, '-', '_' or '.'")
+    target = _obj(data.get("target"), "target")
+    if kind is RestoreKind.RECOVERY_POINT_AS_FILES:
+        normalised = _files_target(target)
+    elif kind is RestoreKind.RECOVERY_POINT_AS_DATABASE:
+        normalised = _database_target(target)
+    else:
+        normalised = _containers_target(target)
+    return RestoreSubmission(**common, recovery_point_id=recovery_point, target=normalised)
+
+
+# -- checks and bodies that need what ARM said -------------------------------------------------------------
+
+
+def check_scopes(target_ids: Sequence[str], allowed_scopes: Sequence[str]) -> None:
+    """Every target must lie within one of the configured scopes; no scopes configured = no restores."""
+    if not allowed_scopes:
+        raise RestoreForbiddenError(
+            "restores are disabled: no scope is configured in RESTORE_ALLOWED_SCOPES",
+            errors=[{"field": "resourceId", "reason": "no restore scope is configured"}],
+        )
+    for target in target_ids:
+        rid = parse_resource_id(target)
+        if not any(rid.is_within(scope) for scope in allowed_scopes):
+            raise RestoreForbiddenError(
+                f"{rid.canonical()} is outside the scopes allowed for restores",
+                errors=[{"field": "target", "reason": "outside the allowed scopes"}],
+                allowedScopes=list(allowed_scopes),
+            )
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(restores.parse_point_in_time(text, now=_FAR_FUTURE)[:26] + "+00:00")
+
+
+def check_point_in_time(point_in_time: str, ranges: Sequence[Mapping[str, Any]]) -> datetime:
+    """The instant must fall inside one restorable range; returns the latest range end (Azure's "now")."""
+    when = _instant(point_in_time)
+    spans = [
+        (_instant(str(r["startTime"])), _instant(str(r["endTime"])))
+        for r in ranges
+        if isinstance(r, Mapping) and r.get("startTime") and r.get("endTime")
+    ]
+    listed = [{"startTime": str(r.get("startTime")), "endTime": str(r.get("endTime"))} for r in ranges]
+    if not spans:
+        raise RestoreRejectedError(
+            "the backup instance has no restorable time range yet",
+            errors=[{"field": "pointInTime", "reason": "no restorable time range"}],
+            restorableTimeRanges=[],
+        )
+    if not any(low <= when <= high for low, high in spans):
+        raise RestoreRejectedError(
+            f"{point_in_time} is outside the restorable time ranges",
+            errors=[{"field": "pointInTime", "reason": "outside the restorable time ranges"}],
+            restorableTimeRanges=listed,
+        )
+    return max(high for _, high in spans)
+
+
+def restore_body(
+    submission: RestoreSubmission, datasource: Mapping[str, Any], *, service_now: datetime | None = None
+) -> dict[str, Any]:
+    """The DataProtection restore request for this submission, given the instance's ``dataSourceInfo``."""
+    datasource_id = str(datasource.get("resourceID") or "")
+    location = str(datasource.get("resourceLocation") or "")
+    kind = submission.kind
+    if kind is RestoreKind.BLOB_POINT_IN_TIME:
+        assert submission.point_in_time is not None
+        return restores.blob_point_in_time_restore(
+            datasource_id=datasource_id,
+            location=location,
+            point_in_time=submission.point_in_time,
+            ranges=submission.ranges,
+            now=service_now or _FAR_FUTURE,
+        )
+    assert submission.recovery_point_id is not None
+    target = submission.target
+    if kind is RestoreKind.RECOVERY_POINT_AS_FILES:
+        return restores.restore_as_files(
+            source_datasource_id=datasource_id,
+            recovery_point_id=submission.recovery_point_id,
+            restore_location=location,
+            container_url=target["containerUrl"],
+            file_prefix=target["filePrefix"],
+            target_container_id=target["containerId"],
+        )
+    if kind is RestoreKind.RECOVERY_POINT_AS_DATABASE:
+        return restores.restore_as_database(
+            source_datasource_id=datasource_id,
+            recovery_point_id=submission.recovery_point_id,
+            restore_location=location,
+            target_database_id=target["databaseId"],
+            secret_uri=target["secretUri"],
+        )
+    return {
+        "objectType": "AzureBackupRecoveryPointBasedRestoreRequest",
+        "recoveryPointId": submission.recovery_point_id,
+        "restoreTargetInfo": {
+            "objectType": "ItemLevelRestoreTargetInfo",
+            "recoveryOption": "FailIfExists",
+            "restoreLocation": location,
+            "restoreCriteria": [
+                {
+                    "objectType": "ItemPathBasedRestoreCriteria",
+                    "itemPath": c,
+                    "isPathRelativeToBackupItem": True,
+                }
+                for c in target["containers"]
+            ],
+            "datasourceInfo": dp.datasource_info(
+                datasource_id, datasource_type=BLOB_DATASOURCE_TYPE, location=location
+            ),
+        },
+        "sourceDataStoreType": "VaultStore",
+        "sourceResourceId": parse_resource_id(datasource_id).canonical(),
+    }
+
+
+def check_kind_fits(submission: RestoreSubmission, datasource_type: str) -> None:
+    """A blob restore needs a blob instance; a PostgreSQL restore a PostgreSQL one."""
+    is_blob = datasource_type.lower() == BLOB_DATASOURCE_TYPE.lower()
+    blob_kinds = {RestoreKind.BLOB_POINT_IN_TIME, RestoreKind.RECOVERY_POINT_BLOB_CONTAINERS}
+    if is_blob != (submission.kind in blob_kinds):
+        raise RestoreRejectedError(
+            f"a {submission.kind.value} restore does not apply to a {datasource_type} backup instance",
+            errors=[{"field": "kind", "reason": f"not applicable to {datasource_type}"}],
+        )
+    if (
+        submission.kind is RestoreKind.RECOVERY_POINT_AS_DATABASE
+        and "flexibleservers" in datasource_type.lower()
+    ):
+        raise RestoreRejectedError(
+            "flexible servers can only be restored as files (recoveryPointAsFiles)",
+            errors=[{"field": "kind", "reason": "flexible servers restore as files only"}],
+        )

@@ -1,0 +1,129 @@
+"""Read-only ARM steps of the restore API (one or a few GETs / the read-only findRestorableTimeRanges POST).
+
+Same error policy as :mod:`shared.arm_steps`: transient ``ArmError`` is raised; every other ARM error is
+returned as ``{"error": {...}}``. Results are plain data (they cross activity boundaries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from shared import dataprotection as dp
+from shared.arm_client import ArmClient
+from shared.arm_ids import parse_resource_id
+from shared.arm_steps import StepResult, answers_errors, read_resource
+from shared.operations import PollPolicy, interpret_job, job_name_from
+from shared.restores import find_restorable_time_ranges_body
+from shared.retry_after import parse_retry_after
+
+MAX_RECOVERY_POINT_PAGES = 5
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def instance_facts(resource: Any) -> dict[str, Any]:
+    """What the restore needs from a backup instance resource."""
+    body = _dict(resource)
+    info = _dict(_dict(body.get("properties")).get("dataSourceInfo"))
+    status, provisioning = dp.protection_status(body)
+    instance_id = parse_resource_id(str(body.get("id"))).canonical()
+    return {
+        "backup_instance_id": instance_id,
+        "vault_id": instance_id.rsplit("/backupInstances/", 1)[0],
+        "datasource_info": info,
+        "datasource_id": str(info.get("resourceID") or ""),
+        "datasource_type": str(info.get("datasourceType") or ""),
+        "protection_status": status,
+        "provisioning_state": provisioning,
+    }
+
+
+async def read_backup_instance(arm: ArmClient, backup_instance_id: str) -> StepResult:
+    read = await read_resource(arm, backup_instance_id, dp.API_VERSION)
+    if read.get("found"):
+        return {"found": True, **instance_facts(read["resource"])}
+    return read
+
+
+async def find_backup_instance(arm: ArmClient, datasource_id: str, vault_ids: Iterable[str]) -> StepResult:
+    """The datasource's backup instance, looked up by its deterministic name in each candidate vault."""
+    name = dp.backup_instance_name(datasource_id)
+    for vault_id in vault_ids:
+        found = await read_backup_instance(arm, dp.backup_instance_id(vault_id, name))
+        if found.get("error") or found.get("found"):
+            return found
+    return {"found": False, "reason": "no backup instance of this resource in the configured vaults"}
+
+
+@answers_errors
+async def find_restorable_time_ranges(arm: ArmClient, backup_instance_id: str) -> StepResult:
+    response = await arm.post(
+        dp.find_restorable_time_ranges_path(backup_instance_id),
+        api_version=dp.API_VERSION,
+        json=find_restorable_time_ranges_body(),
+    )
+    ranges = _list(_dict(_dict(response.body).get("properties")).get("restorableTimeRanges"))
+    return {
+        "ranges": [
+            {"startTime": r.get("startTime"), "endTime": r.get("endTime")}
+            for r in ranges
+            if isinstance(r, dict) and r.get("startTime") and r.get("endTime")
+        ]
+    }
+
+
+def _point(item: Any) -> dict[str, Any] | None:
+    if not isinstance(item, dict):
+        return None
+    props = _dict(item.get("properties"))
+    point_id = props.get("recoveryPointId") or item.get("name")
+    if not isinstance(point_id, str):
+        return None
+    stores = _list(props.get("recoveryPointDataStoresDetails"))
+    return {
+        "id": point_id,
+        "time": props.get("recoveryPointTime"),
+        "type": props.get("recoveryPointType"),
+        "dataStores": [s.get("type") for s in stores if isinstance(s, dict) and s.get("type")],
+    }
+
+
+@answers_errors
+async def list_recovery_points(arm: ArmClient, backup_instance_id: str) -> StepResult:
+    points: list[dict[str, Any]] = []
+    url: str | None = dp.recovery_points_path(backup_instance_id)
+    version: str | None = dp.API_VERSION
+    for _ in range(MAX_RECOVERY_POINT_PAGES):
+        if url is None:
+            break
+        response = await arm.get(url, api_version=version)
+        body = _dict(response.body)
+        points.extend(p for p in (_point(i) for i in _list(body.get("value"))) if p is not None)
+        next_link = body.get("nextLink")
+        url, version = (next_link, None) if isinstance(next_link, str) and next_link else (None, None)
+    return {"points": points}
+
+
+@answers_errors
+async def read_job(arm: ArmClient, vault_id: str, job_id: str, policy: PollPolicy) -> StepResult:
+    """GET the backup job once: its state and the Retry-After to honour (None when the service gave none)."""
+    name = job_name_from(job_id) or job_id
+    response = await arm.get(dp.backup_job_path(vault_id, name), api_version=dp.API_VERSION)
+    state = interpret_job(response.body)
+    retry_after = parse_retry_after(response.header("retry-after"))
+    pct = _dict(_dict(response.body).get("properties")).get("progressPercentage")
+    return {
+        "job": state.to_dict(),
+        "done": state.done,
+        "retry_after_seconds": policy.clamp(retry_after) if retry_after is not None else None,
+        "percent_complete": float(pct)
+        if isinstance(pct, int | float) and not isinstance(pct, bool)
+        else None,
+    }
