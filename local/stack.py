@@ -164,6 +164,23 @@ class LocalStack:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def restart_host(self, *, kill: bool = True) -> None:
+        """Stop the host (SIGKILL by pid when ``kill``: a crash) and start a new one with the same settings,
+        port (the Event Grid subscriptions keep pointing at it) and Azurite (durable state survives)."""
+        assert self.host is not None
+        old = self.host
+        if kill:
+            old.kill()
+        else:
+            old.stop()
+        self.host = HostProcess(
+            REPO_ROOT,
+            env=self.host_settings(),
+            port=old.port,
+            time_factor=self.config.time_factor,
+            log_path=old.log_path,
+        )
+
     # -- wiring --------------------------------------------------------------------------------------
 
     @property
