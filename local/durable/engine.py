@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,17 +14,25 @@ from starlette.routing import BaseRoute
 
 from local.app_loader import LoadedApp
 from local.durable.actions import new_instance, start_message
-from local.durable.activities import ActivityWorker
 from local.durable.binding import client_binding_json
 from local.durable.clock import Clock, SystemClock
-from local.durable.errors import InstanceExists, InstanceFinished, InstanceNotFound, OrchestrationNotFound
+from local.durable.errors import (
+    ConcurrencyConflict,
+    InstanceExists,
+    InstanceFinished,
+    InstanceNotFound,
+    OrchestrationNotFound,
+)
 from local.durable.history import EventType, event, parse_time
 from local.durable.messages import ControlMessage
-from local.durable.orchestrations import OrchestrationWorker
+from local.durable.orchestrations import VISIBILITY_SECONDS, OrchestrationWorker, poll_control_queue
+from local.durable.recovery import pending_work
 from local.durable.state import ACTIVE, InstanceState
-from local.durable.store import DurableStore
+from local.durable.store import DurableStore, InstanceSummary
 
 log = logging.getLogger("local.durable")
+
+CLIENT_MESSAGE_HIDDEN_SECONDS = VISIBILITY_SECONDS
 
 
 @dataclass
@@ -53,21 +62,45 @@ class DurableEngine:
         self.base_url = base_url.rstrip("/")
         self.clock: Clock = clock or SystemClock()
         self.store = DurableStore(storage_connection_string, hub_name)
-        self.orchestrations = OrchestrationWorker(app, self.store, self.clock, max_concurrent_orchestrations)
-        self.activities = ActivityWorker(app, self.store, self.clock, max_concurrent_activities)
+        self.orchestrations = OrchestrationWorker(
+            app, self.store, self.clock, max_concurrent_orchestrations, max_concurrent_activities
+        )
+        self.activities = self.orchestrations.activities
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        """Create queues/containers and start the workers; pending work resumes as messages reappear."""
+        """Create queues/containers, resume every unfinished instance from its blob, start the workers."""
         await self.store.create()
-        self._tasks = [
-            asyncio.create_task(self.orchestrations.run_partition(queue), name=f"durable-control-{i}")
+        self._tasks = [asyncio.create_task(self.activities.run(), name="durable-activities")]
+        resumed = await self._recover()
+        self._tasks += [
+            asyncio.create_task(
+                poll_control_queue(self.orchestrations, self.store, queue), name=f"durable-control-{i}"
+            )
             for i, queue in enumerate(self.store.control_queues)
         ]
-        self._tasks.append(asyncio.create_task(self.activities.run(), name="durable-activities"))
         log.info(
-            "durable engine started for hub %s (%d control partitions)", self.hub_name, self.store.partitions
+            "durable engine started for hub %s (%d control partitions, %d instances resumed)",
+            self.hub_name,
+            self.store.partitions,
+            resumed,
         )
+
+    async def _recover(self) -> int:
+        """Re-dispatch what every unfinished instance's saved history says is still outstanding."""
+        ids = [s.instance_id async for s in self.store.list_summaries() if s.status in ACTIVE]
+        limit = asyncio.Semaphore(16)
+
+        async def resume(instance_id: str) -> None:
+            async with limit:
+                loaded = await self.store.load(instance_id)
+            if loaded is None or loaded[0].is_terminal:
+                return
+            self.orchestrations.remember_state(*loaded)
+            self.orchestrations.dispatch(pending_work(loaded[0], self.clock.now()))
+
+        await asyncio.gather(*(resume(i) for i in ids))
+        return len(ids)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -95,14 +128,23 @@ class DurableEngine:
                 f"The function '{name}' doesn't exist, is disabled, or is not an orchestrator"
             )
         instance_id = instance_id or uuid.uuid4().hex
-        existing = await self.store.load(instance_id)
-        if existing is not None and existing[0].status in ACTIVE:
-            raise InstanceExists(
-                f"An Orchestration instance with the status {existing[0].status} already exists."
-            )
         state = new_instance(instance_id, name, input_text, uuid.uuid4().hex, self.clock.now())
-        await self.store.save(state, existing[1] if existing else None)
-        await self._send(start_message(state, self.clock.now()))
+        try:  # create-only first: a new id costs one request, no read
+            etag = await self.store.save(state, None)
+        except ConcurrencyConflict:
+            existing = await self.store.load(instance_id)
+            if existing is not None and existing[0].status in ACTIVE:
+                raise InstanceExists(
+                    f"An Orchestration instance with the status {existing[0].status} already exists."
+                ) from None
+            try:
+                etag = await self.store.save(state, existing[1] if existing else None)
+            except ConcurrencyConflict:
+                raise InstanceExists(f"An Orchestration instance {instance_id} was just created.") from None
+        # the Pending blob is the durable record of the start: recovery starts it if we crash before that
+        self.orchestrations.forget(instance_id)
+        self.orchestrations.remember_state(state, etag)
+        self.orchestrations.deliver(start_message(state, self.clock.now()))
         return instance_id
 
     async def get_state(self, instance_id: str) -> InstanceState | None:
@@ -124,10 +166,21 @@ class DurableEngine:
         await self._send(ControlMessage(instance_id, None, terminated))
 
     async def purge(self, instance_id: str) -> int:
+        self.orchestrations.forget(instance_id)
         return 1 if await self.store.delete(instance_id) else 0
 
+    async def purge_by(self, query: InstanceQuery) -> int:
+        """Delete every instance the query matches (the extension purges finished ones only by default)."""
+        ids = [s.instance_id async for s in self._matching(query)]
+        deleted = await asyncio.gather(*(self.purge(i) for i in ids))
+        return sum(deleted)
+
     async def query(self, query: InstanceQuery) -> list[InstanceState]:
-        ids: list[str] = []
+        ids = [s.instance_id async for s in self._matching(query)]
+        states = await asyncio.gather(*(self.get_state(i) for i in ids))
+        return [s for s in states if s is not None]
+
+    async def _matching(self, query: InstanceQuery) -> AsyncIterator[InstanceSummary]:
         async for summary in self.store.list_summaries(query.prefix):
             if query.statuses and summary.status not in query.statuses:
                 continue
@@ -137,9 +190,7 @@ class DurableEngine:
                     continue
                 if query.created_to and created > query.created_to:
                     continue
-            ids.append(summary.instance_id)
-        states = await asyncio.gather(*(self.get_state(i) for i in ids))
-        return [s for s in states if s is not None]
+            yield summary
 
     async def _require(self, instance_id: str) -> InstanceState:
         state = await self.get_state(instance_id)
@@ -148,7 +199,13 @@ class DurableEngine:
         return state
 
     async def _send(self, message: ControlMessage) -> None:
-        await self.store.send(self.store.control_queue_for(message.instance_id), message.encode())
+        """Enqueue durably (hidden), then deliver in memory; the queue copy is deleted once it is applied.
+
+        After a crash the hidden copy reappears and the control-queue poller delivers it.
+        """
+        queue = self.store.control_queue_for(message.instance_id)
+        sent = await self.store.send(queue, message.encode(), CLIENT_MESSAGE_HIDDEN_SECONDS)
+        self.orchestrations.deliver(message, (queue, sent))
 
     async def _simulate_crash(self) -> None:
         """Tests only: cancel the workers mid-flight, no draining, no cleanup of in-flight messages."""

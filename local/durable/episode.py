@@ -10,6 +10,7 @@ task), then the new actions. The inbox makes a retry event always the first new 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +29,7 @@ from local.durable.actions import (
 from local.durable.errors import UnsupportedAction
 from local.durable.history import EventType, HistoryEvent, event, format_time
 from local.durable.messages import ControlMessage, Outgoing
+from local.durable.recovery import parent_notice
 from local.durable.state import InstanceState, RuntimeStatus
 
 OUT_OF_PROC_MARKER = "$OutOfProcData$:"
@@ -43,6 +45,7 @@ class EpisodeOutcome:
     continue_as_new_input: str | None = None
     continued: bool = False
     finished: bool = False
+    carried_over: list[HistoryEvent] = field(default_factory=list)  # raised events for the next execution
 
 
 def is_retry_event(state: InstanceState, ev: HistoryEvent) -> bool:
@@ -136,28 +139,31 @@ def _finish(
         state.history.append(
             event(EventType.EXECUTION_FAILED, now, -1, OrchestrationStatus="Failed", Reason=output)
         )
-    if state.parent is None:
-        return
-    if status == RuntimeStatus.COMPLETED:
-        done = event(
-            EventType.SUB_ORCHESTRATION_COMPLETED,
-            now,
-            -1,
-            TaskScheduledId=state.parent.task_scheduled_id,
-            Result=json.dumps(output),
-        )
-    else:
-        done = event(
-            EventType.SUB_ORCHESTRATION_FAILED,
-            now,
-            -1,
-            TaskScheduledId=state.parent.task_scheduled_id,
-            Reason=str(output),
-            Details=None,
-        )
-    outcome.outgoing.append(
-        ControlMessage(state.parent.instance_id, state.parent.execution_id, done, scheduled_name=state.name)
+    notice = parent_notice(state, now)
+    if notice is not None:
+        outcome.outgoing.append(notice)
+
+
+def unconsumed_events(history: list[HistoryEvent], actions: list[dict[str, Any]]) -> list[HistoryEvent]:
+    """Raised events no ``wait_for_external_event`` took (first come, first served per name).
+
+    On continue-as-new the extension carries these over to the new execution instead of losing them.
+    """
+    waits = Counter(
+        str(a.get("externalEventName"))
+        for a in actions
+        if a.get("actionType") == ActionType.WAIT_FOR_EXTERNAL_EVENT
     )
+    seen: Counter[str] = Counter()
+    left: list[HistoryEvent] = []
+    for ev in history:
+        if ev["EventType"] != EventType.EVENT_RAISED:
+            continue
+        name = str(ev.get("Name"))
+        seen[name] += 1
+        if seen[name] > waits[name]:
+            left.append(dict(ev, IsPlayed=False))
+    return left
 
 
 def run_episode(
@@ -204,6 +210,7 @@ def run_episode(
                     can_input = can.get("input", can_input)
                     outcome.continued = True
                     outcome.continue_as_new_input = can_input
+                    outcome.carried_over = unconsumed_events(state.history, flat)
                     state.history.append(event(EventType.CONTINUE_AS_NEW, now, -1, Input=can_input))
                 else:
                     _finish(state, RuntimeStatus.COMPLETED, result.get("output"), now, outcome)

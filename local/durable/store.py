@@ -1,8 +1,8 @@
-"""Durable state in Azure Storage (Azurite): instance blobs with ETag concurrency, control + work queues.
+"""Durable state in Azure Storage (Azurite): instance blobs with ETag concurrency, and control queues.
 
 Layout for task hub ``h`` (names lower-cased): container ``h-instances`` holds one JSON blob per instance
 (status summary in blob metadata: listing downloads no history); queues ``h-control-00`` .. ``h-control-NN``
-(instance id hashed to a partition) and ``h-workitems``.
+(instance id hashed to a partition) carry what clients send to instances (raised events, terminations).
 """
 
 from __future__ import annotations
@@ -50,17 +50,16 @@ class DurableStore:
         self.control_queues = [
             self._queue_service.get_queue_client(f"{self.prefix}-control-{i:02d}") for i in range(partitions)
         ]
-        self.work_queue: QueueClient = self._queue_service.get_queue_client(f"{self.prefix}-workitems")
 
     async def create(self) -> None:
         with contextlib.suppress(ResourceExistsError):
             await self.container.create_container()
-        for queue in [*self.control_queues, self.work_queue]:
+        for queue in self.control_queues:
             with contextlib.suppress(ResourceExistsError):
                 await queue.create_queue()
 
     async def close(self) -> None:
-        for queue in [*self.control_queues, self.work_queue]:
+        for queue in self.control_queues:
             await queue.close()
         await self.container.close()
         await self._blob_service.close()
@@ -115,9 +114,10 @@ class DurableStore:
         return self.control_queues[zlib.crc32(instance_id.encode()) % self.partitions]
 
     @staticmethod
-    async def send(queue: QueueClient, text: str, delay_seconds: float = 0.0) -> None:
+    async def send(queue: QueueClient, text: str, delay_seconds: float = 0.0) -> QueueMessage:
+        """Enqueue ``text``, invisible for ``delay_seconds``; the result carries the id and pop receipt."""
         visibility = min(MAX_VISIBILITY_SECONDS, math.ceil(delay_seconds)) if delay_seconds > 0 else None
-        await queue.send_message(text, visibility_timeout=visibility, time_to_live=-1)
+        return await queue.send_message(text, visibility_timeout=visibility, time_to_live=-1)
 
     @staticmethod
     async def receive(queue: QueueClient, max_messages: int, visibility_timeout: int) -> list[QueueMessage]:
