@@ -1,0 +1,115 @@
+"""The real function_app.py, introspected once: every protection / resource-event binding as declared."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from typing import Any
+
+import pytest
+
+from functions import queues, tracking
+from functions.protection import orchestrator, triggers
+from local.app_loader import LoadedApp, load_app
+from local.azurite import REPO_ROOT
+
+PROTECTION_ACTIVITIES = {
+    "read_resource",
+    "plan_protection",
+    "validate_for_backup",
+    "create_backup_instance",
+    "poll_operation",
+    "read_backup_instance",
+    "read_vault_principal",
+    "assign_role",
+    "publish_protection_outcome",
+}
+
+
+@pytest.fixture(scope="module")
+def app() -> LoadedApp:
+    return load_app(REPO_ROOT)  # get_functions() may be called only once per app object
+
+
+def _bindings(app: LoadedApp, name: str) -> dict[str, dict[str, Any]]:
+    return {b["name"]: b for b in app.functions[name].bindings}
+
+
+def test_event_grid_trigger_writes_requests_and_rejects(app: LoadedApp) -> None:
+    bindings = _bindings(app, "on_resource_written")
+
+    assert app.functions["on_resource_written"].trigger["type"] == "eventGridTrigger"
+    assert set(bindings) == {"event", "requests", "rejects"}
+    assert bindings["requests"] == {
+        "type": "queue",
+        "direction": "OUT",
+        "name": "requests",
+        "queueName": queues.PROTECTION_REQUESTS,
+        "connection": "AzureWebJobsStorage",
+    }
+    assert bindings["rejects"]["queueName"] == "protection-rejects"
+    assert bindings["rejects"]["connection"] == "AzureWebJobsStorage"
+
+
+def test_queue_trigger_starts_orchestrations_and_poisons_malformed_messages(app: LoadedApp) -> None:
+    bindings = _bindings(app, "start_protection")
+
+    assert bindings["msg"]["type"] == "queueTrigger"
+    assert bindings["msg"]["queueName"] == "protection-requests"
+    assert bindings["msg"]["connection"] == "AzureWebJobsStorage"
+    assert bindings["poison"]["type"] == "queue" and bindings["poison"]["direction"] == "OUT"
+    assert bindings["poison"]["queueName"] == "protection-requests-poison"
+    assert bindings["client"]["type"] == "durableClient"
+    assert app.functions[triggers.ORCHESTRATOR].trigger["type"] == "orchestrationTrigger"
+
+
+def test_protection_activities_are_declared(app: LoadedApp) -> None:
+    activities = {name for name, spec in app.functions.items() if spec.trigger["type"] == "activityTrigger"}
+
+    assert activities >= PROTECTION_ACTIVITIES
+    for name in PROTECTION_ACTIVITIES:
+        assert app.functions[name].trigger["name"] == "payload"
+
+
+def _activities_called_by(module: object) -> set[str]:
+    """String literals passed as the activity name to ``call(context, "<name>", ...)``."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(inspect.getsource(module))):  # type: ignore[arg-type]
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "call" and len(node.args) >= 2:
+            target = node.args[1]
+            if isinstance(target, ast.Constant) and isinstance(target.value, str):
+                names.add(target.value)
+    return names
+
+
+def test_every_activity_the_orchestrator_calls_exists(app: LoadedApp) -> None:
+    called = _activities_called_by(orchestrator) | {tracking.POLL_ACTIVITY}
+
+    assert called == PROTECTION_ACTIVITIES
+    for name in called:
+        assert app.functions[name].trigger["type"] == "activityTrigger", name
+
+
+def test_every_http_route_needs_a_function_key_except_the_openapi_document(app: LoadedApp) -> None:
+    routes = {
+        name: spec.trigger for name, spec in app.functions.items() if spec.trigger["type"] == "httpTrigger"
+    }
+    for name, trigger in routes.items():
+        if trigger.get("route", "").startswith("openapi"):
+            assert trigger["methods"] == ["GET"], name
+            continue
+        assert trigger["authLevel"] == "FUNCTION", f"{name} ({trigger.get('route')}) must need a key"
+
+
+def test_every_function_has_exactly_one_trigger(app: LoadedApp) -> None:
+    for name, spec in app.functions.items():
+        triggers_ = [b for b in spec.bindings if b["type"].endswith("Trigger")]
+        assert len(triggers_) == 1, name
+
+
+def test_host_json_queue_settings_bound_retries(app: LoadedApp) -> None:
+    queues_json = app.host_json["extensions"]["queues"]
+
+    assert queues_json["maxDequeueCount"] == 5
+    assert queues_json["messageEncoding"] == "base64"
+    assert app.host_json["extensions"]["durableTask"]["hubName"] == "BackupAutopilot"
