@@ -48,6 +48,7 @@ MAX_DEFERRALS = 60  # a queue message deferred this often (by dequeue count) is 
 MAX_MEMORY_DEFERRALS = 20  # an in-memory message deferred this often is dropped
 DEFER_SECONDS = 0.5
 CONFLICT_RETRIES = 3
+INLINE_HISTORY_EVENTS = 150  # replays of shorter histories (~2-4 ms) run on the event loop
 
 
 @dataclass
@@ -280,11 +281,14 @@ class OrchestrationWorker:
             else:
                 handle = spec.user_function
             now = self.clock.now()
-            context = contextvars.copy_context()  # the log scope follows the episode into the worker thread
-            loop = asyncio.get_running_loop()
-            outcome = await loop.run_in_executor(
-                self._executor, context.run, run_episode, state, new_events, handle, now
-            )
+            if len(state.history) < INLINE_HISTORY_EVENTS:  # a short replay costs less than a thread hop
+                outcome = run_episode(state, new_events, handle, now)
+            else:  # a long one would stall the event loop: run it in a thread, the log scope going along
+                context = contextvars.copy_context()
+                loop = asyncio.get_running_loop()
+                outcome = await loop.run_in_executor(
+                    self._executor, context.run, run_episode, state, new_events, handle, now
+                )
             self.episodes += 1
             log.info(
                 "orchestrator %s episode %d: %s, %d new events, %d messages out",

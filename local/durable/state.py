@@ -72,9 +72,25 @@ class InstanceState:
         return None
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["status"] = str(self.status)
-        return data
+        """A JSON-ready dict (shallow: the history events are shared, not copied; dump it, don't keep it)."""
+        return {
+            "instance_id": self.instance_id,
+            "name": self.name,
+            "execution_id": self.execution_id,
+            "status": str(self.status),
+            "input": self.input,
+            "created_time": self.created_time,
+            "last_updated_time": self.last_updated_time,
+            "output": self.output,
+            "custom_status": self.custom_status,
+            "parent": asdict(self.parent) if self.parent else None,
+            "history": self.history,
+            "next_event_id": self.next_event_id,
+            "actions_consumed": self.actions_consumed,
+            "retries": {key: asdict(value) for key, value in self.retries.items()},
+            "seen_message_ids": self.seen_message_ids,
+            "episodes": self.episodes,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> InstanceState:

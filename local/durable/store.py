@@ -21,6 +21,7 @@ from azure.storage.blob.aio import BlobServiceClient, ContainerClient
 from azure.storage.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient, QueueServiceClient
 
+from local.durable.blobs import LeanBlobs
 from local.durable.errors import ConcurrencyConflict
 from local.durable.state import InstanceState
 
@@ -47,6 +48,11 @@ class DurableStore:
         self._blob_service = BlobServiceClient.from_connection_string(connection_string)
         self._queue_service = QueueServiceClient.from_connection_string(connection_string)
         self.container: ContainerClient = self._blob_service.get_container_client(f"{self.prefix}-instances")
+        credential = self._blob_service.credential
+        key = getattr(credential, "account_key", None)
+        name = getattr(credential, "account_name", None)
+        # hot path (load/save) without the SDK pipeline when the connection string carries an account key
+        self._lean = LeanBlobs(self.container.url, name, key) if key and name else None
         self.control_queues = [
             self._queue_service.get_queue_client(f"{self.prefix}-control-{i:02d}") for i in range(partitions)
         ]
@@ -62,11 +68,18 @@ class DurableStore:
         for queue in self.control_queues:
             await queue.close()
         await self.container.close()
+        if self._lean is not None:
+            await self._lean.close()
         await self._blob_service.close()
         await self._queue_service.close()
 
     # ---- instances ----
     async def load(self, instance_id: str) -> tuple[InstanceState, str] | None:
+        if self._lean is not None:
+            found = await self._lean.get(instance_id)
+            if found is None:
+                return None
+            return InstanceState.from_json(json.loads(found[0])), found[1]
         blob = self.container.get_blob_client(instance_id)
         try:
             downloader = await blob.download_blob()
@@ -77,9 +90,11 @@ class DurableStore:
 
     async def save(self, state: InstanceState, etag: str | None) -> str:
         """Write ``state``; ``etag`` None means create-only. Raises ConcurrencyConflict on a lost race."""
-        blob = self.container.get_blob_client(state.instance_id)
         metadata = {"name": state.name, "runtimeStatus": str(state.status), "createdTime": state.created_time}
         body = json.dumps(state.to_json())
+        if self._lean is not None:
+            return await self._lean.put(state.instance_id, body.encode(), metadata, etag)
+        blob = self.container.get_blob_client(state.instance_id)
         try:
             if etag is None:
                 result = await blob.upload_blob(body, overwrite=False, metadata=metadata)
