@@ -13,6 +13,7 @@ from datetime import datetime
 from starlette.routing import BaseRoute
 
 from local.app_loader import LoadedApp
+from local.durable import sdk_speedups
 from local.durable.actions import new_instance, start_message
 from local.durable.binding import client_binding_json
 from local.durable.clock import Clock, SystemClock
@@ -57,6 +58,7 @@ class DurableEngine:
         max_concurrent_activities: int = 16,
         max_concurrent_orchestrations: int = 16,
     ) -> None:
+        sdk_speedups.install()
         self.app = app
         self.hub_name = hub_name
         self.base_url = base_url.rstrip("/")
