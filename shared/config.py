@@ -28,6 +28,7 @@ class Settings:
     grant_roles: bool = False
     dry_run: bool = False
     restore_allowed_scopes: tuple[str, ...] = ()
+    restore_polls_per_generation: int = 10  # job polls per orchestration execution before continue_as_new
     arm_writes_per_second: float = 8.0
     arm_reads_per_second: float = 20.0
     arm_burst: int = 20
@@ -92,6 +93,7 @@ class Settings:
             grant_roles=_bool(get, "PROTECTION_GRANT_ROLES"),
             dry_run=_bool(get, "PROTECTION_DRY_RUN"),
             restore_allowed_scopes=scopes,
+            restore_polls_per_generation=int(_number(get, "RESTORE_POLLS_PER_GENERATION", 10, minimum=1)),
             arm_writes_per_second=_number(get, "ARM_WRITES_PER_SECOND", 8.0, minimum=0.01),
             arm_reads_per_second=_number(get, "ARM_READS_PER_SECOND", 20.0, minimum=0.01),
             arm_burst=int(_number(get, "ARM_BURST", 20, minimum=1)),

@@ -36,6 +36,7 @@ from shared.restore_api import (
     check_scopes,
     restore_body,
 )
+from shared.restore_status import TERMINAL
 
 RESTORE_PREFIX = "restore-"
 ACTIVE = [
@@ -99,6 +100,12 @@ async def check_not_running(client: df.DurableOrchestrationClient, backup_instan
     running = await client.get_status_by(
         runtime_status=ACTIVE, instance_id_prefix=instance_prefix(backup_instance_id)
     )
+    # A restore whose job has ended is only publishing its completion event: it no longer blocks another.
+    running = [
+        s
+        for s in running
+        if not (isinstance(s.custom_status, dict) and s.custom_status.get("phase") in TERMINAL)
+    ]
     if running:
         ids = sorted(str(s.instance_id) for s in running)
         raise RestoreConflictError(

@@ -117,6 +117,7 @@ async def restore_start(req: func.HttpRequest, client: df.DurableOrchestrationCl
         "backup_instance_id": instance["backup_instance_id"],
         "vault_id": instance["vault_id"],
         "body": checked.body,
+        "polls_per_generation": runtime.settings().restore_polls_per_generation,
     }
     await client.start_new(ORCHESTRATOR, restore_id, {"request": request, "progress": progress.to_dict()})
     log.info("restore %s started for %s", restore_id, instance["backup_instance_id"])
@@ -162,7 +163,10 @@ def _since(value: str | None) -> datetime | None:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidRequestError("since", "must be an ISO 8601 timestamp") from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    if not 1970 <= when.year <= 9000:
+        raise InvalidRequestError("since", "must be between 1970 and 9000")
+    return when.astimezone(UTC)
 
 
 def _top(value: str | None) -> int:

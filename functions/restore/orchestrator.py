@@ -28,7 +28,7 @@ from shared.restore_status import (
 )
 
 ORCHESTRATOR = "restore_backup_instance"
-POLLS_PER_GENERATION = 10
+POLLS_PER_GENERATION = 10  # default; the trigger passes RESTORE_POLLS_PER_GENERATION in the input
 DONE, CONTINUED = "done", "continued"
 Flow = Generator[Any, Any, Any]
 
@@ -91,7 +91,7 @@ class _Restore:
 
     def follow_job(self) -> Generator[Any, Any, str]:
         p = self.progress
-        for _ in range(POLLS_PER_GENERATION):
+        for _ in range(int(self.request.get("polls_per_generation") or POLLS_PER_GENERATION)):
             yield wait(self.context, float(p.next_delay_seconds or 60.0))
             read = yield call(
                 self.context,
