@@ -7,7 +7,7 @@ that an hours-long restore job passes in seconds while every wait stays a real d
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,10 +141,10 @@ def shared_restore_stack() -> Iterator[LocalStack]:
             _shared_generators.clear()
 
 
-_shared_generators: list[Iterator[LocalStack]] = []
+_shared_generators: list[Generator[LocalStack, None, None]] = []
 
 
-def start_restore_stack(name: str = "restore") -> Iterator[LocalStack]:
+def start_restore_stack(name: str = "restore") -> Generator[LocalStack, None, None]:
     config = StackConfig(
         seed=DEMO / "tenant.yaml",
         rules=DEMO / "rules.yaml",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from local.stack import LocalStack
 from tests.integration.restore.restore_stack import (
     POLLS_PER_GENERATION,
@@ -33,7 +35,8 @@ def test_six_hour_job_keeps_history_bounded_and_refuses_a_second_restore(
         assert second.headers["content-type"].startswith("application/problem+json")
         assert restore_id in second.json()["runningRestores"]
         history_sizes: list[int] = []
-        doc, phases = None, []
+        doc: dict[str, Any] | None = None
+        phases: list[str] = []
         import time
 
         deadline = time.monotonic() + 60
