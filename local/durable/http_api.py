@@ -83,6 +83,17 @@ def status_json(
     return body
 
 
+def instance_query(request: Request) -> InstanceQuery:
+    q = request.query_params
+    statuses = {s for part in q.getlist("runtimeStatus") for s in part.split(",") if s} or None
+    return InstanceQuery(
+        created_from=parse_time(q["createdTimeFrom"]) if q.get("createdTimeFrom") else None,
+        created_to=parse_time(q["createdTimeTo"]) if q.get("createdTimeTo") else None,
+        statuses=statuses,
+        prefix=q.get("instanceIdPrefix"),
+    )
+
+
 def build_routes(engine: DurableEngine) -> list[BaseRoute]:
     def location(request: Request, instance_id: str) -> str:
         origin = f"{request.url.scheme}://{request.url.netloc}"
@@ -119,14 +130,7 @@ def build_routes(engine: DurableEngine) -> list[BaseRoute]:
 
     async def list_instances(request: Request) -> Response:
         q = request.query_params
-        statuses = {s for part in q.getlist("runtimeStatus") for s in part.split(",") if s} or None
-        query = InstanceQuery(
-            created_from=parse_time(q["createdTimeFrom"]) if q.get("createdTimeFrom") else None,
-            created_to=parse_time(q["createdTimeTo"]) if q.get("createdTimeTo") else None,
-            statuses=statuses,
-            prefix=q.get("instanceIdPrefix"),
-        )
-        states = await engine.query(query)
+        states = await engine.query(instance_query(request))
         show_input = _truthy(q.get("showInput"), False)
         return JSONResponse([status_json(s, show_input, False, False) for s in states])
 
@@ -150,6 +154,13 @@ def build_routes(engine: DurableEngine) -> list[BaseRoute]:
             return _error(410, str(exc))
         return Response(status_code=202)
 
+    async def purge_by(request: Request) -> Response:
+        """DELETE instances/?createdTimeFrom=&createdTimeTo=&runtimeStatus= (purge_instance_history_by)."""
+        deleted = await engine.purge_by(instance_query(request))
+        if not deleted:
+            return Response(status_code=404)
+        return JSONResponse({"instancesDeleted": deleted})
+
     async def purge(request: Request) -> Response:
         instance_id = unquote(request.path_params["instance_id"])
         deleted = await engine.purge(instance_id)
@@ -165,6 +176,8 @@ def build_routes(engine: DurableEngine) -> list[BaseRoute]:
         Route("/orchestrators/{name}/{instance_id}", start, methods=["POST"]),
         Route("/instances", list_instances, methods=["GET"]),
         Route("/instances/", list_instances, methods=["GET"]),
+        Route("/instances", purge_by, methods=["DELETE"]),
+        Route("/instances/", purge_by, methods=["DELETE"]),
         Route("/instances/{instance_id}", get_status, methods=["GET"]),
         Route("/instances/{instance_id}", purge, methods=["DELETE"]),
         Route("/instances/{instance_id}/raiseEvent/{event}", raise_event, methods=["POST"]),

@@ -136,3 +136,14 @@ def slow_chain(context: df.DurableOrchestrationContext):
     for i in range(context.get_input()):
         results.append((yield context.call_activity("slow_step", f"{context.instance_id}-{i}")))
     return results
+
+
+@app.orchestration_trigger(context_name="context")
+def collector(context: df.DurableOrchestrationContext):
+    """Takes one "item" event per execution and continues as new until it holds three."""
+    items = context.get_input() or []
+    items = [*items, (yield context.wait_for_external_event("item"))]
+    if len(items) < 3:
+        context.continue_as_new(items)
+        return None
+    return items

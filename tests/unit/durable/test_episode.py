@@ -171,3 +171,15 @@ def test_retry_events_start_their_own_episode(app: LoadedApp) -> None:
     raised = event(EventType.EVENT_RAISED, T0, -1, Name="x", Input=None)
     failed = event(EventType.TASK_FAILED, T0, -1, TaskScheduledId=0, Reason="r", Details="")
     assert split_episodes(state, [raised, failed, raised]) == [[raised], [failed, raised]]
+
+
+def test_raised_events_not_taken_before_continue_as_new_carry_over(app: LoadedApp) -> None:
+    state = fresh("collector", [])
+    run_episode(state, [started(state)], handle(app, "collector"), T0)
+    assert state.status == RuntimeStatus.RUNNING
+    raised = [event(EventType.EVENT_RAISED, T0, -1, Name="item", Input=json.dumps(n)) for n in (1, 2, 3)]
+    outcome = run_episode(state, raised, handle(app, "collector"), T0)
+    assert outcome.continued and outcome.continue_as_new_input == "[1]"
+    # one event was taken by the wait; the other two belong to the next execution, in arrival order
+    assert [e["Input"] for e in outcome.carried_over] == ["2", "3"]
+    assert all(e["IsPlayed"] is False for e in outcome.carried_over)
