@@ -3,7 +3,6 @@ ARM's semantics (parent must exist, 200 vs 201, 204 on deleting a missing resour
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -134,13 +133,13 @@ def register_type(cloud: Cloud, spec: ResourceType) -> None:
         if parsed.subscription and parsed.resource_group:
             cloud.require_resource_group(parsed.subscription, parsed.resource_group)
         items = cloud.store.list_children(parent_id, spec.type)
-        return Response(200, {"value": [copy.deepcopy(r.body) for r in items]})
+        return Response(200, page(ctx, items, lambda r: r.view()))
 
     async def list_subscription(ctx: RequestContext) -> Response:
         sub = ctx.params["subscriptionId"]
         cloud.require_subscription(sub)
         items = cloud.store.list_by_type(spec.type, within=f"/subscriptions/{sub}")
-        return Response(200, {"value": [copy.deepcopy(r.body) for r in items]})
+        return Response(200, page(ctx, items, lambda r: r.view()))
 
     router.add("PUT", item, f"{prefix}_{spec.put_operation}", put, arm_operation=f"{spec.type}/write")
     router.add("GET", item, f"{prefix}_Get", get)
@@ -148,6 +147,21 @@ def register_type(cloud: Cloud, spec: ResourceType) -> None:
     router.add("GET", spec.collection, f"{prefix}_{spec.list_operation}", list_items)
     if spec.subscription_collection:
         router.add("GET", spec.subscription_collection, f"{prefix}_ListBySubscription", list_subscription)
+
+
+PAGE_SIZE = 1000
+
+
+def page(ctx: RequestContext, rows: list[Any], render: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """ARM list paging: at most ``PAGE_SIZE`` items, then ``nextLink`` with a ``$skiptoken``."""
+    try:
+        start = max(int(ctx.query.get("$skiptoken", "0")), 0)
+    except ValueError as exc:
+        raise CloudError(400, "InvalidSkipToken", "The $skiptoken is not valid.") from exc
+    body: dict[str, Any] = {"value": [render(r) for r in rows[start : start + PAGE_SIZE]]}
+    if start + PAGE_SIZE < len(rows):
+        body["nextLink"] = ctx.url(ctx.path) + f"&$skiptoken={start + PAGE_SIZE}"
+    return body
 
 
 def _check_fixed_name(spec: ResourceType, name: str) -> None:

@@ -136,6 +136,8 @@ class Cloud:
         body: dict[str, Any] | None = None,
         status: str = "Succeeded",
     ) -> None:
+        if not self.hooks:
+            return
         parsed = ResourceId.parse(resource_id)
         verb = "delete" if http_method.upper() == "DELETE" else "write"
         self.hooks.emit(
@@ -161,5 +163,5 @@ class Cloud:
             http_method="DELETE" if delete else "PUT",
             principal=ctx.principal,
             correlation_id=ctx.correlation_id,
-            body=None if delete else resource.view(),
+            body=None if delete or not self.hooks else resource.view(),
         )

@@ -51,6 +51,9 @@ class HookRegistry:
     def add(self, hook: ResourceWriteHook) -> None:
         self._hooks.append(hook)
 
+    def __bool__(self) -> bool:
+        return bool(self._hooks)
+
     def remove(self, hook: ResourceWriteHook) -> None:
         if hook in self._hooks:
             self._hooks.remove(hook)

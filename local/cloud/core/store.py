@@ -7,7 +7,7 @@ Scoped by subscription through the ids themselves (``/subscriptions/{s}/...``): 
 
 from __future__ import annotations
 
-import copy
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,8 +46,10 @@ class Resource:
         return props
 
     def view(self) -> dict[str, Any]:
-        """A copy of the body safe to hand to a client."""
-        return copy.deepcopy(self.body)
+        """A copy of the body safe to hand to a client (a JSON round trip: bodies are JSON, and this is
+        several times faster than ``copy.deepcopy``)."""
+        copied: dict[str, Any] = json.loads(json.dumps(self.body))
+        return copied
 
 
 class ResourceStore:
@@ -116,6 +118,11 @@ class ResourceStore:
         """Direct children of ``parent_id`` with the given full type (e.g. a group's storage accounts)."""
         bucket = self._children.get((norm(parent_id), resource_type.lower()), {})
         return list(bucket.values())
+
+    def top_level_in(self, group_id: str) -> list[Resource]:
+        """Every top-level resource (any type) of a resource group, from the parent index."""
+        parent = norm(group_id)
+        return [r for (p, _), bucket in self._children.items() if p == parent for r in bucket.values()]
 
     def list_by_type(self, resource_type: str, *, within: str | None = None) -> list[Resource]:
         """Every resource of a type, optionally only under a scope (subscription, group, ...)."""

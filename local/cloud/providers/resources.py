@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from ..core import Cloud, CloudError, RequestContext, Response
+from ..core.arm import page
 from ..core.cloud import RESOURCE_GROUP_TYPE, SUBSCRIPTION_TYPE
 
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -115,17 +116,9 @@ class ResourcesProvider:
             group = cloud.require_resource_group(
                 ctx.params["subscriptionId"], ctx.params["resourceGroupName"]
             )
-            prefix = group.id.lower() + "/providers/"
-            items = [
-                {
-                    k: v
-                    for k, v in r.body.items()
-                    if k in {"id", "name", "type", "location", "tags", "kind", "sku"}
-                }
-                for r in cloud.store
-                if r.id.lower().startswith(prefix) and len(r.parsed.types) == 1
-            ]
-            return Response(200, {"value": items})
+            keep = ("id", "name", "type", "location", "tags", "kind", "sku")
+            rows = cloud.store.top_level_in(group.id)
+            return Response(200, page(ctx, rows, lambda r: {k: r.body[k] for k in keep if k in r.body}))
 
         r.add("GET", "/subscriptions", "Subscriptions_List", list_subscriptions)
         r.add("GET", SUB, "Subscriptions_Get", get_subscription)
