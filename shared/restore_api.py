@@ -263,7 +263,7 @@ def parse_submission(body: Any, *, dry_run_query: str | None = None) -> RestoreS
     data = _obj(body, "body")
     unknown = sorted(str(k) for k in data if k not in _KNOWN_FIELDS)
     if unknown:
-        raise InvalidRequestError(unknown[0], "is not a known field")
+        raise InvalidRequestError("body", f"unknown field {unknown[0][:100]!r}")
     raw_kind = data.get("kind")
     try:
         kind = RestoreKind(raw_kind) if isinstance(raw_kind, str) else None
