@@ -63,3 +63,36 @@ async def test_restart_resumes_and_completes_exactly_once(
         for i in range(steps):
             # at-least-once: an activity interrupted by the crash may run again, but at most once more
             assert 1 <= executions.count(f"{instance_id}-{i}") <= 2
+
+
+async def test_restart_rearms_timers_and_resumes_sub_orchestrations(
+    durable_app: LoadedApp, azurite_connection_string: str
+) -> None:
+    hub = "CrashTimerHub"
+    timers = [unique("crash-timer") for _ in range(3)]
+    parents = [unique("crash-parent") for _ in range(2)]
+    async with running_engine(durable_app, azurite_connection_string, hub, clock=ScaledClock(300.0)) as (
+        engine,
+        client,
+    ):
+        for instance_id in timers:
+            await client.start_new("long_timer", instance_id, None)
+        for instance_id in parents:
+            await client.start_new("parent", instance_id, None)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # crash once every timer is armed (its TimerCreated saved)
+            states = [await engine.get_state(i) for i in timers]
+            if all(s is not None and any(e["EventType"] == 10 for e in s.history) for s in states):
+                break
+            await asyncio.sleep(0.02)
+        await engine._simulate_crash()
+    async with running_engine(durable_app, azurite_connection_string, hub, clock=ScaledClock(300.0)) as (
+        _,
+        client,
+    ):
+        for instance_id in timers:
+            status = await wait_done(client, instance_id, timeout=30)
+            assert status.runtime_status == df.OrchestrationRuntimeStatus.Completed, status.output
+        for instance_id in parents:
+            status = await wait_done(client, instance_id, timeout=30)
+            assert status.output == {"child": ["Hello A!", "Hello B!"], "sum": 12}
