@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from local.azurite import REPO_ROOT
+from local.run_restore import RESTORE_HOST_ENV, restore_demo
 from local.stack import LocalStack, StackConfig
 
 DEMO = REPO_ROOT / "local" / "demo"
@@ -131,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for every outcome")
     parser.add_argument("--grant-roles", action="store_true", help="let the app assign missing roles")
+    parser.add_argument("--no-restore", action="store_true", help="skip the restore demonstration")
     args = parser.parse_args(argv)
 
     config = StackConfig(
@@ -139,12 +141,18 @@ def main(argv: list[str] | None = None) -> int:
         time_factor=args.time_factor,
         grant_roles=args.grant_roles,
         name="run",
+        host_env=dict(RESTORE_HOST_ENV),
     )
     print("Starting Azurite, the emulated Azure control plane and the local Functions host ...", flush=True)
     with LocalStack(config) as stack:
         assert stack.host is not None
         print(f"  emulated ARM: {stack.cloud_url}   function host: {stack.host.base_url}", flush=True)
-        return _protect_demo(stack, creations(), args.timeout)
+        status = _protect_demo(stack, creations(), args.timeout)
+        if args.no_restore:
+            return status
+        print("\nRestore: a range of blobs in a protected account, back to a point in time", flush=True)
+        restored = restore_demo(stack, creations()[0].path, timeout=args.timeout)
+        return status or restored
 
 
 def _protect_demo(stack: LocalStack, wanted: list[Creation], timeout: float) -> int:
