@@ -9,6 +9,13 @@ Public surface (used by ``local.host``):
   ``/runtime/webhooks/durabletask``).
 - ``Clock`` / ``SystemClock`` / ``ScaledClock``: the engine's notion of time (timers fire by it).
 - ``DurableError`` and its subclasses (``local.durable.errors``).
+
+How it works: one JSON blob per instance (ETag concurrency) is the durable record. A per-instance inbox
+batches whatever arrived (start, activity results, fired timers, child completions, client events), one
+episode replays it through the SDK, the blob is saved, and only then are the outgoing messages handed to
+in-memory workers (activities, timers, other inboxes). After a crash, :mod:`local.durable.recovery` rebuilds
+those hand-offs from every unfinished instance's history. Client events (raise/terminate) are also written to
+a control queue (hidden) so they survive a crash. See ``orchestrations.py`` for the order of effects.
 """
 
 from local.durable.clock import Clock, ScaledClock, SystemClock

@@ -96,7 +96,11 @@ class ActivityWorker:
     async def _work(self) -> None:
         while True:
             item = await self._queue.get()
-            reply = await self._execute(item)
+            try:
+                reply = await self._execute(item)
+            except Exception:  # a bug here must not kill the worker; recovery re-runs the task on restart
+                log.exception("activity %s of %s could not be run", item.name, item.instance_id)
+                continue
             self.on_result(reply)
 
     async def _execute(self, item: WorkItem) -> ControlMessage:

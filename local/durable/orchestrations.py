@@ -180,7 +180,12 @@ class OrchestrationWorker:
                 log.exception("processing instance %s failed; retrying later", instance_id)
                 break
         for delivery in batch:  # queue messages come back by themselves; in-memory ones are retried here
-            if delivery.ack is None:
+            if delivery.ack is not None:
+                continue
+            delivery.deferrals += 1
+            if delivery.deferrals > MAX_MEMORY_DEFERRALS:
+                log.error("giving up on message %s for %s", delivery.message.id, instance_id)
+            else:
                 self._later(delivery, DEFER_SECONDS)
 
     async def _load(self, instance_id: str) -> tuple[InstanceState | None, str | None]:
