@@ -86,7 +86,10 @@ def run(resources: int, subscriptions: int, time_factor: float) -> dict[str, flo
     poll = 60.0 / time_factor  # what the service's Retry-After of 60 s means at this time factor
     clients = {
         seeds.subscription_id(i): DataProtectionMgmtClient(
-            _Token(), seeds.subscription_id(i), base_url=server.url, connection_verify=str(ca_file),
+            _Token(),
+            seeds.subscription_id(i),
+            base_url=server.url,
+            connection_verify=str(ca_file),
             raw_response_hook=hook,
         )
         for i in range(1, subscriptions + 1)

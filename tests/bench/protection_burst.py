@@ -60,7 +60,9 @@ class Creator:
         raise RuntimeError(f"could not create {resource_id}")
 
 
-def _wait_protected(stack: LocalStack, wanted: set[str], since: int, timeout: float) -> tuple[dict[str, float], dict[str, str], int]:
+def _wait_protected(
+    stack: LocalStack, wanted: set[str], since: int, timeout: float
+) -> tuple[dict[str, float], dict[str, str], int]:
     """Arrival time (monotonic) of the first outcome of each wanted id; other kinds are reported too."""
     arrived: dict[str, float] = {}
     kinds: dict[str, str] = {}
@@ -78,7 +80,8 @@ def _wait_protected(stack: LocalStack, wanted: set[str], since: int, timeout: fl
 
 def burst(stack: LocalStack, resources: int, subscriptions: int, factor: float, timeout: float) -> int:
     ids = [
-        seeds.account_id(seeds.subscription_id(i % subscriptions + 1), f"stburst{i}") for i in range(resources)
+        seeds.account_id(seeds.subscription_id(i % subscriptions + 1), f"stburst{i}")
+        for i in range(resources)
     ]
     creator = Creator(stack, factor)
     stack.admin("DELETE", "/_admin/counters")
@@ -92,8 +95,13 @@ def burst(stack: LocalStack, resources: int, subscriptions: int, factor: float, 
     protected = sum(1 for k in kinds.values() if k in ("protected", "already_protected"))
     app_calls = counters["total_calls"] - creator.calls
     app_429 = counters["total_throttled"] - creator.throttled
-    print(f"Burst: {resources} accounts across {subscriptions} subscriptions, throttling on, time factor {factor:g}")
-    print(f"  creating them took {created:.1f}s ({creator.throttled} of the creator's own PUTs were throttled)")
+    print(
+        f"Burst: {resources} accounts across {subscriptions} subscriptions, throttling on, "
+        f"time factor {factor:g}"
+    )
+    print(
+        f"  creating them took {created:.1f}s ({creator.throttled} of the creator's own PUTs were throttled)"
+    )
     if times:
         print(
             f"  outcomes: {len(arrived)}/{resources} ({protected} protected); first after {times[0]:.1f}s, "
@@ -103,7 +111,10 @@ def burst(stack: LocalStack, resources: int, subscriptions: int, factor: float, 
     others = {k for k in kinds.values() if k != "protected"}
     if others:
         print(f"  other outcome kinds: {sorted(others)}")
-    print(f"  app ARM calls per resource: {app_calls / resources:.2f} (total {app_calls}); 429s received by the app: {app_429}")
+    print(
+        f"  app ARM calls per resource: {app_calls / resources:.2f} (total {app_calls}); "
+        f"429s received by the app: {app_429}"
+    )
     by_op = sorted(counters["calls"].items(), key=lambda kv: -kv[1])[:8]
     print("  calls by operation: " + ", ".join(f"{op} {n}" for op, n in by_op))
     floor = (OPERATION_SECONDS + POLL_SECONDS) / factor
@@ -129,11 +140,13 @@ def latency(stack: LocalStack, samples: int, subscriptions: int, factor: float, 
     engine = sorted(r - ops - waits for r in raw)
 
     def pct(values: list[float], q: float) -> float:
-        return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+        return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
     print(f"Latency at light load ({len(raw)} accounts, one at a time), ARM PUT -> Protected event:")
     print(f"  raw: p50 {statistics.median(raw):.2f}s, p99 {pct(sorted(raw), 0.99):.2f}s")
-    print(f"  minus emulator operation time ({ops:.3f}s): p50 {pct(net, 0.5):.2f}s, p99 {pct(net, 0.99):.2f}s")
+    print(
+        f"  minus emulator operation time ({ops:.3f}s): p50 {pct(net, 0.5):.2f}s, p99 {pct(net, 0.99):.2f}s"
+    )
     print(
         f"  minus also the Retry-After waits the service mandates ({waits:.2f}s): "
         f"p50 {pct(engine, 0.5):.2f}s, p99 {pct(engine, 0.99):.2f}s  (Event Grid + queue + durable engine)"
@@ -145,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resources", type=int, default=200)
     parser.add_argument("--subscriptions", type=int, default=5)
     parser.add_argument("--time-factor", type=float, default=120.0)
-    parser.add_argument("--timeout", type=float, default=360.0, help="seconds to wait for the burst's outcomes")
+    parser.add_argument(
+        "--timeout", type=float, default=360.0, help="seconds to wait for the burst's outcomes"
+    )
     parser.add_argument("--baseline", type=int, default=50, help="resources for the SDK baseline (0: skip)")
     parser.add_argument("--latency-samples", type=int, default=20)
     args = parser.parse_args(argv)

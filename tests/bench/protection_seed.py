@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - ARM ids are long by nature
 """A generated tenant for the protection benchmarks: S subscriptions, each with a vault, a blob policy and the
 roles its vault needs on the data resource group; and the rules that map each subscription to its vault."""
 

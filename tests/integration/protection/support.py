@@ -1,8 +1,10 @@
+# ruff: noqa: E501 - ARM ids are long by nature
 """Helpers for the protection end-to-end tests: outcome tracking, ARM writes, queues, a recording server."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
 import time
@@ -96,7 +98,9 @@ class Outcomes:
         while True:
             found = {rid: self.for_id(rid, start) for rid in resource_ids}
             if all(found.values()):
-                return {rid: events[0]["data"] | {"_type": events[0]["type"]} for rid, events in found.items()}
+                return {
+                    rid: events[0]["data"] | {"_type": events[0]["type"]} for rid, events in found.items()
+                }
             remaining = deadline - time.monotonic()
             missing = [rid for rid, events in found.items() if not events]
             assert remaining > 0, f"no outcome within {timeout}s for {missing}"
@@ -139,10 +143,8 @@ def post_events(stack: LocalStack, events: list[Any] | bytes) -> httpx.Response:
 def queue(stack: LocalStack, name: str) -> QueueClient:
     assert stack.azurite is not None
     client = QueueClient.from_connection_string(stack.azurite.connection_string, name)
-    try:
+    with contextlib.suppress(Exception):  # it exists already
         client.create_queue()
-    except Exception:  # noqa: BLE001, S110 - it exists already
-        pass
     return client
 
 
@@ -151,10 +153,8 @@ def queue_messages(stack: LocalStack, name: str) -> list[Any]:
     out: list[Any] = []
     for message in queue(stack, name).peek_messages(max_messages=32):
         text = str(message.content)
-        try:
+        with contextlib.suppress(ValueError):
             text = base64.b64decode(text, validate=True).decode("utf-8")
-        except ValueError:
-            pass
         try:
             out.append(json.loads(text))
         except ValueError:
@@ -212,7 +212,7 @@ class Recorder:
 
             do_GET = do_POST = do_PUT = do_DELETE = _record
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -123,7 +123,9 @@ def test_bad_events_are_rejected_with_a_reason_and_nothing_crashes(
     good_but_gone = account_id(PROD, "rg-data-weu", "e2eneverexisted")
     vm = f"/subscriptions/{PROD}/resourceGroups/rg-data-weu/providers/Microsoft.Compute/virtualMachines/vm1"
     bad = {
-        "type": _event(account_id(PROD, "rg-data-weu", "a1"), eventType="Microsoft.Resources.ResourceDeleteSuccess"),
+        "type": _event(
+            account_id(PROD, "rg-data-weu", "a1"), eventType="Microsoft.Resources.ResourceDeleteSuccess"
+        ),
         "data": _event(account_id(PROD, "rg-data-weu", "a2"), data="not an object"),
         "unsupported": _event(vm),
         "dotdot": _event(account_id(PROD, "rg-data-weu", "a3") + "/../../../../evil"),
@@ -160,7 +162,7 @@ def test_malformed_queue_messages_go_to_poison_with_their_reason(stack: LocalSta
     bodies = {
         "notjson": "this is not json",
         "noid": '{"resource_type": "Microsoft.Storage/storageAccounts"}',
-        "trick": '{"datasource_id": "/subscriptions/' + PROD + '/resourceGroups/rg/providers/'
+        "trick": '{"datasource_id": "/subscriptions/' + PROD + "/resourceGroups/rg/providers/"
         'Microsoft.Storage/storageAccounts/x/../../../../../etc"}',
         "origin": '{"datasource_id": "' + account_id(PROD, "rg-data-weu", "x") + '", "origin": "evil"}',
     }
@@ -176,4 +178,7 @@ def test_malformed_queue_messages_go_to_poison_with_their_reason(stack: LocalSta
     for reason in by_body.values():
         assert reason
     assert "malformed protection request" in host_log(stack)
-    assert httpx.get(f"{stack.host.base_url}/admin/host/status", headers={"x-functions-key": stack.host.master_key}).status_code == 200  # type: ignore[union-attr]
+    host = stack.host
+    assert host is not None
+    status = httpx.get(f"{host.base_url}/admin/host/status", headers={"x-functions-key": host.master_key})
+    assert status.status_code == 200

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - ARM ids are long by nature
 """Each protection outcome, end to end: ARM write -> Event Grid -> host -> emulated ARM -> outcome event.
 
 One LocalStack (Azurite + emulated cloud + local Functions host) for the module, roles not granted by the app.
@@ -6,7 +7,6 @@ One LocalStack (Azurite + emulated cloud + local Functions host) for the module,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Resilience end to end, with the opt-in role grant on: role grant + propagation, injected faults, host crash."""
+"""Resilience end to end, with the opt-in role grant on: grant + propagation, injected faults, host crash."""
 
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ def stack() -> Iterator[LocalStack]:
         DEMO_RULES,
         grant_roles=True,
         # Granted roles take 200 emulated seconds to propagate; the app waits 60 s, then validates again
-        # (each validation itself waits a 60 s Retry-After): the second validation still fails, the third passes.
+        # (each validation itself waits a 60 s Retry-After): the second validation still fails, the
+        # third passes.
         cloud_config={"durations": {"role_propagation": 200.0}},
         host_env={"ROLE_PROPAGATION_SECONDS": "60"},
     )
@@ -97,7 +98,9 @@ def test_missing_roles_are_granted_then_validated_again(stack: LocalStack, outco
     after = steps[first_grant + 1 :]
     assert "validate_for_backup" in steps[:first_grant]
     assert after[0] == "TimerCreated", "a durable timer waits for propagation before validating again"
-    assert after.count("validate_for_backup") >= 2, "still missing at the second validation: validated a third time"
+    assert after.count("validate_for_backup") >= 2, (
+        "still missing at the second validation: validated a third time"
+    )
     assert steps.count("assign_role") == 1
     assert len(backup_instances(stack)[datasource.lower()]) == 1
 
@@ -123,7 +126,9 @@ def test_throttling_server_errors_and_resets_still_end_protected(
         for resource in ids:
             _put_until_accepted(stack, resource, account_body())
         got = outcomes.wait_for(ids, timeout=60)
-        fired = {r["kind"] + str(r["status"]): r["fired"] for r in stack.admin("GET", "/_admin/faults")["rules"]}
+        fired = {
+            r["kind"] + str(r["status"]): r["fired"] for r in stack.admin("GET", "/_admin/faults")["rules"]
+        }
     finally:
         stack.admin("DELETE", "/_admin/faults")
 

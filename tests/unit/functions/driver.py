@@ -57,7 +57,9 @@ class FakeContext:
     def set_custom_status(self, status: Any) -> None:
         self.statuses.append(status)
 
-    def call_activity_with_retry(self, name: str, retry_options: df.RetryOptions, input_: Any = None) -> Activity:
+    def call_activity_with_retry(
+        self, name: str, retry_options: df.RetryOptions, input_: Any = None
+    ) -> Activity:
         return Activity(name, input_, retry_options)
 
     def call_activity(self, name: str, input_: Any = None) -> Activity:

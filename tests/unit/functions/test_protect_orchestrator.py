@@ -44,7 +44,7 @@ ALREADY = {
 
 
 def _orchestrator() -> Callable[[Any], Generator[Any, Any, Any]]:
-    return orchestrator.protect_datasource._function._func.orchestrator_function  # type: ignore[attr-defined, no-any-return]
+    return orchestrator.protect_datasource._function._func.orchestrator_function  # type: ignore[no-any-return,unused-ignore]
 
 
 def _request() -> dict[str, Any]:

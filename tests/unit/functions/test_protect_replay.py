@@ -1,4 +1,4 @@
-"""``protect_datasource`` replayed by the Durable SDK itself (``Orchestrator.create``) over a hand-built history."""
+"""``protect_datasource`` replayed by the Durable SDK (``Orchestrator.create``) over a hand-built history."""
 
 from __future__ import annotations
 
@@ -23,17 +23,19 @@ def _played(kind: EventType, when: datetime, event_id: int = -1, **fields: Any) 
     return {**event(kind, when, event_id, **fields), "IsPlayed": True}
 
 
-def _completed_task(history: list[dict[str, Any]], task_id: int, name: str, result: Any, when: datetime) -> None:
+def _completed_task(
+    history: list[dict[str, Any]], task_id: int, name: str, result: Any, when: datetime
+) -> None:
     history.append(_played(EventType.TASK_SCHEDULED, when, task_id, Name=name, Version=""))
     history.append(_played(EventType.ORCHESTRATOR_COMPLETED, when))
     history.append(_played(EventType.ORCHESTRATOR_STARTED, when + timedelta(seconds=1)))
-    history.append(_played(EventType.TASK_COMPLETED, when, TaskScheduledId=task_id, Result=json.dumps(result)))
+    history.append(
+        _played(EventType.TASK_COMPLETED, when, TaskScheduledId=task_id, Result=json.dumps(result))
+    )
 
 
 def _replay(history: list[dict[str, Any]], request: dict[str, Any]) -> dict[str, Any]:
-    handle = df.Orchestrator.create(
-        orchestrator.protect_datasource._function._func.orchestrator_function  # type: ignore[attr-defined]
-    )
+    handle = df.Orchestrator.create(orchestrator.protect_datasource._function._func.orchestrator_function)
     body = {
         "history": history,
         "input": json.dumps(request),
@@ -51,7 +53,9 @@ def _history_until_validation_started(retry_after: float) -> tuple[list[dict[str
     plan = plan_protection(ProtectionRequest.from_dict(request), ACCOUNT, RULES)
     history = [
         _played(EventType.ORCHESTRATOR_STARTED, T0),
-        _played(EventType.EXECUTION_STARTED, T0, Name="protect_datasource", Version="", Input=json.dumps(request)),
+        _played(
+            EventType.EXECUTION_STARTED, T0, Name="protect_datasource", Version="", Input=json.dumps(request)
+        ),
     ]
     _completed_task(history, 0, "read_resource", {"found": True, "resource": ACCOUNT}, T0)
     planned = {"plan": plan.to_dict(), "grant_roles": False, "role_propagation_seconds": 60.0}
@@ -59,7 +63,11 @@ def _history_until_validation_started(retry_after: float) -> tuple[list[dict[str
     started = {
         "status": 202,
         "body": None,
-        "operation": {"status_url": "http://arm/op/1", "result_url": None, "retry_after_seconds": retry_after},
+        "operation": {
+            "status_url": "http://arm/op/1",
+            "result_url": None,
+            "retry_after_seconds": retry_after,
+        },
     }
     _completed_task(history, 2, "validate_for_backup", started, T0 + timedelta(seconds=2))
     # The new episode: the SDK's current_utc_datetime is this OrchestratorStarted's timestamp.
