@@ -107,6 +107,11 @@ class CloudProcess:
                 self.process.wait(timeout=timeout)
 
 
+def subscription_name(subscription_id: str) -> str:
+    """The name of the Event Grid subscription that feeds one Azure subscription's writes to the host."""
+    return f"autoprotect-{subscription_id}"
+
+
 def seeded_subscriptions(seed: Path) -> list[str]:
     document = yaml.safe_load(seed.read_text(encoding="utf-8")) or {}
     return [str(s["id"]) for s in document.get("subscriptions", [])]
@@ -218,7 +223,7 @@ class LocalStack:
             "POST",
             "/_admin/eventgrid/subscriptions",
             {
-                "name": f"autoprotect-{subscription_id[:8]}",
+                "name": subscription_name(subscription_id),
                 "endpoint": endpoint,
                 "scope": f"/subscriptions/{subscription_id}",
                 "schema": "EventGridSchema",

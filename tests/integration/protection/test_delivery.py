@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from functions.queues import PROTECTION_REJECTS, PROTECTION_REQUESTS, PROTECTION_REQUESTS_POISON
-from local.stack import LocalStack
+from local.stack import LocalStack, subscription_name
 from tests.integration.protection.support import (
     DEV,
     PROD,
@@ -45,7 +45,7 @@ def outcomes(stack: LocalStack) -> Outcomes:
 
 def _capture_dev_events(stack: LocalStack, recorder: Recorder) -> None:
     """Deliver the dev subscription's events to the recorder instead of the app."""
-    stack.admin("DELETE", f"/_admin/eventgrid/subscriptions/autoprotect-{DEV[:8]}")
+    stack.admin("DELETE", f"/_admin/eventgrid/subscriptions/{subscription_name(DEV)}")
     stack.admin(
         "POST",
         "/_admin/eventgrid/subscriptions",
