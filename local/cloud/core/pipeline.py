@@ -15,8 +15,8 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
 
+from .asgi_request import read_request
 from .auth import principal_from
 from .cloud import Cloud
 from .context import RequestContext, Response
@@ -54,15 +54,8 @@ class ArmApp:
             return
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        body, headers, query = await read_request(scope, receive)
         path: str = scope.get("path") or "/"
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
         method: str = scope["method"]
         try:
             if path.startswith("/_admin/") or path == "/_admin":

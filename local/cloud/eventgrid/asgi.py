@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
+from ..core.asgi_request import read_request
 from .http import handle
 from .hub import EventGridHub
 
@@ -31,14 +31,7 @@ class EventGridAsgi:
                     return
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        body, headers, query = await read_request(scope, receive)
         result = await handle(self.hub, scope["method"], scope["path"], query, headers, body)
         if result is None:
             status, payload, extra = 404, {"error": {"code": "NotFound", "message": "No such path."}}, {}
