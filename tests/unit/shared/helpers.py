@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from tests.paths import AZURE_SPECS, SEEDS
@@ -28,33 +29,26 @@ def seed_json_blocks(prefix: str) -> list[Any]:
     return out
 
 
-def seed_error_bodies(prefix: str) -> list[dict[str, Any]]:
-    """JSON objects following 'HTTP/1.1 4xx' headers or inside status bodies that carry 'error'."""
+def _seed_objects(prefix: str, keep: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+    """Every distinct JSON object in seed ``prefix`` that ``keep`` accepts, in order of appearance."""
     path = next(SEEDS.glob(f"{prefix}_*.txt"))
     text = path.read_text(encoding="utf-8")
-    out = []
+    out: list[dict[str, Any]] = []
     decoder = json.JSONDecoder()
     for m in re.finditer(r"\{", text):
         try:
             obj, _ = decoder.raw_decode(text, m.start())
         except ValueError:
             continue
-        if isinstance(obj, dict) and isinstance(obj.get("error"), dict) and obj not in out:
+        if isinstance(obj, dict) and keep(obj) and obj not in out:
             out.append(obj)
     return out
+
+
+def seed_error_bodies(prefix: str) -> list[dict[str, Any]]:
+    """JSON objects following 'HTTP/1.1 4xx' headers or inside status bodies that carry 'error'."""
+    return _seed_objects(prefix, lambda obj: isinstance(obj.get("error"), dict))
 
 
 def seed_status_bodies(prefix: str) -> list[dict[str, Any]]:
-    path = next(SEEDS.glob(f"{prefix}_*.txt"))
-    text = path.read_text(encoding="utf-8")
-    out = []
-    decoder = json.JSONDecoder()
-    for m in re.finditer(r"\{", text):
-        try:
-            obj, _ = decoder.raw_decode(text, m.start())
-        except ValueError:
-            continue
-        is_status = isinstance(obj, dict) and "status" in obj and "operationStatus" in str(obj.get("id", ""))
-        if is_status and obj not in out:
-            out.append(obj)
-    return out
+    return _seed_objects(prefix, lambda obj: "status" in obj and "operationStatus" in str(obj.get("id", "")))
