@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from shared.arm_client import ArmClient
+from shared.arm.client import ArmClient
+from shared.arm.credentials import make_credential
+from shared.arm.operations import PollPolicy
 from shared.config import Settings
-from shared.credentials import make_credential
 from shared.events import EventPublisher, make_publisher
-from shared.operations import PollPolicy
-from shared.rules import Rules, load_rules
+from shared.protection.rules import Rules, load_rules
 
 APP_ROOT = Path(__file__).resolve().parent.parent
 

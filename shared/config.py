@@ -69,7 +69,7 @@ class Settings:
             s.strip() for s in (get("RESTORE_ALLOWED_SCOPES") or "").replace(";", ",").split(",") if s.strip()
         )
         if scopes:
-            from shared.arm_ids import parse_scope
+            from shared.arm.ids import parse_scope
 
             for s in scopes:
                 try:

@@ -231,7 +231,7 @@ class ArmError(BackupAutopilotError):
             fields["code"] = _default_code(status)
         if not fields["message"]:
             fields["message"] = _raw_text(body) or f"HTTP {status}"
-        from shared.retry_after import parse_retry_after  # local import: no cycle at module load
+        from shared.arm.retry_after import parse_retry_after  # local import: no cycle at module load
 
         return cls(
             status=status,

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from azure.core.messaging import CloudEvent
 
 from shared.config import Settings
-from shared.models import OutcomeKind, ProtectionOutcome, RestoreStatus
+from shared.protection.messages import OutcomeKind, ProtectionOutcome, RestoreStatus
 
 log = logging.getLogger("backup_autopilot.events")
 

@@ -1,6 +1,9 @@
-"""Auto-protection: queue trigger -> ``protect_datasource`` orchestration -> one-ARM-call activities."""
+"""Auto-protection: Event Grid trigger -> request queue -> queue trigger -> ``protect_datasource``.
 
-from functions.protection import activities, orchestrator, triggers
+The orchestration's activities make one ARM call each (see :mod:`shared.arm.steps`).
+"""
+
+from functions.protection import activities, event_trigger, orchestrator, triggers
 from functions.protection.blueprint import bp
 
-__all__ = ["activities", "bp", "orchestrator", "triggers"]
+__all__ = ["activities", "bp", "event_trigger", "orchestrator", "triggers"]

@@ -1,4 +1,4 @@
-"""Protection activities: stateless, idempotent, one ARM call each (see :mod:`shared.arm_steps`)."""
+"""Protection activities: stateless, idempotent, one ARM call each (see :mod:`shared.arm.steps`)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from typing import Any
 
 from functions import runtime
 from functions.protection.blueprint import bp
-from shared import arm_steps
-from shared import dataprotection as dp
+from shared.arm import steps as arm_steps
 from shared.events import protection_event
-from shared.models import ProtectionOutcome, ProtectionRequest
-from shared.protection_plan import plan_protection as build_plan
+from shared.protection.messages import ProtectionOutcome, ProtectionRequest
+from shared.protection.plan import plan_protection as build_plan
+from shared.services import dataprotection as dp
 
 
 @bp.activity_trigger(input_name="payload")

@@ -14,11 +14,11 @@ import azure.durable_functions as df
 
 from functions.protection.blueprint import bp
 from functions.tracking import call, track_operation, wait
-from shared.arm_ids import parse_resource_id
-from shared.datasources import kind_for_type
+from shared.arm.ids import parse_resource_id
 from shared.errors import ArmError, Classification, error_from_dict
-from shared.models import OutcomeKind, ProtectionOutcome
-from shared.protection_plan import DRY_RUN, SKIP, ProtectionPlan
+from shared.protection.kinds import kind_for_type
+from shared.protection.messages import OutcomeKind, ProtectionOutcome
+from shared.protection.plan import DRY_RUN, SKIP, ProtectionPlan
 
 MISSING_PERMISSIONS = "UserErrorMissingRequiredPermissions"
 MAX_VALIDATIONS = 4  # first validation + re-validations while granted roles propagate

@@ -9,9 +9,9 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from functions.protection.blueprint import bp
-from functions.queues import PROTECTION_REQUESTS, PROTECTION_REQUESTS_POISON, STORAGE_CONNECTION
+from functions.protection.queues import PROTECTION_REQUESTS, PROTECTION_REQUESTS_POISON, STORAGE_CONNECTION
 from shared.errors import InvalidRequestError
-from shared.models import OutcomeKind, ProtectionRequest
+from shared.protection.messages import OutcomeKind, ProtectionRequest
 
 log = logging.getLogger("backup_autopilot.protection")
 

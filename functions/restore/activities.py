@@ -6,12 +6,13 @@ from typing import Any
 
 from functions import runtime
 from functions.restore.blueprint import bp
-from shared import arm_steps, restore_steps
-from shared import dataprotection as dp
+from shared.arm import steps as arm_steps
 from shared.events import restore_event
-from shared.models import RestoreStatus
-from shared.restore_status import next_poll_delay
-from shared.restores import validate_restore_body
+from shared.protection.messages import RestoreStatus
+from shared.restore import steps as restore_steps
+from shared.restore.bodies import validate_restore_body
+from shared.restore.status import next_poll_delay
+from shared.services import dataprotection as dp
 
 
 @bp.activity_trigger(input_name="payload")

@@ -21,10 +21,10 @@ from typing import Any
 import azure.durable_functions as df
 
 from functions import runtime
-from shared import restore_steps
-from shared.arm_ids import parse_resource_id
+from shared.arm.ids import parse_resource_id
 from shared.errors import ArmError
-from shared.restore_api import (
+from shared.restore import steps as restore_steps
+from shared.restore.request import (
     RestoreApiError,
     RestoreConflictError,
     RestoreKind,
@@ -36,7 +36,7 @@ from shared.restore_api import (
     check_scopes,
     restore_body,
 )
-from shared.restore_status import TERMINAL
+from shared.restore.status import TERMINAL
 
 RESTORE_PREFIX = "restore-"
 ACTIVE = [

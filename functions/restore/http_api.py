@@ -25,15 +25,15 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from functions import runtime
+from functions.http import from_error, json_response, problem
 from functions.restore import checks
 from functions.restore.blueprint import bp
 from functions.restore.orchestrator import ORCHESTRATOR
-from functions.restore.problems import from_error, json_response, problem
-from shared import restore_steps
-from shared.arm_ids import parse_resource_id
+from shared.arm.ids import parse_resource_id
 from shared.errors import ArmError, InvalidRequestError
-from shared.restore_api import RestoreApiError, parse_resource_reference, parse_submission
-from shared.restore_status import PHASES, RestoreProgress, status_document
+from shared.restore import steps as restore_steps
+from shared.restore.request import RestoreApiError, parse_resource_reference, parse_submission
+from shared.restore.status import PHASES, RestoreProgress, status_document
 
 log = logging.getLogger("backup_autopilot.restore")
 

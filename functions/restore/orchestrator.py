@@ -15,8 +15,8 @@ import azure.durable_functions as df
 
 from functions.restore.blueprint import bp
 from functions.tracking import call, track_operation, wait
-from shared.operations import JobPhase
-from shared.restore_status import (
+from shared.arm.operations import JobPhase
+from shared.restore.status import (
     FAILED,
     RUNNING,
     STARTING,

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from shared import dataprotection as dp
-from shared.arm_ids import parse_resource_id
-from shared.models import ProtectionRequest
-from shared.protection_plan import PROTECT, plan_protection
-from shared.rules import load_rules
+from shared.arm.ids import parse_resource_id
+from shared.protection.messages import ProtectionRequest
+from shared.protection.plan import PROTECT, plan_protection
+from shared.protection.rules import load_rules
+from shared.services import dataprotection as dp
 from tests.conformance.swagger_schema import schema_errors, unknown_properties
 
 RULES = load_rules(str(Path(__file__).resolve().parents[2] / "local" / "demo" / "rules.yaml"))

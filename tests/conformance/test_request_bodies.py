@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from shared import dataprotection as dp
-from shared import restores
-from shared.datasources import KINDS, ProtectionTarget
+from shared.protection.kinds import KINDS, ProtectionTarget
+from shared.restore import bodies as restores
+from shared.services import dataprotection as dp
 from tests.conformance.swagger_schema import schema_errors, subtypes, swagger, unknown_properties
 
 SUB = "00000000-0000-0000-0000-000000000001"

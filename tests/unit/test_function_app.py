@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from functions import queues, tracking
-from functions.protection import orchestrator, triggers
+from functions import tracking
+from functions.protection import orchestrator, queues, triggers
 from local.app_loader import LoadedApp, load_app
 from local.azurite import REPO_ROOT
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from functions.queues import PROTECTION_REJECTS, PROTECTION_REQUESTS, PROTECTION_REQUESTS_POISON
+from functions.protection.queues import PROTECTION_REJECTS, PROTECTION_REQUESTS, PROTECTION_REQUESTS_POISON
 from local.stack import LocalStack, subscription_name
 from tests.integration.protection.support import (
     DEV,

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from local.stack import LocalStack
-from shared import dataprotection as dp
+from shared.services import dataprotection as dp
 from tests.integration.protection.support import (
     DEV,
     PROD,

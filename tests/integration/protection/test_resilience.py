@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from local.stack import LocalStack
-from shared.models import ProtectionRequest
+from shared.protection.messages import ProtectionRequest
 from tests.integration.protection.support import (
     PROD,
     STORAGE_API,

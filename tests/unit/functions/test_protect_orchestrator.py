@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from functions.protection import orchestrator
-from shared.models import ProtectionRequest
-from shared.protection_plan import plan_protection
-from shared.rules import load_rules
+from shared.protection.messages import ProtectionRequest
+from shared.protection.plan import plan_protection
+from shared.protection.rules import load_rules
 from tests.unit.functions.driver import Activity, Raise, drive
 
 RULES = load_rules(str(Path(__file__).resolve().parents[3] / "local" / "demo" / "rules.yaml"))

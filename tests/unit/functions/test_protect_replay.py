@@ -11,8 +11,8 @@ import azure.durable_functions as df
 from functions.protection import orchestrator
 from local.durable.episode import UPPER_SCHEMA_VERSION, UPPER_SCHEMA_VERSION_NEW
 from local.durable.history import EventType, event, format_time
-from shared.models import ProtectionRequest
-from shared.protection_plan import plan_protection
+from shared.protection.messages import ProtectionRequest
+from shared.protection.plan import plan_protection
 from tests.unit.functions.test_protect_orchestrator import ACCOUNT, DATASOURCE, RULES
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)

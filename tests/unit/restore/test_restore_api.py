@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from shared.arm.operations import PollPolicy
 from shared.errors import InvalidRequestError
-from shared.operations import PollPolicy
-from shared.restore_api import (
+from shared.restore.request import (
     RestoreForbiddenError,
     RestoreKind,
     RestoreRejectedError,
@@ -20,7 +20,7 @@ from shared.restore_api import (
     parse_submission,
     restore_body,
 )
-from shared.restore_status import RestoreProgress, next_poll_delay, status_document
+from shared.restore.status import RestoreProgress, next_poll_delay, status_document
 
 RG = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-data-weu"
 ACCOUNT = f"{RG}/providers/Microsoft.Storage/storageAccounts/stsrc"

@@ -5,10 +5,10 @@ import logging
 import httpx
 import pytest
 
-from shared.arm_client import ArmClient, correlation, subscription_of
-from shared.credentials import LocalCredential
+from shared.arm.client import ArmClient, correlation, subscription_of
+from shared.arm.credentials import LocalCredential
+from shared.arm.rate_limit import RateLimiter
 from shared.errors import ArmError, Classification, ForeignOriginError, InvalidRequestError
-from shared.rate_limit import RateLimiter
 
 ENDPOINT = "https://management.example.test"
 TOKEN = "super-secret-token-value"

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.arm_ids import parse_resource_id, parse_scope, quote_segment, same_id
+from shared.arm.ids import parse_resource_id, parse_scope, quote_segment, same_id
 from shared.errors import InvalidResourceIdError
 
 SA = "/subscriptions/sub-1/resourceGroups/RG-Blob/providers/Microsoft.Storage/storageAccounts/acct1"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from shared import dataprotection as dp
-from shared import restores
-from shared.datasources import BLOB, POSTGRESQL, POSTGRESQL_FLEXIBLE, ProtectionTarget, kind_for_type
 from shared.errors import InvalidRequestError
+from shared.protection.kinds import BLOB, POSTGRESQL, POSTGRESQL_FLEXIBLE, ProtectionTarget, kind_for_type
+from shared.restore import bodies as restores
+from shared.services import dataprotection as dp
 from tests.unit.shared.helpers import load_json, seed_json_blocks
 
 SUB = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxxx"

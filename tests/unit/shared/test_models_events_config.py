@@ -5,8 +5,8 @@ import json
 
 import pytest
 
+from shared.arm.credentials import LocalCredential, make_credential
 from shared.config import Settings
-from shared.credentials import LocalCredential, make_credential
 from shared.errors import ArmError, ConfigError, InvalidRequestError
 from shared.events import (
     REDACTED,
@@ -18,7 +18,7 @@ from shared.events import (
     restore_event,
     scrub,
 )
-from shared.models import (
+from shared.protection.messages import (
     OutcomeKind,
     ProtectionOutcome,
     ProtectionRequest,

@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from shared.errors import Classification
-from shared.operations import (
+from shared.arm.operations import (
     AsyncOperation,
     JobPhase,
     OperationState,
@@ -16,7 +15,8 @@ from shared.operations import (
     interpret_operation_status,
     job_phase,
 )
-from shared.retry_after import parse_retry_after
+from shared.arm.retry_after import parse_retry_after
+from shared.errors import Classification
 from tests.unit.shared.helpers import DP, load_json, seed_status_bodies
 
 

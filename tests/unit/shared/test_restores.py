@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.errors import InvalidRequestError
-from shared.restores import (
+from shared.restore.bodies import (
     MAX_RANGES,
     container_range,
     parse_point_in_time,

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from shared.errors import RulesError
-from shared.rules import Decision, Rules, SkipReason, load_rules
+from shared.protection.rules import Decision, Rules, SkipReason, load_rules
 from tests.paths import REPO_ROOT
 
 SUB = "00000000-0000-0000-0000-000000000001"

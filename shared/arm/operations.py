@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
+from shared.arm.retry_after import parse_retry_after
 from shared.errors import ArmError
-from shared.retry_after import parse_retry_after
 
 DEFAULT_RETRY_AFTER_SECONDS = 60.0
 TERMINAL_OPERATION_STATUSES = frozenset({"succeeded", "failed", "canceled", "cancelled"})

@@ -8,7 +8,7 @@ from typing import Any
 import azure.functions as func
 
 from shared.errors import InvalidRequestError
-from shared.restore_api import RestoreApiError
+from shared.restore.request import RestoreApiError
 
 PROBLEM_BASE = "https://backup-autopilot.dev/problems/"
 JSON = "application/json"

@@ -4,7 +4,7 @@ Pure: no I/O, no ARM. The trigger that calls it never waits on Azure; the orches
 resource from ARM rather than trusting the event payload (the event only tells us *which* resource).
 Both schemas are accepted: Event Grid (``eventType``, ``subject``, ``data``) and CloudEvents 1.0
 (``type``, ``subject``, ``data``). Subjects and ids differ in casing between deliveries; ids are
-canonicalised by :func:`shared.arm_ids.parse_resource_id`.
+canonicalised by :func:`shared.arm.ids.parse_resource_id`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.arm_ids import parse_resource_id
-from shared.datasources import kind_for_type
+from shared.arm.ids import parse_resource_id
 from shared.errors import BackupAutopilotError
-from shared.models import ProtectionRequest
+from shared.protection.kinds import kind_for_type
+from shared.protection.messages import ProtectionRequest
 
 RESOURCE_WRITE_SUCCESS = "Microsoft.Resources.ResourceWriteSuccess"
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from shared import dataprotection as dp
-from shared.arm_ids import ResourceId, parse_resource_id
+from shared.arm.ids import ResourceId, parse_resource_id
 from shared.errors import InvalidRequestError
+from shared.services import dataprotection as dp
 
 
 class BackupService(StrEnum):

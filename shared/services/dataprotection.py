@@ -2,7 +2,7 @@
 
 Bodies follow the seeds (000 blob, 001/002 PostgreSQL) and the 2025-09-01 swagger examples:
 ``ValidateForBackupRequest`` = ``{"backupInstance": BackupInstance}``; the backup-instance PUT body is
-``BackupInstanceResource`` = ``{"properties": BackupInstance}``. Restore bodies live in ``shared.restores``.
+``BackupInstanceResource`` = ``{"properties": BackupInstance}``. Restore bodies: ``shared.restore.bodies``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from shared.arm_ids import ResourceId, parse_resource_id, quote_segment
+from shared.arm.ids import ResourceId, parse_resource_id, quote_segment
 
 API_VERSION = "2025-09-01"
 VAULT_TYPE = "Microsoft.DataProtection/backupVaults"

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from shared.arm_ids import parse_resource_id
+from shared.arm.ids import parse_resource_id
 from shared.errors import BackupAutopilotError, InvalidRequestError
-from shared.restores import MAX_RANGES, validate_ranges
+from shared.restore.bodies import MAX_RANGES, validate_ranges
 
 
 def _now() -> str:
@@ -97,7 +97,7 @@ class ProtectionRequest:
 
     def instance_id(self) -> str:
         """Deterministic orchestration instance id for this datasource (idempotent start)."""
-        from shared.dataprotection import backup_instance_name
+        from shared.services.dataprotection import backup_instance_name
 
         return "protect-" + backup_instance_name(self.datasource_id)[-36:]
 

@@ -6,14 +6,13 @@ import json
 import logging
 from typing import Any
 
-import azure.durable_functions as df
 import azure.functions as func
 
-from functions.queues import PROTECTION_REJECTS, PROTECTION_REQUESTS, STORAGE_CONNECTION
-from shared.resource_events import Rejection, protection_request_from_event
+from functions.protection.blueprint import bp
+from functions.protection.queues import PROTECTION_REJECTS, PROTECTION_REQUESTS, STORAGE_CONNECTION
+from shared.protection.resource_events import Rejection, protection_request_from_event
 
 log = logging.getLogger("backup_autopilot.resource_events")
-bp = df.Blueprint()
 
 
 def _event_fields(event: Any) -> tuple[str | None, str | None, str | None, Any]:

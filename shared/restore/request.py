@@ -17,10 +17,10 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from shared import dataprotection as dp
-from shared import restores
-from shared.arm_ids import parse_resource_id
+from shared.arm.ids import parse_resource_id
 from shared.errors import BackupAutopilotError, InvalidRequestError
+from shared.restore import bodies as restores
+from shared.services import dataprotection as dp
 
 BLOB_DATASOURCE_TYPE = "Microsoft.Storage/storageAccounts/blobServices"
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)

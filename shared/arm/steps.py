@@ -16,15 +16,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from functools import wraps
 from typing import Any, ParamSpec
 
-from shared.arm_client import ArmClient
-from shared.errors import ArmError, Classification, ForeignOriginError
-from shared.operations import (
+from shared.arm.client import ArmClient
+from shared.arm.operations import (
     AsyncOperation,
     PollPolicy,
     async_operation_from,
     interpret_location_poll,
     interpret_operation_status,
 )
+from shared.errors import ArmError, Classification, ForeignOriginError
 
 P = ParamSpec("P")
 StepResult = dict[str, Any]

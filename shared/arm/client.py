@@ -26,10 +26,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from shared.arm.rate_limit import RateLimiter
+from shared.arm.retry_after import parse_retry_after
 from shared.config import Settings, origin_of
 from shared.errors import ArmError, ForeignOriginError, InvalidRequestError
-from shared.rate_limit import RateLimiter
-from shared.retry_after import parse_retry_after
 
 log = logging.getLogger("backup_autopilot.arm")
 

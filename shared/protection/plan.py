@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from shared import dataprotection as dp
-from shared.arm_ids import parse_resource_id
-from shared.datasources import DatasourceKind, ProtectionTarget, kind_for_type
+from shared.arm.ids import parse_resource_id
 from shared.errors import BackupAutopilotError
-from shared.models import ProtectionRequest
-from shared.rules import Rules, SkipReason
+from shared.protection.kinds import DatasourceKind, ProtectionTarget, kind_for_type
+from shared.protection.messages import ProtectionRequest
+from shared.protection.rules import Rules, SkipReason
+from shared.services import dataprotection as dp
 
 PROTECT = "protect"
 SKIP = "skip"

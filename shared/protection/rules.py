@@ -16,10 +16,10 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
-from shared import dataprotection as dp
-from shared.arm_ids import parse_resource_id
-from shared.datasources import kind_for_type
+from shared.arm.ids import parse_resource_id
 from shared.errors import BackupAutopilotError, RulesError
+from shared.protection.kinds import kind_for_type
+from shared.services import dataprotection as dp
 
 SCHEMA_PATH = Path(__file__).with_name("rules.schema.json")
 

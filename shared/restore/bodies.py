@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from shared import dataprotection as dp
-from shared.arm_ids import ResourceId, parse_resource_id
+from shared.arm.ids import ResourceId, parse_resource_id
 from shared.errors import InvalidRequestError
+from shared.services import dataprotection as dp
 
 MAX_RANGES = 10
 _CONTAINER = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")

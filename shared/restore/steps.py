@@ -1,6 +1,6 @@
 """Read-only ARM steps of the restore API (one or a few GETs / the read-only findRestorableTimeRanges POST).
 
-Same error policy as :mod:`shared.arm_steps`: transient ``ArmError`` is raised; every other ARM error is
+Same error policy as :mod:`shared.arm.steps`: transient ``ArmError`` is raised; every other ARM error is
 returned as ``{"error": {...}}``. Results are plain data (they cross activity boundaries).
 """
 
@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from shared import dataprotection as dp
-from shared.arm_client import ArmClient
-from shared.arm_ids import parse_resource_id
-from shared.arm_steps import StepResult, answers_errors, read_resource
-from shared.operations import PollPolicy, interpret_job, job_name_from
-from shared.restores import find_restorable_time_ranges_body
-from shared.retry_after import parse_retry_after
+from shared.arm.client import ArmClient
+from shared.arm.ids import parse_resource_id
+from shared.arm.operations import PollPolicy, interpret_job, job_name_from
+from shared.arm.retry_after import parse_retry_after
+from shared.arm.steps import StepResult, answers_errors, read_resource
+from shared.restore.bodies import find_restorable_time_ranges_body
+from shared.services import dataprotection as dp
 
 MAX_RECOVERY_POINT_PAGES = 5
 

@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from shared.models import RestoreStatus
-from shared.operations import JobPhase, PollPolicy
+from shared.arm.operations import JobPhase, PollPolicy
+from shared.protection.messages import RestoreStatus
 
 VALIDATING = "validating"
 STARTING = "starting"

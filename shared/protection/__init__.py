@@ -1,0 +1,1 @@
+"""Auto-protection core: datasource kinds, rules, the plan, protection requests and outcomes."""

@@ -1,0 +1,1 @@
+"""Restore core: the request (schema + semantic checks), service bodies, ARM steps, the status document."""
