@@ -7,8 +7,7 @@ from typing import Any
 
 import azure.functions as func
 
-from shared.errors import InvalidRequestError
-from shared.restore.request import RestoreApiError
+from shared.errors import InvalidRequestError, RestoreApiError
 
 PROBLEM_BASE = "https://backup-autopilot.dev/problems/"
 JSON = "application/json"

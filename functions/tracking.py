@@ -1,22 +1,46 @@
-"""Orchestrator building blocks: follow an ARM operation with a poll activity and durable timers.
+"""Following an ARM operation from an orchestrator: the poll activity and durable timers between polls.
 
-Generators to be used with ``yield from`` inside an orchestrator. They never sleep: every wait is a durable
-timer at ``current_utc_datetime + Retry-After``, so a host restart resumes exactly where the wait was.
+``track_operation`` is a generator to use with ``yield from`` inside an orchestrator. It never sleeps: every
+wait is a durable timer at ``current_utc_datetime + Retry-After``, so a host restart resumes exactly where
+the wait was. The poll activity lives here too, in its own blueprint, because every capability uses it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import azure.durable_functions as df
 
+from functions import runtime
+from shared.arm import steps as arm_steps
+from shared.arm.client import correlation
+from shared.arm.operations import AsyncOperation
+from shared.arm.steps import OperationPoll, OperationStarted
+from shared.records import Record
+
 # Transient ARM failures (429/5xx/timeouts) make an activity fail; the orchestrator runs it again later.
 # (The Python SDK's RetryOptions has a fixed interval; the ARM client itself already backs off per call.)
 TRANSIENT_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=10_000, max_number_of_attempts=8)
-
 POLL_ACTIVITY = "poll_operation"
+MAX_POLLS = 240
+
+bp = df.Blueprint()
+
+
+@dataclass(frozen=True)
+class PollRequest(Record):
+    operation: AsyncOperation
+    correlation_id: str | None = None
+
+
+@bp.activity_trigger(input_name="payload")
+async def poll_operation(payload: PollRequest) -> OperationPoll:
+    """One poll of an operation (Azure-AsyncOperation status, else the Location result)."""
+    with correlation(payload.correlation_id):
+        return await arm_steps.poll_operation(runtime.arm(), payload.operation, runtime.poll_policy())
 
 
 def call(context: df.DurableOrchestrationContext, activity: str, payload: Any) -> Any:
@@ -30,34 +54,27 @@ def wait(context: df.DurableOrchestrationContext, seconds: float) -> Any:
 
 def track_operation(
     context: df.DurableOrchestrationContext,
-    operation: dict[str, Any],
+    started: OperationStarted,
+    correlation_id: str | None,
     *,
-    max_polls: int = 240,
-    status_prefix: dict[str, Any] | None = None,
-) -> Generator[Any, Any, dict[str, Any]]:
-    """Poll until the operation is done; returns the last poll result (``done``, ``succeeded``, ``error`` …).
+    max_polls: int = MAX_POLLS,
+) -> Generator[Any, Any, OperationPoll]:
+    """Poll until the operation is done; the last poll (``done``, ``succeeded``, ``error`` ...).
 
-    The first wait honours the Retry-After of the response that started the operation.
+    An operation that ended synchronously (no operation to track) is returned as done. The first wait
+    honours the Retry-After of the response that started the operation.
     """
-    pending = operation
-    delay = float(operation.get("retry_after_seconds", 60.0))
-    for poll in range(1, max_polls + 1):
+    if started.error is not None or started.operation is None:
+        return OperationPoll(
+            done=True, succeeded=started.error is None, body=started.body, error=started.error
+        )
+    pending = started.operation
+    delay = pending.retry_after_seconds
+    for _ in range(max_polls):
         yield wait(context, delay)
-        result: dict[str, Any] = yield call(context, POLL_ACTIVITY, pending)
-        if status_prefix is not None:
-            context.set_custom_status(
-                {**status_prefix, "polls": poll, "operationStatus": result.get("status")}
-            )
-        if result.get("error") is not None or result.get("done"):
+        result: OperationPoll = yield call(context, POLL_ACTIVITY, PollRequest(pending, correlation_id))
+        if result.done:
             return result
-        pending = result.get("operation") or pending
-        delay = float(result.get("retry_after_seconds", 60.0))
-    return {
-        "done": True,
-        "succeeded": False,
-        "error": {
-            "type": "OperationTimeout",
-            "code": "OperationTimeout",
-            "message": f"the operation was still running after {max_polls} polls",
-        },
-    }
+        pending = result.operation or pending
+        delay = result.retry_after_seconds
+    return OperationPoll.gave_up(max_polls)

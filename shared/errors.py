@@ -1,8 +1,21 @@
 """One error hierarchy for the domain core.
 
+    BackupAutopilotError                 root; ``classification`` says what a caller should do about it
+    ├── ConfigError                      a setting is missing or bad (names the setting)
+    ├── RulesError                       the protection rules document is invalid (every problem, JSON path)
+    ├── InvalidRequestError              bad input: event, queue message, HTTP body (names the field)
+    │   └── InvalidResourceIdError       an ARM id that is malformed or tries a path trick
+    ├── ForeignOriginError               a poll URL outside the management origin: never followed
+    ├── ArmError                         an ARM error response or a failed operation, classified
+    └── RestoreApiError                  a refusal of the restore API, with its HTTP status
+        ├── RestoreNotFoundError         404
+        ├── RestoreForbiddenError        403: outside the allowed scopes
+        ├── RestoreConflictError         409: a restore of the backup instance is running
+        └── RestoreRejectedError         422: well-formed, but Azure's facts say no
+
 Errors are data: every error serialises to a plain dict (``to_dict``) and back (``error_from_dict``),
-because it crosses Durable activity boundaries as a JSON value. ``ArmError`` parses every ARM
-``CloudError`` shape the specs show and carries a ``classification`` the orchestrator decides on.
+because it crosses Durable activity boundaries inside typed results (:mod:`shared.records`). ``ArmError``
+parses every ARM ``CloudError`` shape and carries a :class:`Classification` the orchestrators branch on.
 """
 
 from __future__ import annotations
@@ -16,6 +29,15 @@ ALREADY_PROTECTED_CODE = "UserErrorDppDatasourceAlreadyProtected"
 MISSING_PERMISSIONS_CODE = "UserErrorMissingRequiredPermissions"
 
 
+class Classification(StrEnum):
+    TRANSIENT = "transient"
+    USER_FIXABLE = "user_fixable"
+    ALREADY_PROTECTED = "already_protected"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    PERMANENT = "permanent"
+
+
 class BackupAutopilotError(Exception):
     """Root of every error raised by ``shared``."""
 
@@ -24,6 +46,11 @@ class BackupAutopilotError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    @property
+    def classification(self) -> Classification:
+        """What a caller should do about it; only ``ArmError`` can be transient or "already protected"."""
+        return Classification.PERMANENT
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "message": self.message}
@@ -63,6 +90,10 @@ class InvalidRequestError(BackupAutopilotError):
 
     kind = "InvalidRequestError"
 
+    @property
+    def classification(self) -> Classification:
+        return Classification.USER_FIXABLE
+
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
@@ -98,15 +129,6 @@ class ForeignOriginError(BackupAutopilotError):
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "urlOrigin": self.url_origin, "expectedOrigin": self.expected_origin}
-
-
-class Classification(StrEnum):
-    TRANSIENT = "transient"
-    USER_FIXABLE = "user_fixable"
-    ALREADY_PROTECTED = "already_protected"
-    NOT_FOUND = "not_found"
-    CONFLICT = "conflict"
-    PERMANENT = "permanent"
 
 
 _TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -248,6 +270,57 @@ class ArmError(BackupAutopilotError):
         fields["code"] = fields["code"] or "OperationFailed"
         fields["message"] = fields["message"] or "the operation failed without an error message"
         return cls(status=status, **fields)
+
+
+# -- refusals of the restore API, each with its HTTP status and problem type ----------------------
+
+
+class RestoreApiError(BackupAutopilotError):
+    """A refusal of the restore API; ``status``/``title``/``problem_type`` feed the problem-details body."""
+
+    kind = "RestoreApiError"
+    status = 400
+    title = "The restore request was refused"
+    problem_type = "restore-refused"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors or [])
+        self.extra = extra
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "status": self.status, "errors": self.errors, **self.extra}
+
+
+class RestoreNotFoundError(RestoreApiError):
+    kind = "RestoreNotFoundError"
+    status = 404
+    title = "Not found"
+    problem_type = "not-found"
+
+
+class RestoreForbiddenError(RestoreApiError):
+    kind = "RestoreForbiddenError"
+    status = 403
+    title = "The restore target is outside the allowed scopes"
+    problem_type = "scope-not-allowed"
+
+
+class RestoreConflictError(RestoreApiError):
+    kind = "RestoreConflictError"
+    status = 409
+    title = "A restore of this backup instance is already running"
+    problem_type = "restore-in-progress"
+
+
+class RestoreRejectedError(RestoreApiError):
+    """Well-formed, but Azure's facts say no (time outside the ranges, unknown recovery point ...)."""
+
+    kind = "RestoreRejectedError"
+    status = 422
+    title = "The restore cannot be done as requested"
+    problem_type = "restore-not-possible"
 
 
 def classify(status: int, code: str, is_retryable: bool | None, is_user_error: bool | None) -> Classification:

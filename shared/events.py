@@ -11,7 +11,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from azure.core.messaging import CloudEvent
 
 from shared.config import Settings
-from shared.protection.messages import OutcomeKind, ProtectionOutcome, RestoreStatus
+from shared.protection.messages import OutcomeKind, ProtectionOutcome
+from shared.restore.status import RestoreStatus
 
 log = logging.getLogger("backup_autopilot.events")
 
@@ -78,7 +79,7 @@ def protection_event(outcome: ProtectionOutcome) -> CloudEvent:
         source=EVENT_SOURCE,
         type=PROTECTION_EVENT_TYPES[outcome.kind],
         subject=outcome.datasource_id,
-        data=scrub(outcome.to_dict()),
+        data=scrub(outcome.to_json()),
         datacontenttype="application/json",
     )
 
@@ -89,7 +90,7 @@ def restore_event(status: RestoreStatus) -> CloudEvent:
         source=EVENT_SOURCE,
         type=RESTORE_SUCCEEDED if succeeded else RESTORE_FAILED,
         subject=status.backup_instance_id,
-        data=scrub(status.to_dict()),
+        data=scrub(status.to_json()),
         datacontenttype="application/json",
     )
 

@@ -37,4 +37,4 @@ def on_resource_written(event: func.EventGridEvent, requests: func.Out[str], rej
         rejects.set(json.dumps(outcome.to_dict()))
         return
     log.info("event %s: protection requested for %s", event_id, outcome.datasource_id)
-    requests.set(outcome.to_json())
+    requests.set(outcome.to_message())

@@ -12,26 +12,35 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from functions.protection.activities import BackupInstanceState, VaultPrincipal
 from functions.protection.blueprint import bp
 from functions.tracking import call, track_operation, wait
 from shared.arm.ids import parse_resource_id
-from shared.errors import ArmError, Classification, error_from_dict
+from shared.arm.steps import OperationPoll, OperationStarted, ResourceRead, RoleAssigned
+from shared.errors import MISSING_PERMISSIONS_CODE, ArmError, BackupAutopilotError, Classification
 from shared.protection.kinds import kind_for_type
-from shared.protection.messages import OutcomeKind, ProtectionOutcome
+from shared.protection.messages import (
+    BackupInstanceRequest,
+    OutcomeKind,
+    PlanRequest,
+    ProtectionOutcome,
+    ProtectionStart,
+    ReadRequest,
+    RoleGrant,
+)
 from shared.protection.plan import DRY_RUN, SKIP, ProtectionPlan
+from shared.services import dataprotection as dp
 
-MISSING_PERMISSIONS = "UserErrorMissingRequiredPermissions"
 MAX_VALIDATIONS = 4  # first validation + re-validations while granted roles propagate
 Flow = Generator[Any, Any, dict[str, Any]]
 
 
-def _error_message(error: dict[str, Any]) -> str:
-    return str(error.get("message") or error.get("code") or "unknown error")
+def _missing_permissions(error: BackupAutopilotError) -> bool:
+    return isinstance(error, ArmError) and error.has_code(MISSING_PERMISSIONS_CODE)
 
 
-def _arm_error(error: dict[str, Any]) -> ArmError | None:
-    parsed = error_from_dict(error)
-    return parsed if isinstance(parsed, ArmError) else None
+def _unknown(message: str) -> BackupAutopilotError:
+    return BackupAutopilotError(message)
 
 
 class _Protection:
@@ -39,8 +48,11 @@ class _Protection:
 
     def __init__(self, context: df.DurableOrchestrationContext) -> None:
         self.context = context
-        self.request: dict[str, Any] = context.get_input()
-        self.datasource_id: str = self.request["datasource_id"]
+        start: ProtectionStart = context.get_input(expected_type=ProtectionStart)
+        self.request = start.request
+        self.options = start.options
+        self.datasource_id: str = self.request.datasource_id
+        self.correlation_id = self.request.correlation_id
         self.started_at = context.current_utc_datetime.strftime("%Y-%m-%dT%H:%M:%SZ")
         self.plan: ProtectionPlan | None = None
         self.roles_granted: list[dict[str, str]] = []
@@ -49,7 +61,7 @@ class _Protection:
         self.context.set_custom_status({"phase": name, "datasourceId": self.datasource_id, **extra})
 
     def outcome(
-        self, kind: OutcomeKind, reason: str, error: dict[str, Any] | None = None
+        self, kind: OutcomeKind, reason: str, error: BackupAutopilotError | None = None
     ) -> ProtectionOutcome:
         plan = self.plan
         return ProtectionOutcome(
@@ -62,13 +74,16 @@ class _Protection:
             policy_id=plan.policy_id if plan else None,
             rule=plan.rule if plan else None,
             roles_granted=self.roles_granted,
-            correlation_id=self.request.get("correlation_id"),
+            correlation_id=self.correlation_id,
             started_at=self.started_at,
             finished_at=self.context.current_utc_datetime.strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
 
-    def failed(self, error: dict[str, Any], context_text: str) -> ProtectionOutcome:
-        return self.outcome(OutcomeKind.FAILED, f"{context_text}: {_error_message(error)}", error)
+    def failed(self, error: BackupAutopilotError, context_text: str) -> ProtectionOutcome:
+        return self.outcome(OutcomeKind.FAILED, f"{context_text}: {error.message or 'unknown error'}", error)
+
+    def read_request(self, resource_id: str, api_version: str) -> ReadRequest:
+        return ReadRequest(resource_id, api_version, self.correlation_id)
 
     # -- steps ------------------------------------------------------------------------------------
 
@@ -78,51 +93,49 @@ class _Protection:
         if kind is None:
             return self.outcome(OutcomeKind.SKIPPED, f"resource type {rid.type} is not supported")
         self.phase("reading")
-        read = yield call(
-            self.context,
-            "read_resource",
-            {"resource_id": self.datasource_id, "api_version": kind.resource_api_version},
+        read: ResourceRead = yield call(
+            self.context, "read_resource", self.read_request(self.datasource_id, kind.resource_api_version)
         )
-        if read.get("error"):
-            return self.failed(read["error"], "reading the resource failed")
-        if not read.get("found"):
+        if read.error is not None:
+            return self.failed(read.error, "reading the resource failed")
+        if not read.found:
             return self.outcome(OutcomeKind.SKIPPED, "the resource no longer exists")
-        resource = read["resource"] or {}
+        resource = read.resource or {}
         parent = None
         if not resource.get("location") and rid.parent is not None:
             # A PostgreSQL single-server database carries no location or tags: its server does.
-            read_parent = yield call(
+            read_parent: ResourceRead = yield call(
                 self.context,
                 "read_resource",
-                {"resource_id": rid.parent.canonical(), "api_version": kind.resource_api_version},
+                self.read_request(rid.parent.canonical(), kind.resource_api_version),
             )
-            if read_parent.get("error"):
-                return self.failed(read_parent["error"], "reading the parent resource failed")
-            parent = read_parent.get("resource")
+            if read_parent.error is not None:
+                return self.failed(read_parent.error, "reading the parent resource failed")
+            parent = read_parent.resource
         return resource, parent
 
-    def validate(
-        self, grant_roles: bool, propagation_seconds: float
-    ) -> Generator[Any, Any, ProtectionOutcome | None]:
+    def start_and_track(
+        self, activity: str, request: BackupInstanceRequest
+    ) -> Generator[Any, Any, OperationPoll]:
+        started: OperationStarted = yield call(self.context, activity, request)
+        return (yield from track_operation(self.context, started, self.correlation_id))
+
+    def validate(self) -> Generator[Any, Any, ProtectionOutcome | None]:
         plan = self.plan
-        assert plan is not None
+        assert plan is not None and plan.vault_id is not None and plan.instance is not None
+        error: BackupAutopilotError | None = None
         for attempt in range(1, MAX_VALIDATIONS + 1):
             self.phase("validating", attempt=attempt)
-            started = yield call(
-                self.context, "validate_for_backup", {"vault_id": plan.vault_id, "instance": plan.instance}
-            )
-            error = started.get("error")
-            if error is None and started.get("operation"):
-                result = yield from track_operation(self.context, started["operation"])
-                error = result.get("error")
+            request = BackupInstanceRequest(plan.vault_id, plan.instance, correlation_id=self.correlation_id)
+            result = yield from self.start_and_track("validate_for_backup", request)
+            error = result.error
             if error is None:
                 return None
-            arm_error = _arm_error(error)
-            if arm_error and arm_error.classification is Classification.ALREADY_PROTECTED:
-                return self.outcome(OutcomeKind.ALREADY_PROTECTED, _error_message(error), error)
-            if not (arm_error and arm_error.has_code(MISSING_PERMISSIONS)):
+            if error.classification is Classification.ALREADY_PROTECTED:
+                return self.outcome(OutcomeKind.ALREADY_PROTECTED, error.message, error)
+            if not _missing_permissions(error):
                 return self.failed(error, "validation failed")
-            if not grant_roles:
+            if not self.options.grant_roles:
                 missing = ", ".join(f"{r['roleName']} on {r['scopeId']}" for r in plan.roles)
                 reason = (
                     f"the vault identity is missing required roles ({missing}); grant them, or set "
@@ -134,62 +147,68 @@ class _Protection:
                 if granted is not None:
                     return granted
             if attempt < MAX_VALIDATIONS:
-                self.phase("waiting_for_role_propagation", seconds=propagation_seconds)
-                yield wait(self.context, propagation_seconds)
-        return self.failed(error or {}, "permissions were still missing after granting the roles")
+                seconds = self.options.role_propagation_seconds
+                self.phase("waiting_for_role_propagation", seconds=seconds)
+                yield wait(self.context, seconds)
+        return self.failed(
+            error or _unknown("validation failed"), "permissions were still missing after granting the roles"
+        )
 
     def grant_roles(self) -> Generator[Any, Any, ProtectionOutcome | None]:
         plan = self.plan
-        assert plan is not None
+        assert plan is not None and plan.vault_id is not None
         self.phase("granting_roles")
-        vault = yield call(self.context, "read_vault_principal", {"vault_id": plan.vault_id})
-        if vault.get("error") or not vault.get("principal_id"):
+        vault: VaultPrincipal = yield call(
+            self.context, "read_vault_principal", self.read_request(plan.vault_id, dp.API_VERSION)
+        )
+        if vault.error is not None or not vault.principal_id:
             return self.failed(
-                vault.get("error") or {"message": "the vault has no system-assigned identity"},
+                vault.error or _unknown("the vault has no system-assigned identity"),
                 "reading the vault identity failed",
             )
         tasks = [
-            call(self.context, "assign_role", {**need, "principalId": vault["principal_id"]})
+            call(
+                self.context,
+                "assign_role",
+                RoleGrant(
+                    need["scopeId"],
+                    need["roleName"],
+                    need["roleDefinitionGuid"],
+                    vault.principal_id,
+                    self.correlation_id,
+                ),
+            )
             for need in plan.roles
         ]
-        results = yield self.context.task_all(tasks)
+        results: list[RoleAssigned] = yield self.context.task_all(tasks)
         for need, result in zip(plan.roles, results, strict=True):
-            if result.get("error"):
-                return self.failed(result["error"], f"assigning {need['roleName']} failed")
+            if result.error is not None:
+                return self.failed(result.error, f"assigning {need['roleName']} failed")
         self.roles_granted = list(plan.roles)
         return None
 
     def create(self) -> Generator[Any, Any, ProtectionOutcome]:
         plan = self.plan
-        assert plan is not None
+        assert plan is not None and plan.vault_id is not None and plan.instance is not None
+        assert plan.backup_instance_name is not None and plan.backup_instance_id is not None
         self.phase("creating_backup_instance")
-        started = yield call(
-            self.context,
-            "create_backup_instance",
-            {"vault_id": plan.vault_id, "name": plan.backup_instance_name, "instance": plan.instance},
+        request = BackupInstanceRequest(
+            plan.vault_id, plan.instance, plan.backup_instance_name, self.correlation_id
         )
-        error = started.get("error")
-        if error is None and started.get("operation"):
-            self.phase("configuring_protection")
-            result = yield from track_operation(self.context, started["operation"])
-            error = result.get("error")
-        if error is not None:
-            arm_error = _arm_error(error)
-            if arm_error and arm_error.classification is Classification.ALREADY_PROTECTED:
-                return self.outcome(OutcomeKind.ALREADY_PROTECTED, _error_message(error), error)
-            return self.failed(error, "creating the backup instance failed")
-        check = yield call(
-            self.context, "read_backup_instance", {"backup_instance_id": plan.backup_instance_id}
+        result = yield from self.start_and_track("create_backup_instance", request)
+        if result.error is not None:
+            if result.error.classification is Classification.ALREADY_PROTECTED:
+                return self.outcome(OutcomeKind.ALREADY_PROTECTED, result.error.message, result.error)
+            return self.failed(result.error, "creating the backup instance failed")
+        check: BackupInstanceState = yield call(
+            self.context, "read_backup_instance", self.read_request(plan.backup_instance_id, dp.API_VERSION)
         )
-        if check.get("error"):
-            return self.failed(check["error"], "reading the backup instance failed")
-        status = check.get("protection_status")
-        if status and "failed" in str(status).lower():
-            return self.outcome(
-                OutcomeKind.FAILED,
-                f"protection status is {status}",
-                {"code": status, "message": f"protection status is {status}"},
-            )
+        if check.error is not None:
+            return self.failed(check.error, "reading the backup instance failed")
+        status = check.protection_status
+        if status and "failed" in status.lower():
+            error = ArmError(status=200, code=status, message=f"protection status is {status}")
+            return self.outcome(OutcomeKind.FAILED, f"protection status is {status}", error)
         return self.outcome(
             OutcomeKind.PROTECTED, f"protected by rule {plan.rule} (protection status {status})"
         )
@@ -200,19 +219,18 @@ class _Protection:
             return read
         resource, parent = read
         self.phase("planning")
-        planned = yield call(
-            self.context, "plan_protection", {"request": self.request, "resource": resource, "parent": parent}
+        self.plan = yield call(
+            self.context,
+            "plan_protection",
+            PlanRequest(self.request, resource, parent, dry_run=self.options.dry_run),
         )
-        self.plan = ProtectionPlan.from_dict(planned["plan"])
         if self.plan.action == SKIP:
             return self.outcome(OutcomeKind.SKIPPED, self.plan.reason)
         if self.plan.action == DRY_RUN:
             return self.outcome(
                 OutcomeKind.DRY_RUN, f"would protect in {self.plan.vault_id} ({self.plan.reason})"
             )
-        validated = yield from self.validate(
-            bool(planned["grant_roles"]), float(planned["role_propagation_seconds"])
-        )
+        validated = yield from self.validate()
         if validated is not None:
             return validated
         return (yield from self.create())
@@ -224,12 +242,11 @@ def protect_datasource(context: df.DurableOrchestrationContext) -> Flow:
     try:
         outcome = yield from protection.run()
     except Exception as exc:  # an activity failed after its transient retries: still an outcome, never lost
+        error = ArmError(status=0, code="TransientFailuresExhausted", message=str(exc)[:2000])
         outcome = protection.outcome(
-            OutcomeKind.FAILED,
-            f"gave up after repeated transient failures: {exc}".strip(),
-            {"code": "TransientFailuresExhausted", "message": str(exc)[:2000]},
+            OutcomeKind.FAILED, f"gave up after repeated transient failures: {exc}".strip(), error
         )
     protection.phase("publishing", outcome=outcome.kind.value)
-    yield call(context, "publish_protection_outcome", outcome.to_dict())
+    yield call(context, "publish_protection_outcome", outcome)
     protection.phase("done", outcome=outcome.kind.value)
-    return outcome.to_dict()
+    return outcome.to_json()

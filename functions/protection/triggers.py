@@ -8,10 +8,11 @@ import logging
 import azure.durable_functions as df
 import azure.functions as func
 
+from functions import runtime
 from functions.protection.blueprint import bp
 from functions.protection.queues import PROTECTION_REQUESTS, PROTECTION_REQUESTS_POISON, STORAGE_CONNECTION
 from shared.errors import InvalidRequestError
-from shared.protection.messages import OutcomeKind, ProtectionRequest
+from shared.protection.messages import OutcomeKind, ProtectionOptions, ProtectionRequest, ProtectionStart
 
 log = logging.getLogger("backup_autopilot.protection")
 
@@ -32,6 +33,15 @@ def _settled(status: df.DurableOrchestrationStatus) -> bool:
     return (
         status.runtime_status == df.OrchestrationRuntimeStatus.Completed
         and output.get("kind") in SETTLED_OUTCOMES
+    )
+
+
+def _options() -> ProtectionOptions:
+    settings = runtime.settings()
+    return ProtectionOptions(
+        grant_roles=settings.grant_roles,
+        role_propagation_seconds=settings.role_propagation_seconds,
+        dry_run=settings.dry_run,
     )
 
 
@@ -64,7 +74,7 @@ async def start_protection(
         log.info("%s: already settled by %s; nothing to do", request.datasource_id, instance_id)
         return
     try:
-        await client.start_new(ORCHESTRATOR, instance_id, request.to_dict())
+        await client.start_new(ORCHESTRATOR, instance_id, ProtectionStart(request, _options()))
     except Exception as exc:
         # Two duplicates raced past get_status: the extension refuses the second start of a running id.
         if "already exists" in str(exc):

@@ -22,14 +22,17 @@ import azure.durable_functions as df
 
 from functions import runtime
 from shared.arm.ids import parse_resource_id
-from shared.errors import ArmError
-from shared.restore import steps as restore_steps
-from shared.restore.request import (
+from shared.errors import (
+    ArmError,
+    BackupAutopilotError,
     RestoreApiError,
     RestoreConflictError,
-    RestoreKind,
     RestoreNotFoundError,
     RestoreRejectedError,
+)
+from shared.restore import steps as restore_steps
+from shared.restore.request import (
+    RestoreKind,
     RestoreSubmission,
     check_kind_fits,
     check_point_in_time,
@@ -37,6 +40,7 @@ from shared.restore.request import (
     restore_body,
 )
 from shared.restore.status import TERMINAL
+from shared.restore.steps import BackupInstanceFacts
 
 RESTORE_PREFIX = "restore-"
 ACTIVE = [
@@ -62,17 +66,22 @@ def rule_vaults() -> Iterator[str]:
             yield vault
 
 
-def arm_failure(error: dict[str, Any], what: str) -> RestoreApiError:
-    parsed = ArmError.from_dict(error)
-    if parsed.status == 404:
-        return RestoreNotFoundError(f"{what}: {parsed.message}")
+def arm_failure(error: BackupAutopilotError, what: str) -> RestoreApiError:
+    if not isinstance(error, ArmError):
+        return RestoreRejectedError(
+            f"{what}: {error.message}", errors=[{"field": "resourceId", "reason": error.kind}]
+        )
+    if error.status == 404:
+        return RestoreNotFoundError(f"{what}: {error.message}")
     return RestoreRejectedError(
-        f"{what}: {parsed.message}", errors=[{"field": "resourceId", "reason": parsed.code}], armError=error
+        f"{what}: {error.message}",
+        errors=[{"field": "resourceId", "reason": error.code}],
+        armError=error.to_dict(),
     )
 
 
-async def resolve_instance(resource_id: str | None, backup_instance_id: str | None) -> dict[str, Any]:
-    """The backup instance facts (``restore_steps.instance_facts``) or a 404 problem."""
+async def resolve_instance(resource_id: str | None, backup_instance_id: str | None) -> BackupInstanceFacts:
+    """The backup instance facts, or a 404/422 problem."""
     arm = runtime.arm()
     if backup_instance_id is not None:
         found = await restore_steps.read_backup_instance(arm, backup_instance_id)
@@ -81,16 +90,16 @@ async def resolve_instance(resource_id: str | None, backup_instance_id: str | No
         assert resource_id is not None
         found = await restore_steps.find_backup_instance(arm, resource_id, rule_vaults())
         what = f"resource {resource_id}"
-    if found.get("error"):
-        raise arm_failure(found["error"], f"reading {what} failed")
-    if not found.get("found"):
+    if found.error is not None:
+        raise arm_failure(found.error, f"reading {what} failed")
+    if not found.found:
         raise RestoreNotFoundError(
             f"{what} is not protected by a backup instance this app can see",
             errors=[{"field": "resourceId" if resource_id else "backupInstanceId", "reason": "not found"}],
         )
-    if str(found.get("protection_status") or "") != "ProtectionConfigured":
+    if found.protection_status != "ProtectionConfigured":
         raise RestoreRejectedError(
-            f"{what} is not ready for restores (protection status {found.get('protection_status')})",
+            f"{what} is not ready for restores (protection status {found.protection_status})",
             errors=[{"field": "resourceId", "reason": "protection is not configured"}],
         )
     return found
@@ -117,7 +126,7 @@ async def check_not_running(client: df.DurableOrchestrationClient, backup_instan
 
 @dataclass(frozen=True)
 class CheckedRestore:
-    instance: dict[str, Any]
+    instance: BackupInstanceFacts
     body: dict[str, Any]
     restore_point: dict[str, Any]
     destination: str
@@ -131,32 +140,32 @@ async def check_restore(
     if submission.resource_id is not None:
         check_scopes(submission.target_ids(submission.resource_id), scopes)
     instance = await resolve_instance(submission.resource_id, submission.backup_instance_id)
-    check_scopes(submission.target_ids(instance["datasource_id"]), scopes)
-    check_kind_fits(submission, instance["datasource_type"])
-    await check_not_running(client, instance["backup_instance_id"])
+    check_scopes(submission.target_ids(instance.datasource_id), scopes)
+    check_kind_fits(submission, instance.datasource_type)
+    await check_not_running(client, instance.backup_instance_id)
     arm = runtime.arm()
     if submission.kind is RestoreKind.BLOB_POINT_IN_TIME:
         assert submission.point_in_time is not None
-        found = await restore_steps.find_restorable_time_ranges(arm, instance["backup_instance_id"])
-        if found.get("error"):
-            raise arm_failure(found["error"], "finding the restorable time ranges failed")
-        service_now = check_point_in_time(submission.point_in_time, found["ranges"])
-        body = restore_body(submission, instance["datasource_info"], service_now=service_now)
+        found = await restore_steps.find_restorable_time_ranges(arm, instance.backup_instance_id)
+        if found.error is not None:
+            raise arm_failure(found.error, "finding the restorable time ranges failed")
+        service_now = check_point_in_time(submission.point_in_time, found.ranges)
+        body = restore_body(submission, instance.datasource_info, service_now=service_now)
         point: dict[str, Any] = {"pointInTime": submission.point_in_time}
-        destination = instance["datasource_id"]
+        destination = instance.datasource_id
     else:
-        listed = await restore_steps.list_recovery_points(arm, instance["backup_instance_id"])
-        if listed.get("error"):
-            raise arm_failure(listed["error"], "listing the recovery points failed")
-        ids = [p["id"] for p in listed["points"]]
+        listed = await restore_steps.list_recovery_points(arm, instance.backup_instance_id)
+        if listed.error is not None:
+            raise arm_failure(listed.error, "listing the recovery points failed")
+        ids = [p["id"] for p in listed.points]
         if submission.recovery_point_id not in ids:
             raise RestoreRejectedError(
                 f"recovery point {submission.recovery_point_id} does not exist for this backup instance",
                 errors=[{"field": "recoveryPointId", "reason": "unknown recovery point"}],
-                recoveryPoints=listed["points"][:20],
+                recoveryPoints=listed.points[:20],
             )
-        body = restore_body(submission, instance["datasource_info"])
+        body = restore_body(submission, instance.datasource_info)
         point = {"recoveryPointId": submission.recovery_point_id}
         target = submission.target
-        destination = str(target.get("containerUrl") or target.get("databaseId") or instance["datasource_id"])
+        destination = str(target.get("containerUrl") or target.get("databaseId") or instance.datasource_id)
     return CheckedRestore(instance, body, point, destination)

@@ -30,10 +30,12 @@ from functions.restore import checks
 from functions.restore.blueprint import bp
 from functions.restore.orchestrator import ORCHESTRATOR
 from shared.arm.ids import parse_resource_id
-from shared.errors import ArmError, InvalidRequestError
+from shared.errors import ArmError, InvalidRequestError, RestoreApiError
 from shared.restore import steps as restore_steps
-from shared.restore.request import RestoreApiError, parse_resource_reference, parse_submission
+from shared.restore.messages import RestoreJobRequest, RestoreStart
+from shared.restore.request import parse_resource_reference, parse_submission
 from shared.restore.status import PHASES, RestoreProgress, status_document
+from shared.restore.steps import RestorableRanges
 
 log = logging.getLogger("backup_autopilot.restore")
 
@@ -95,32 +97,32 @@ async def restore_start(req: func.HttpRequest, client: df.DurableOrchestrationCl
     instance = checked.instance
     summary = {
         "kind": submission.kind.value,
-        "backupInstanceId": instance["backup_instance_id"],
-        "datasourceId": instance["datasource_id"],
+        "backupInstanceId": instance.backup_instance_id,
+        "datasourceId": instance.datasource_id,
         "restorePoint": checked.restore_point,
         "destination": checked.destination,
     }
     if submission.dry_run:
         return json_response({"dryRun": True, "valid": True, **summary, "restoreRequest": checked.body})
     now = datetime.now(UTC)
-    restore_id = new_restore_id(instance["backup_instance_id"], now)
+    restore_id = new_restore_id(instance.backup_instance_id, now)
     progress = RestoreProgress(
         id=restore_id,
         kind=submission.kind.value,
-        backup_instance_id=instance["backup_instance_id"],
-        datasource_id=instance["datasource_id"],
+        backup_instance_id=instance.backup_instance_id,
+        datasource_id=instance.datasource_id,
         restore_point=checked.restore_point,
         destination=checked.destination,
         correlation_id=submission.correlation_id,
     )
-    request = {
-        "backup_instance_id": instance["backup_instance_id"],
-        "vault_id": instance["vault_id"],
-        "body": checked.body,
-        "polls_per_generation": runtime.settings().restore_polls_per_generation,
-    }
-    await client.start_new(ORCHESTRATOR, restore_id, {"request": request, "progress": progress.to_dict()})
-    log.info("restore %s started for %s", restore_id, instance["backup_instance_id"])
+    request = RestoreJobRequest(
+        instance.backup_instance_id,
+        instance.vault_id,
+        checked.body,
+        runtime.settings().restore_polls_per_generation,
+    )
+    await client.start_new(ORCHESTRATOR, restore_id, RestoreStart(request, progress))
+    log.info("restore %s started for %s", restore_id, instance.backup_instance_id)
     status_url = f"{_origin(req)}/api/restores/{restore_id}"
     body = {
         **progress.view(),
@@ -209,24 +211,24 @@ async def restore_points(req: func.HttpRequest) -> func.HttpResponse:
         reference = {k: params[k] for k in ("resourceId", "backupInstanceId") if params.get(k)}
         instance = await checks.resolve_instance(*parse_resource_reference(reference))
         arm = runtime.arm()
-        points = await restore_steps.list_recovery_points(arm, instance["backup_instance_id"])
-        ranges: dict[str, Any] = {"ranges": []}
-        if instance["datasource_type"].lower().startswith("microsoft.storage/"):
-            ranges = await restore_steps.find_restorable_time_ranges(arm, instance["backup_instance_id"])
-        for answer in (points, ranges):
-            if answer.get("error"):
-                raise checks.arm_failure(answer["error"], "reading restore points failed")
+        points = await restore_steps.list_recovery_points(arm, instance.backup_instance_id)
+        ranges = RestorableRanges()
+        if instance.datasource_type.lower().startswith("microsoft.storage/"):
+            ranges = await restore_steps.find_restorable_time_ranges(arm, instance.backup_instance_id)
+        for error in (points.error, ranges.error):
+            if error is not None:
+                raise checks.arm_failure(error, "reading restore points failed")
     except (InvalidRequestError, RestoreApiError) as exc:
         return from_error(exc)
     except ArmError as exc:
         return _transient(exc)
     return json_response(
         {
-            "backupInstanceId": instance["backup_instance_id"],
-            "datasourceId": instance["datasource_id"],
-            "datasourceType": instance["datasource_type"],
-            "restorableTimeRanges": ranges.get("ranges", []),
-            "recoveryPoints": points.get("points", []),
+            "backupInstanceId": instance.backup_instance_id,
+            "datasourceId": instance.datasource_id,
+            "datasourceType": instance.datasource_type,
+            "restorableTimeRanges": ranges.ranges,
+            "recoveryPoints": points.points,
         }
     )
 

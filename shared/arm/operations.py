@@ -16,6 +16,7 @@ from typing import Any
 
 from shared.arm.retry_after import parse_retry_after
 from shared.errors import ArmError
+from shared.records import Record
 
 DEFAULT_RETRY_AFTER_SECONDS = 60.0
 TERMINAL_OPERATION_STATUSES = frozenset({"succeeded", "failed", "canceled", "cancelled"})
@@ -36,7 +37,7 @@ class PollPolicy:
 
 
 @dataclass(frozen=True)
-class AsyncOperation:
+class AsyncOperation(Record):
     status_url: str | None  # Azure-AsyncOperation: poll for an operation-status body
     result_url: str | None  # Location: poll for the final result
     retry_after_seconds: float
@@ -49,13 +50,6 @@ class AsyncOperation:
     def poll_kind(self) -> str:
         """``status`` (operation-status body) or ``location`` (202 until done)."""
         return "status" if self.status_url else "location"
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AsyncOperation:
-        return cls(data.get("status_url"), data.get("result_url"), float(data["retry_after_seconds"]))
 
 
 def _obj(value: Any) -> Mapping[str, Any]:
@@ -211,7 +205,7 @@ def job_phase(status: object) -> JobPhase:
 
 
 @dataclass(frozen=True)
-class JobState:
+class JobState(Record):
     job_id: str | None
     status: str
     phase: JobPhase
@@ -223,11 +217,6 @@ class JobState:
     @property
     def done(self) -> bool:
         return self.phase is not JobPhase.RUNNING
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["phase"] = self.phase.value
-        return out
 
 
 def interpret_job(body: Any) -> JobState:

@@ -1,7 +1,8 @@
-"""Messages and results that cross queue / orchestration / activity boundaries, as plain data.
+"""What crosses the protection pipeline's boundaries: the queue message, the orchestration input, the outcome.
 
-Every model has ``to_dict`` / ``from_dict``; ``from_dict`` validates and raises ``InvalidRequestError``
-naming the field, so a malformed queue message or HTTP body is a clear error, never a crash.
+Every one is a :class:`~shared.records.Record` (typed across Durable boundaries).
+``ProtectionRequest.from_dict`` is also the validating parser of an untrusted queue message: it raises
+``InvalidRequestError`` naming the field, so a malformed message is a clear error, never a crash.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from shared.arm.ids import parse_resource_id
 from shared.errors import BackupAutopilotError, InvalidRequestError
-from shared.restore.bodies import MAX_RANGES, validate_ranges
+from shared.records import Record
 
 
 def _now() -> str:
@@ -54,7 +55,7 @@ def _bool(data: Mapping[str, Any], key: str) -> bool:
 
 
 @dataclass(frozen=True)
-class ProtectionRequest:
+class ProtectionRequest(Record):
     """The queue message: protect this datasource."""
 
     datasource_id: str
@@ -68,7 +69,8 @@ class ProtectionRequest:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def to_json(self) -> str:
+    def to_message(self) -> str:
+        """The queue message text."""
         return json.dumps(self.to_dict(), sort_keys=True)
 
     @classmethod
@@ -111,11 +113,30 @@ class OutcomeKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class ProtectionOutcome:
+class ProtectionOptions(Record):
+    """The settings a protection orchestration needs: read by the trigger, carried in the input."""
+
+    grant_roles: bool = False
+    role_propagation_seconds: float = 60.0
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class ProtectionStart(Record):
+    """The input of ``protect_datasource``."""
+
+    request: ProtectionRequest
+    options: ProtectionOptions
+
+
+@dataclass(frozen=True)
+class ProtectionOutcome(Record):
+    """How a protection ended: the orchestration's output and the published event's data."""
+
     kind: OutcomeKind
     datasource_id: str
     reason: str = ""
-    error: dict[str, Any] | None = None  # ArmError.to_dict() / other error to_dict()
+    error: BackupAutopilotError | None = None
     backup_instance_id: str | None = None
     vault_id: str | None = None
     policy_id: str | None = None
@@ -125,134 +146,41 @@ class ProtectionOutcome:
     started_at: str | None = None
     finished_at: str = field(default_factory=_now)
 
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["kind"] = self.kind.value
-        return out
 
-    @classmethod
-    def from_dict(cls, data: Any) -> ProtectionOutcome:
-        d = dict(_mapping(data, "outcome"))
-        try:
-            d["kind"] = OutcomeKind(str(d.get("kind")))
-        except ValueError:
-            raise InvalidRequestError("kind", f"unknown outcome kind {d.get('kind')!r}") from None
-        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
-        if not isinstance(known.get("datasource_id"), str):
-            raise InvalidRequestError("datasource_id", "is required")
-        return cls(**known)
-
-    @classmethod
-    def failed(cls, datasource_id: str, error: BackupAutopilotError, **kw: Any) -> ProtectionOutcome:
-        return cls(OutcomeKind.FAILED, datasource_id, reason=error.message, error=error.to_dict(), **kw)
-
-
-class RestoreKind(StrEnum):
-    BLOB_POINT_IN_TIME = "blob_point_in_time"
-    RECOVERY_POINT_FILES = "recovery_point_files"
-    RECOVERY_POINT_DATABASE = "recovery_point_database"
+# -- activity inputs ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class RestoreRequest:
-    """The HTTP body of ``POST /api/restores`` (validated; builds nothing by itself)."""
+class ReadRequest(Record):
+    """GET one resource (the datasource, its parent, the vault or the backup instance)."""
 
-    kind: RestoreKind
-    backup_instance_id: str
-    point_in_time: str | None = None
-    ranges: list[tuple[str, str]] | None = None  # blob: None = whole account
-    confirm_whole_account: bool = False
-    recovery_point_id: str | None = None
-    container_url: str | None = None
-    file_prefix: str | None = None
-    target_database_id: str | None = None
-    secret_uri: str | None = None
+    resource_id: str
+    api_version: str
     correlation_id: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["kind"] = self.kind.value
-        out["ranges"] = [list(r) for r in self.ranges] if self.ranges else None
-        return out
 
-    @classmethod
-    def from_dict(cls, data: Any) -> RestoreRequest:
-        d = _mapping(data, "body")
-        try:
-            kind = RestoreKind(str(d.get("kind")))
-        except ValueError:
-            allowed = ", ".join(k.value for k in RestoreKind)
-            raise InvalidRequestError("kind", f"must be one of {allowed}") from None
-        bi = _str(d, "backup_instance_id")
-        assert bi is not None
-        parse_resource_id(bi)
-        ranges: list[tuple[str, str]] | None = None
-        if kind is RestoreKind.BLOB_POINT_IN_TIME:
-            _str(d, "point_in_time")
-            raw = d.get("ranges")
-            if raw is not None:
-                if not isinstance(raw, list) or len(raw) > MAX_RANGES:
-                    raise InvalidRequestError("ranges", f"a list of at most {MAX_RANGES} [min, max] pairs")
-                pairs = []
-                for i, r in enumerate(raw):
-                    if isinstance(r, Mapping):
-                        r = [r.get("min"), r.get("max")]
-                    if not (isinstance(r, list) and len(r) == 2 and all(isinstance(x, str) for x in r)):
-                        raise InvalidRequestError(f"ranges[{i}]", "must be [min, max] or {min, max}")
-                    pairs.append((r[0], r[1]))
-                ranges = validate_ranges(pairs)
-            elif not _bool(d, "confirm_whole_account"):
-                raise InvalidRequestError(
-                    "confirm_whole_account", "restoring a whole account needs confirm_whole_account: true"
-                )
-        elif kind is RestoreKind.RECOVERY_POINT_FILES:
-            for key in ("recovery_point_id", "container_url", "file_prefix"):
-                _str(d, key)
-        else:
-            for key in ("recovery_point_id", "target_database_id", "secret_uri"):
-                _str(d, key)
-        return cls(
-            kind=kind,
-            backup_instance_id=bi,
-            point_in_time=_str(d, "point_in_time", required=False, max_len=64),
-            ranges=ranges,
-            confirm_whole_account=_bool(d, "confirm_whole_account"),
-            recovery_point_id=_str(d, "recovery_point_id", required=False, max_len=200),
-            container_url=_str(d, "container_url", required=False),
-            file_prefix=_str(d, "file_prefix", required=False, max_len=200),
-            target_database_id=_str(d, "target_database_id", required=False),
-            secret_uri=_str(d, "secret_uri", required=False),
-            correlation_id=_str(d, "correlation_id", required=False, max_len=200),
-        )
+@dataclass(frozen=True)
+class PlanRequest(Record):
+    request: ProtectionRequest
+    resource: dict[str, Any]
+    parent: dict[str, Any] | None = None
+    dry_run: bool = False
 
 
 @dataclass(frozen=True)
-class RestoreStatus:
-    """Where a restore stands, as reported by the restore orchestration."""
+class BackupInstanceRequest(Record):
+    """validateForBackup (``name`` unused) or the backup-instance PUT of a planned protection."""
 
-    backup_instance_id: str
-    phase: str  # validating | restoring | tracking | succeeded | succeeded_with_warnings | failed | cancelled
-    job_id: str | None = None
-    job_status: str | None = None
-    error: dict[str, Any] | None = None
-    updated_at: str = field(default_factory=_now)
-    # Details for completion events (all optional; the restore API fills them).
-    restore_id: str | None = None
-    kind: str | None = None
-    datasource_id: str | None = None
-    restore_point: dict[str, Any] | None = None  # {"pointInTime": ...} or {"recoveryPointId": ...}
-    destination: str | None = None
-    started_at: str | None = None
-    finished_at: str | None = None
-    duration_seconds: float | None = None
+    vault_id: str
+    instance: dict[str, Any]
+    name: str = ""
+    correlation_id: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> RestoreStatus:
-        d = _mapping(data, "status")
-        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
-        if not isinstance(known.get("backup_instance_id"), str) or not isinstance(known.get("phase"), str):
-            raise InvalidRequestError("status", "backup_instance_id and phase are required")
-        return cls(**known)
+@dataclass(frozen=True)
+class RoleGrant(Record):
+    scope_id: str
+    role_name: str
+    role_definition_guid: str
+    principal_id: str
+    correlation_id: str | None = None

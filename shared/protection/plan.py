@@ -7,7 +7,7 @@ the vault, policy and backup-instance request, and exactly the role assignments 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared.arm.ids import parse_resource_id
@@ -15,6 +15,7 @@ from shared.errors import BackupAutopilotError
 from shared.protection.kinds import DatasourceKind, ProtectionTarget, kind_for_type
 from shared.protection.messages import ProtectionRequest
 from shared.protection.rules import Rules, SkipReason
+from shared.records import Record
 from shared.services import dataprotection as dp
 
 PROTECT = "protect"
@@ -23,7 +24,7 @@ DRY_RUN = "dry_run"
 
 
 @dataclass(frozen=True)
-class ProtectionPlan:
+class ProtectionPlan(Record):
     action: str
     reason: str
     datasource_id: str
@@ -35,14 +36,7 @@ class ProtectionPlan:
     backup_instance_name: str | None = None
     backup_instance_id: str | None = None
     instance: dict[str, Any] | None = None
-    roles: list[dict[str, str]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ProtectionPlan:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+    roles: list[dict[str, str]] = field(default_factory=list)  # RoleAssignmentNeed.to_dict() each
 
 
 def _tags(resource: Mapping[str, Any] | None) -> dict[str, str]:

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from shared.arm.ids import parse_resource_id
-from shared.errors import BackupAutopilotError, InvalidRequestError
+from shared.errors import InvalidRequestError, RestoreForbiddenError, RestoreRejectedError
 from shared.restore import bodies as restores
 from shared.services import dataprotection as dp
 
@@ -45,57 +45,6 @@ class RestoreKind(StrEnum):
     RECOVERY_POINT_AS_FILES = "recoveryPointAsFiles"
     RECOVERY_POINT_AS_DATABASE = "recoveryPointAsDatabase"
     RECOVERY_POINT_BLOB_CONTAINERS = "recoveryPointBlobContainers"
-
-
-# -- errors: one hierarchy, each with its HTTP status and problem type ---------------------------------------
-
-
-class RestoreApiError(BackupAutopilotError):
-    """A refusal of the restore API; ``status``/``title``/``problem_type`` feed the problem-details body."""
-
-    kind = "RestoreApiError"
-    status = 400
-    title = "The restore request was refused"
-    problem_type = "restore-refused"
-
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = list(errors or [])
-        self.extra = extra
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "status": self.status, "errors": self.errors, **self.extra}
-
-
-class RestoreNotFoundError(RestoreApiError):
-    kind = "RestoreNotFoundError"
-    status = 404
-    title = "Not found"
-    problem_type = "not-found"
-
-
-class RestoreForbiddenError(RestoreApiError):
-    kind = "RestoreForbiddenError"
-    status = 403
-    title = "The restore target is outside the allowed scopes"
-    problem_type = "scope-not-allowed"
-
-
-class RestoreConflictError(RestoreApiError):
-    kind = "RestoreConflictError"
-    status = 409
-    title = "A restore of this backup instance is already running"
-    problem_type = "restore-in-progress"
-
-
-class RestoreRejectedError(RestoreApiError):
-    """Well-formed, but Azure's facts say no (time outside the ranges, unknown recovery point ...)."""
-
-    kind = "RestoreRejectedError"
-    status = 422
-    title = "The restore cannot be done as requested"
-    problem_type = "restore-not-possible"
 
 
 # -- the request ---------------------------------------------------------------------------------------------

@@ -10,12 +10,12 @@ Phases: ``validating`` -> ``starting`` -> ``running`` -> ``succeeded`` | ``faile
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from shared.arm.operations import JobPhase, PollPolicy
-from shared.protection.messages import RestoreStatus
+from shared.arm.operations import JobPhase, JobState, PollPolicy
+from shared.records import Record
 
 VALIDATING = "validating"
 STARTING = "starting"
@@ -39,17 +39,15 @@ def error_view(error: Mapping[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def job_error(job: Mapping[str, Any]) -> dict[str, Any] | None:
+def job_error(job: JobState) -> dict[str, Any] | None:
     """The error of a finished job that did not succeed (Failed / Cancelled)."""
-    phase = job.get("phase")
-    if phase in (JobPhase.SUCCEEDED.value, JobPhase.SUCCEEDED_WITH_WARNINGS.value, JobPhase.RUNNING.value):
+    if job.phase in (JobPhase.SUCCEEDED, JobPhase.SUCCEEDED_WITH_WARNINGS, JobPhase.RUNNING):
         return None
-    details = job.get("error_details") or []
-    first = details[0] if details and isinstance(details[0], Mapping) else {}
+    first = job.error_details[0] if job.error_details else {}
     code = first.get("code") or (
-        "RestoreJobCancelled" if phase == JobPhase.CANCELLED.value else "RestoreJobFailed"
+        "RestoreJobCancelled" if job.phase is JobPhase.CANCELLED else "RestoreJobFailed"
     )
-    message = first.get("message") or f"the restore job ended {job.get('status')}"
+    message = first.get("message") or f"the restore job ended {job.status}"
     actions = first.get("recommendedAction") or first.get("recommendedActions") or []
     return {"code": str(code), "message": str(message), "recommendedAction": actions}
 
@@ -85,8 +83,28 @@ def _seven_to_six(text: str) -> str:
     return f"{head}.{digits[:6].ljust(6, '0')}{rest}"
 
 
+@dataclass(frozen=True)
+class RestoreStatus(Record):
+    """A finished restore, as its completion event reports it."""
+
+    backup_instance_id: str
+    phase: str  # succeeded | failed
+    job_id: str | None = None
+    job_status: str | None = None
+    error: dict[str, Any] | None = None  # error_view(): code, message, recommendedAction
+    updated_at: str = ""
+    restore_id: str | None = None
+    kind: str | None = None
+    datasource_id: str | None = None
+    restore_point: dict[str, Any] | None = None  # {"pointInTime": ...} or {"recoveryPointId": ...}
+    destination: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    duration_seconds: float | None = None
+
+
 @dataclass
-class RestoreProgress:
+class RestoreProgress(Record):
     """Everything the status shows; plain data, carried across ``continue_as_new``."""
 
     id: str
@@ -109,13 +127,6 @@ class RestoreProgress:
     finished_at: str | None = None
     correlation_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RestoreProgress:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
     def duration_seconds(self) -> float | None:
         return seconds_between(self.job_start_time, self.job_end_time) or seconds_between(

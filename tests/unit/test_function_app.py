@@ -72,13 +72,19 @@ def test_protection_activities_are_declared(app: LoadedApp) -> None:
 
 
 def _activities_called_by(module: object) -> set[str]:
-    """String literals passed as the activity name to ``call(context, "<name>", ...)``."""
+    """String literals passed as the activity name to ``call(context, "<name>", ...)`` or to
+    ``self.start_and_track("<name>", ...)`` (an activity that starts an operation, then tracks it)."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(inspect.getsource(module))):  # type: ignore[arg-type]
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "call" and len(node.args) >= 2:
+        if not isinstance(node, ast.Call):
+            continue
+        target = None
+        if getattr(node.func, "id", None) == "call" and len(node.args) >= 2:
             target = node.args[1]
-            if isinstance(target, ast.Constant) and isinstance(target.value, str):
-                names.add(target.value)
+        elif getattr(node.func, "attr", None) == "start_and_track" and node.args:
+            target = node.args[0]
+        if isinstance(target, ast.Constant) and isinstance(target.value, str):
+            names.add(target.value)
     return names
 
 

@@ -18,14 +18,8 @@ from shared.events import (
     restore_event,
     scrub,
 )
-from shared.protection.messages import (
-    OutcomeKind,
-    ProtectionOutcome,
-    ProtectionRequest,
-    RestoreKind,
-    RestoreRequest,
-    RestoreStatus,
-)
+from shared.protection.messages import OutcomeKind, ProtectionOutcome, ProtectionRequest
+from shared.restore.status import RestoreStatus
 
 SA = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct1"
 BI = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v/backupInstances/acct1-x"
@@ -34,7 +28,7 @@ BI = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataProtection/back
 def test_protection_request_round_trip_and_instance_id():
     req = ProtectionRequest.from_dict(json.dumps({"datasource_id": SA, "source_event_id": "e1"}))
     assert req.resource_type == "Microsoft.Storage/storageAccounts"
-    again = ProtectionRequest.from_dict(req.to_json())
+    again = ProtectionRequest.from_dict(req.to_message())
     assert again == req
     assert (
         req.instance_id()
@@ -74,39 +68,14 @@ def test_outcome_round_trip_with_error():
         message="missing",
         recommended_action=["grant"],
     )
-    outcome = ProtectionOutcome.failed(SA, err, vault_id="v")
-    data = json.loads(json.dumps(outcome.to_dict()))
+    outcome = ProtectionOutcome(OutcomeKind.FAILED, SA, reason=err.message, error=err, vault_id="v")
+    data = json.loads(json.dumps(outcome.to_json()))
     assert data["kind"] == "failed" and data["error"]["classification"] == "user_fixable"
-    assert ProtectionOutcome.from_dict(data) == outcome
-    with pytest.raises(InvalidRequestError):
-        ProtectionOutcome.from_dict({"kind": "nope", "datasource_id": SA})
-
-
-def test_restore_request_validation():
-    ok = RestoreRequest.from_dict(
-        {
-            "kind": "blob_point_in_time",
-            "backup_instance_id": BI,
-            "point_in_time": "2024-01-01T00:00:00Z",
-            "ranges": [["container1", "container2"], {"min": "logs/a", "max": "logs/b"}],
-        }
-    )
-    assert ok.kind is RestoreKind.BLOB_POINT_IN_TIME and ok.ranges == [
-        ("container1", "container2"),
-        ("logs/a", "logs/b"),
-    ]
-    assert RestoreRequest.from_dict(json.loads(json.dumps(ok.to_dict()))) == ok
-    with pytest.raises(InvalidRequestError, match="confirm_whole_account"):
-        RestoreRequest.from_dict(
-            {"kind": "blob_point_in_time", "backup_instance_id": BI, "point_in_time": "2024-01-01T00:00:00Z"}
-        )
-    with pytest.raises(InvalidRequestError) as info:
-        RestoreRequest.from_dict(
-            {"kind": "recovery_point_files", "backup_instance_id": BI, "recovery_point_id": "rp"}
-        )
-    assert info.value.field == "container_url"
-    with pytest.raises(InvalidRequestError):
-        RestoreRequest.from_dict({"kind": "bogus", "backup_instance_id": BI})
+    again = ProtectionOutcome.from_json(data)
+    assert again.to_json() == outcome.to_json()
+    assert isinstance(again.error, ArmError) and again.error.classification == "user_fixable"
+    with pytest.raises(ValueError, match="nope"):
+        ProtectionOutcome.from_json({"kind": "nope", "datasource_id": SA})
 
 
 def test_scrub_redacts_secrets_but_keeps_references():
