@@ -6,12 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from shared.errors import ConfigError
+from shared.errors import ConfigError, InvalidRequestError
+from shared.parsing import parse_flag
 
 DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
 CREDENTIAL_KINDS = ("default", "local")
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
 
 
 @dataclass(frozen=True)
@@ -23,8 +22,6 @@ class Settings:
     eventgrid_topic_endpoint: str | None = None
     eventgrid_topic_key: str | None = field(default=None, repr=False)
     protection_rules: str | None = None
-    protection_queue: str = "protection-requests"
-    queue_connection_setting: str = "AzureWebJobsStorage"
     grant_roles: bool = False
     dry_run: bool = False
     restore_allowed_scopes: tuple[str, ...] = ()
@@ -88,8 +85,6 @@ class Settings:
             eventgrid_topic_endpoint=topic,
             eventgrid_topic_key=key,
             protection_rules=get("PROTECTION_RULES"),
-            protection_queue=get("PROTECTION_QUEUE") or "protection-requests",
-            queue_connection_setting=get("PROTECTION_QUEUE_CONNECTION") or "AzureWebJobsStorage",
             grant_roles=_bool(get, "PROTECTION_GRANT_ROLES"),
             dry_run=_bool(get, "PROTECTION_DRY_RUN"),
             restore_allowed_scopes=scopes,
@@ -134,13 +129,10 @@ def _endpoint(value: str, name: str, *, allow_path: bool = False) -> str:
 
 
 def _bool(get: Callable[[str], str | None], name: str) -> bool:
-    value = get(name)
-    lowered = (value or "").lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise ConfigError(name, f"must be true or false, got {value!r}")
+    try:
+        return parse_flag(get(name), name)
+    except InvalidRequestError as exc:
+        raise ConfigError(name, exc.reason) from None
 
 
 def _number(get: Callable[[str], str | None], name: str, default: float, *, minimum: float) -> float:

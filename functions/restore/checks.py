@@ -138,9 +138,10 @@ async def check_restore(
     """Every check, cheapest first; raises a ``RestoreApiError`` / ``InvalidRequestError`` on refusal."""
     scopes = runtime.settings().restore_allowed_scopes
     if submission.resource_id is not None:
-        check_scopes(submission.target_ids(submission.resource_id), scopes)
+        check_scopes([submission.resource_id, *submission.target_ids(submission.resource_id)], scopes)
     instance = await resolve_instance(submission.resource_id, submission.backup_instance_id)
-    check_scopes(submission.target_ids(instance.datasource_id), scopes)
+    # The source's data and the target both must lie in the allowed scopes (no restore of foreign data).
+    check_scopes([instance.datasource_id, *submission.target_ids(instance.datasource_id)], scopes)
     check_kind_fits(submission, instance.datasource_type)
     await check_not_running(client, instance.backup_instance_id)
     arm = runtime.arm()

@@ -33,7 +33,7 @@ from shared.arm.ids import parse_resource_id
 from shared.errors import ArmError, InvalidRequestError, RestoreApiError
 from shared.restore import steps as restore_steps
 from shared.restore.messages import RestoreJobRequest, RestoreStart
-from shared.restore.request import parse_resource_reference, parse_submission
+from shared.restore.request import check_scopes, parse_resource_reference, parse_submission, request_schema
 from shared.restore.status import PHASES, RestoreProgress, status_document
 from shared.restore.steps import RestorableRanges
 
@@ -209,7 +209,12 @@ async def restore_points(req: func.HttpRequest) -> func.HttpResponse:
     params = req.params
     try:
         reference = {k: params[k] for k in ("resourceId", "backupInstanceId") if params.get(k)}
-        instance = await checks.resolve_instance(*parse_resource_reference(reference))
+        resource_id, backup_instance_id = parse_resource_reference(reference)
+        scopes = runtime.settings().restore_allowed_scopes
+        if resource_id is not None:
+            check_scopes([resource_id], scopes)
+        instance = await checks.resolve_instance(resource_id, backup_instance_id)
+        check_scopes([instance.datasource_id], scopes)  # nothing of a resource outside the scopes is shown
         arm = runtime.arm()
         points = await restore_steps.list_recovery_points(arm, instance.backup_instance_id)
         ranges = RestorableRanges()
@@ -233,6 +238,14 @@ async def restore_points(req: func.HttpRequest) -> func.HttpResponse:
     )
 
 
+def openapi_document() -> dict[str, Any]:
+    """``functions/openapi.json`` with the body schema the code validates with, included as it is."""
+    document: dict[str, Any] = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+    schema = {k: v for k, v in request_schema().items() if k != "$schema"}
+    document["components"]["schemas"]["RestoreRequest"] = schema
+    return document
+
+
 @bp.route(route="openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def restore_openapi(req: func.HttpRequest) -> func.HttpResponse:
-    return func.HttpResponse(OPENAPI_PATH.read_bytes(), mimetype="application/json")
+    return func.HttpResponse(json.dumps(openapi_document()), mimetype="application/json")

@@ -9,16 +9,16 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from shared.arm.ids import parse_resource_id
 from shared.errors import BackupAutopilotError, RulesError
 from shared.protection.kinds import kind_for_type
+from shared.schemas import json_path
+from shared.schemas import problems as schema_problems
 from shared.services import dataprotection as dp
 
 SCHEMA_PATH = Path(__file__).with_name("rules.schema.json")
@@ -62,26 +62,9 @@ class Decision:
         return cls(**values)
 
 
-@cache
-def rules_schema() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return data
-
-
-def _json_path(path: Any) -> str:
-    out = "$"
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
 def validate_document(doc: Any, source: str = "rules") -> None:
     """Raise ``RulesError`` listing every schema problem (with its JSON path) and semantic problem."""
-    validator = Draft202012Validator(rules_schema())
-    problems = [
-        f"{_json_path(e.absolute_path)}: {e.message}"
-        for e in sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
-    ]
+    problems = [f"{json_path(e.absolute_path)}: {e.message}" for e in schema_problems(SCHEMA_PATH, doc)]
     if not problems:
         names: set[str] = set()
         for i, rule in enumerate(doc["rules"]):

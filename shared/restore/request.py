@@ -1,43 +1,39 @@
 """The restore HTTP API's request: parsing, the checks that need no Azure, and the ARM restore body.
 
 ``parse_submission`` turns the JSON body of ``POST /api/restores`` into a :class:`RestoreSubmission` or raises
-``InvalidRequestError`` naming the field. ``check_scopes`` refuses targets outside ``RESTORE_ALLOWED_SCOPES``.
-``check_point_in_time`` refuses a time outside the restorable ranges (listing them). ``restore_body`` builds
-the DataProtection request once the backup instance is known. Every refusal is a :class:`RestoreApiError`
-(or ``InvalidRequestError``) that the HTTP layer turns into RFC 9457 problem details.
+``InvalidRequestError`` naming the field. The body's structure is checked against ``request.schema.json``
+(the schema the OpenAPI document serves: one source of truth); the code checks only what a schema cannot
+(ids, names, instants, a URL that agrees with its container id). ``check_scopes`` refuses targets outside
+``RESTORE_ALLOWED_SCOPES``. ``check_point_in_time`` refuses a time outside the restorable ranges (listing
+them). ``restore_body`` builds the DataProtection request once the backup instance is known. Every refusal
+is a :class:`RestoreApiError` (or ``InvalidRequestError``) that the HTTP layer turns into problem details.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from jsonschema import ValidationError
+
 from shared.arm.ids import parse_resource_id
 from shared.errors import InvalidRequestError, RestoreForbiddenError, RestoreRejectedError
+from shared.parsing import parse_flag
 from shared.restore import bodies as restores
+from shared.schemas import json_path, load_schema
+from shared.schemas import problems as schema_problems
 from shared.services import dataprotection as dp
 
 BLOB_DATASOURCE_TYPE = "Microsoft.Storage/storageAccounts/blobServices"
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
-_KNOWN_FIELDS = frozenset(
-    {
-        "kind",
-        "resourceId",
-        "backupInstanceId",
-        "pointInTime",
-        "ranges",
-        "confirmWholeAccountRollback",
-        "recoveryPointId",
-        "target",
-        "dryRun",
-        "correlationId",
-    }
-)
+SCHEMA_PATH = Path(__file__).with_name("request.schema.json")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class RestoreKind(StrEnum):
@@ -82,64 +78,76 @@ class RestoreSubmission:
         return out
 
 
-def _obj(value: Any, name: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise InvalidRequestError(name, "must be a JSON object")
-    return value
+def request_schema() -> dict[str, Any]:
+    """The JSON schema of the body (served in the OpenAPI document)."""
+    return load_schema(SCHEMA_PATH)
 
 
-def _text(data: Mapping[str, Any], key: str, *, prefix: str = "", required: bool = True) -> str | None:
-    value = data.get(key)
-    if value is None:
-        if required:
-            raise InvalidRequestError(prefix + key, "is required")
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequestError(prefix + key, "must be a non-empty string")
-    if len(value) > 2048:
-        raise InvalidRequestError(prefix + key, "is longer than 2048 characters")
-    return value
+def _schema_error(error: ValidationError) -> InvalidRequestError:
+    where = json_path(error.absolute_path, root="")
+    instance: Any = error.instance
+    if error.validator == "required":
+        required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
+        missing = [n for n in required if n not in instance]
+        return InvalidRequestError(json_path([*error.absolute_path, missing[0]], root=""), "is required")
+    if error.validator == "additionalProperties":
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        unknown = sorted(str(k) for k in instance if k not in known)
+        return InvalidRequestError(where or "body", f"unknown field {unknown[0][:100]!r}")
+    if error.validator == "oneOf" and not where:
+        return InvalidRequestError("resourceId", "give exactly one of resourceId or backupInstanceId")
+    if error.validator == "not":  # ``{"not": {}}``: the field does not apply to this kind
+        return InvalidRequestError(where, "does not apply to this kind of restore")
+    if error.validator == "type" and not where:
+        return InvalidRequestError("body", "must be a JSON object")
+    reason = _REASONS.get(str(error.validator), _as_is)(error.validator_value)
+    return InvalidRequestError(where or "body", reason)
 
 
-def _flag(data: Mapping[str, Any], key: str) -> bool:
-    value = data.get(key, False)
-    if not isinstance(value, bool):
-        raise InvalidRequestError(key, "must be true or false")
-    return value
+def _rank(error: ValidationError) -> int:
+    """Which problem to report first: the body's type, unknown fields, the kind, then the rest in order."""
+    if not error.absolute_path:
+        return {"type": 0, "additionalProperties": 1}.get(str(error.validator), 3)
+    return 2 if list(error.absolute_path) == ["kind"] else 3
 
 
-def parse_bool_query(value: str | None, name: str = "dryRun") -> bool:
-    if value is None or value == "":
-        return False
-    lowered = value.strip().lower()
-    if lowered in ("true", "1", "yes"):
-        return True
-    if lowered in ("false", "0", "no"):
-        return False
-    raise InvalidRequestError(name, "must be true or false")
+def _as_is(value: Any) -> str:
+    return f"does not satisfy {str(value)[:200]}"
 
 
-def _ranges(raw: Any) -> list[tuple[str, str]]:
-    if not isinstance(raw, list):
-        raise InvalidRequestError("ranges", "must be a list of {min, max} objects")
-    if len(raw) > restores.MAX_RANGES:
-        raise InvalidRequestError(
-            "ranges", f"at most {restores.MAX_RANGES} ranges are allowed, got {len(raw)}"
-        )
-    pairs: list[tuple[str, str]] = []
-    for i, item in enumerate(raw):
-        entry = _obj(item, f"ranges[{i}]")
-        low = _text(entry, "min", prefix=f"ranges[{i}].")
-        high = _text(entry, "max", prefix=f"ranges[{i}].")
-        assert low is not None and high is not None
-        pairs.append((low, high))
-    return restores.validate_ranges(pairs)
+# What a schema check means, said without repeating the (possibly huge or hostile) value.
+_REASONS: dict[str, Callable[[Any], str]] = {
+    "type": lambda v: f"must be of type {v}",
+    "enum": lambda v: "must be one of " + ", ".join(map(str, v)),
+    "maxItems": lambda v: f"at most {v} items are allowed",
+    "minItems": lambda v: f"at least {v} item(s) are required",
+    "maxLength": lambda v: f"is longer than {v} characters",
+    "minLength": lambda v: "must not be empty",
+    "pattern": lambda v: f"must match {v}",
+    "const": lambda v: f"must be {v}",
+}
+
+
+def _check_text(value: Any, where: str) -> None:
+    """Refuse lone surrogates anywhere: they cannot be stored, logged or sent on as UTF-8."""
+    if isinstance(value, str) and _SURROGATE.search(value):
+        raise InvalidRequestError(where or "body", "contains an unpaired surrogate (not valid Unicode)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, where or "body")
+            _check_text(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_text(item, f"{where}[{i}]")
+
+
+def _ranges(raw: list[dict[str, str]]) -> list[tuple[str, str]]:
+    return restores.validate_ranges([(item["min"], item["max"]) for item in raw])
 
 
 def parse_resource_reference(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """Exactly one of ``resourceId`` (the datasource) / ``backupInstanceId``, each validated and canonical."""
-    resource_id = _text(data, "resourceId", required=False)
-    instance_id = _text(data, "backupInstanceId", required=False)
+    resource_id, instance_id = data.get("resourceId"), data.get("backupInstanceId")
     if (resource_id is None) == (instance_id is None):
         raise InvalidRequestError("resourceId", "give exactly one of resourceId or backupInstanceId")
     if resource_id is not None:
@@ -153,10 +161,7 @@ _ACCOUNT_HOST = re.compile(r"^([a-z0-9]{3,24})\.blob\.")
 
 
 def _files_target(target: Mapping[str, Any]) -> dict[str, Any]:
-    container_id = _text(target, "containerId", prefix="target.")
-    url = _text(target, "containerUrl", prefix="target.")
-    prefix = _text(target, "filePrefix", prefix="target.")
-    assert container_id is not None and url is not None and prefix is not None
+    container_id, url, prefix = target["containerId"], target["containerUrl"], target["filePrefix"]
     cid = parse_resource_id(container_id)
     if cid.type.lower() != "microsoft.storage/storageaccounts/blobservices/containers":
         raise InvalidRequestError(
@@ -181,9 +186,7 @@ def _files_target(target: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _database_target(target: Mapping[str, Any]) -> dict[str, Any]:
-    database_id = _text(target, "databaseId", prefix="target.")
-    secret_uri = _text(target, "secretUri", prefix="target.")
-    assert database_id is not None and secret_uri is not None
+    database_id, secret_uri = target["databaseId"], target["secretUri"]
     did = parse_resource_id(database_id)
     if did.type.lower() != "microsoft.dbforpostgresql/servers/databases":
         raise InvalidRequestError(
@@ -198,9 +201,7 @@ def _database_target(target: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _containers_target(target: Mapping[str, Any]) -> dict[str, Any]:
-    names = target.get("containers")
-    if not isinstance(names, list) or not names or len(names) > restores.MAX_RANGES:
-        raise InvalidRequestError("target.containers", f"a list of 1-{restores.MAX_RANGES} container names")
+    names = target["containers"]
     checked = [restores.validate_container_name(n, f"target.containers[{i}]") for i, n in enumerate(names)]
     if len(set(checked)) != len(checked):
         raise InvalidRequestError("target.containers", "names a container twice")
@@ -209,38 +210,25 @@ def _containers_target(target: Mapping[str, Any]) -> dict[str, Any]:
 
 def parse_submission(body: Any, *, dry_run_query: str | None = None) -> RestoreSubmission:
     """Validate the JSON body (already decoded) of ``POST /api/restores``."""
-    data = _obj(body, "body")
-    unknown = sorted(str(k) for k in data if k not in _KNOWN_FIELDS)
-    if unknown:
-        raise InvalidRequestError("body", f"unknown field {unknown[0][:100]!r}")
-    raw_kind = data.get("kind")
-    try:
-        kind = RestoreKind(raw_kind) if isinstance(raw_kind, str) else None
-    except ValueError:
-        kind = None
-    if kind is None:
-        raise InvalidRequestError("kind", "must be one of " + ", ".join(k.value for k in RestoreKind))
+    errors = list(schema_problems(SCHEMA_PATH, body))
+    if errors:
+        raise _schema_error(min(errors, key=_rank))
+    data: Mapping[str, Any] = body
+    _check_text(data, "")
+    kind = RestoreKind(data["kind"])
     resource_id, instance_id = parse_resource_reference(data)
-    dry_run = _flag(data, "dryRun") or parse_bool_query(dry_run_query)
-    confirm = _flag(data, "confirmWholeAccountRollback")
-    correlation_id = _text(data, "correlationId", required=False)
-    if correlation_id is not None and len(correlation_id) > 200:
-        raise InvalidRequestError("correlationId", "is longer than 200 characters")
+    dry_run = data.get("dryRun") is True or parse_flag(dry_run_query, "dryRun")
+    confirm = data.get("confirmWholeAccountRollback") is True
     common: dict[str, Any] = {
         "kind": kind,
         "resource_id": resource_id,
         "backup_instance_id": instance_id,
         "dry_run": dry_run,
-        "correlation_id": correlation_id,
+        "correlation_id": data.get("correlationId"),
     }
     if kind is RestoreKind.BLOB_POINT_IN_TIME:
-        for extra in ("recoveryPointId", "target"):
-            if extra in data:
-                raise InvalidRequestError(extra, "does not apply to a blob point-in-time restore")
-        text = _text(data, "pointInTime")
-        assert text is not None
-        point = restores.parse_point_in_time(text, now=_FAR_FUTURE)  # format here; "future" vs Azure's clock
-        ranges = _ranges(data["ranges"]) if data.get("ranges") is not None else None
+        point = restores.parse_point_in_time(data["pointInTime"], now=_FAR_FUTURE)  # "future": Azure's clock
+        ranges = _ranges(data["ranges"]) if data.get("ranges") else None
         if not ranges and not confirm:
             raise InvalidRequestError(
                 "confirmWholeAccountRollback",
@@ -248,21 +236,14 @@ def parse_submission(body: Any, *, dry_run_query: str | None = None) -> RestoreS
                 "confirmWholeAccountRollback to true to confirm, or give ranges",
             )
         return RestoreSubmission(**common, point_in_time=point, ranges=ranges, confirm_whole_account=confirm)
-    for extra in ("pointInTime", "ranges"):
-        if extra in data:
-            raise InvalidRequestError(extra, "applies only to kind blobPointInTime")
-    recovery_point = _text(data, "recoveryPointId")
-    assert recovery_point is not None
-    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,200}", recovery_point):
-        raise InvalidRequestError("recoveryPointId", "1-200 letters, digits, '-', '_' or '.'")
-    target = _obj(data.get("target"), "target")
+    target = data["target"]
     if kind is RestoreKind.RECOVERY_POINT_AS_FILES:
         normalised = _files_target(target)
     elif kind is RestoreKind.RECOVERY_POINT_AS_DATABASE:
         normalised = _database_target(target)
     else:
         normalised = _containers_target(target)
-    return RestoreSubmission(**common, recovery_point_id=recovery_point, target=normalised)
+    return RestoreSubmission(**common, recovery_point_id=data["recoveryPointId"], target=normalised)
 
 
 # -- checks and bodies that need what ARM said -------------------------------------------------------------

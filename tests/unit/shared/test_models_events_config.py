@@ -127,7 +127,6 @@ def test_settings_from_env_defaults_and_errors():
         s.arm_endpoint == "https://management.azure.com"
         and s.arm_scope == "https://management.azure.com/.default"
     )
-    assert s.protection_queue == "protection-requests" and s.queue_connection_setting == "AzureWebJobsStorage"
     assert not s.grant_roles and isinstance(make_publisher(s), LogPublisher)
     local = Settings.from_env(
         {
