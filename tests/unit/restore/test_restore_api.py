@@ -9,11 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.arm.operations import PollPolicy
-from shared.errors import InvalidRequestError
+from shared.errors import InvalidRequestError, RestoreForbiddenError, RestoreRejectedError
 from shared.restore.request import (
-    RestoreForbiddenError,
     RestoreKind,
-    RestoreRejectedError,
     check_kind_fits,
     check_point_in_time,
     check_scopes,
