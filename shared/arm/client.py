@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -43,10 +43,6 @@ _BAD_PATH = re.compile(r"(^|/)\.{1,2}(/|$)|%2f|%5c|%2e|\\|[\x00-\x1f\x7f]", re.I
 Sleep = Callable[[float], Awaitable[None]]
 
 
-class AccessTokenLike(Protocol):
-    token: str
-
-
 class TokenCredential(Protocol):
     """The azure-identity async credential protocol (``get_token`` only)."""
 
@@ -63,37 +59,15 @@ def correlation(correlation_id: str | None) -> Iterator[None]:
         _correlation_id.reset(token)
 
 
-def current_correlation_id() -> str | None:
-    return _correlation_id.get()
-
-
 @dataclass(frozen=True)
 class ArmResponse:
     status: int
     headers: Mapping[str, str]  # lower-case names
     body: Any  # parsed JSON, raw text when not JSON, or None when empty
-    url: str = ""
-    elapsed_ms: float = 0.0
     attempts: int = 1
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-data form to return from an activity (no secrets: headers are ARM response headers)."""
-        keep = (
-            "azure-asyncoperation",
-            "location",
-            "retry-after",
-            "x-ms-request-id",
-            "x-ms-correlation-request-id",
-        )
-        return {
-            "status": self.status,
-            "headers": {k: v for k, v in self.headers.items() if k in keep},
-            "body": self.body,
-        }
 
 
 def subscription_of(path_or_url: str) -> str | None:
@@ -215,9 +189,6 @@ class ArmClient:
     ) -> ArmResponse:
         return await self.request("POST", path_or_url, api_version=api_version, json=json)
 
-    async def delete(self, path_or_url: str, *, api_version: str | None = None) -> ArmResponse:
-        return await self.request("DELETE", path_or_url, api_version=api_version)
-
     async def request(
         self,
         method: str,
@@ -233,7 +204,6 @@ class ArmClient:
         subscription = subscription_of(url)
         kind = RateLimiter.kind_of(method)
         content = None if json is None else jsonlib.dumps(json).encode()
-        started = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
@@ -256,7 +226,7 @@ class ArmClient:
                     correlation_id=headers.get("x-ms-correlation-request-id"),
                 ) from None
             self._log(method, url, raw.status_code, t0, attempt)
-            response = self._to_response(raw, url, started, attempt)
+            response = self._to_response(raw, attempt)
             if raw.status_code in _RETRY_STATUSES and attempt <= self.max_retries:
                 wait = parse_retry_after(response.header("retry-after"))
                 wait = self._backoff(attempt) if wait is None else wait
@@ -288,7 +258,7 @@ class ArmClient:
         return min(self.max_retry_wait_seconds, base * (0.8 + 0.4 * random.random()))
 
     @staticmethod
-    def _to_response(raw: httpx.Response, url: str, started: float, attempts: int) -> ArmResponse:
+    def _to_response(raw: httpx.Response, attempts: int) -> ArmResponse:
         body: Any = None
         if raw.content:
             try:
@@ -300,8 +270,6 @@ class ArmClient:
             status=raw.status_code,
             headers=headers,
             body=body,
-            url=url,
-            elapsed_ms=(time.monotonic() - started) * 1000,
             attempts=attempts,
         )
 

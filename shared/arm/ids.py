@@ -81,10 +81,6 @@ class ResourceId:
         """Case-insensitive comparison key (ARM ids are case-insensitive)."""
         return self.canonical().lower()
 
-    def same_as(self, other: ResourceId | str) -> bool:
-        other_id = other if isinstance(other, ResourceId) else parse_scope(other)
-        return self.key() == other_id.key()
-
     def is_within(self, scope: ResourceId | str) -> bool:
         """True when this id equals ``scope`` or lies beneath it."""
         scope_key = (scope if isinstance(scope, ResourceId) else parse_scope(scope)).key()
@@ -191,12 +187,3 @@ def parse_resource_id(value: object) -> ResourceId:
     if rid.resource_group is None:
         raise InvalidResourceIdError(rid.raw, "resource id has no resource group")
     return rid
-
-
-def same_id(a: str, b: str) -> bool:
-    """Case-insensitive equality of two ids (after validation)."""
-    return parse_scope(a).key() == parse_scope(b).key()
-
-
-def type_matches(actual: str, expected: str) -> bool:
-    return actual.lower() == expected.lower()

@@ -193,8 +193,7 @@ _JOB_PHASES: dict[str, JobPhase] = {
     "cancelled": JobPhase.CANCELLED,
     "canceled": JobPhase.CANCELLED,
 }
-# Known non-terminal values (documentation only: any unknown value is also RUNNING).
-RUNNING_JOB_STATUSES = frozenset({"inprogress", "started", "cancelling", "paused", "notstarted", "invalid"})
+# Any other value (InProgress, Started, Cancelling, Paused, NotStarted, ...) is a job still running.
 
 
 def job_phase(status: object) -> JobPhase:

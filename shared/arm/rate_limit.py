@@ -42,7 +42,6 @@ class RateLimiter:
         self._sleep = sleep
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._lock = asyncio.Lock()
-        self.total_waited = 0.0
 
     @staticmethod
     def kind_of(method: str) -> str:
@@ -71,7 +70,6 @@ class RateLimiter:
                 self._refill(bucket)
                 if bucket.tokens >= 1.0 - 1e-9:
                     bucket.tokens = max(0.0, bucket.tokens - 1.0)
-                    self.total_waited += waited
                     return waited
                 delay = max(0.001, (1.0 - bucket.tokens) / bucket.rate)
             await self._sleep(delay)

@@ -9,11 +9,11 @@ builder.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from shared.arm.ids import ResourceId, parse_resource_id
+from shared.arm.ids import parse_resource_id
 from shared.errors import InvalidRequestError
 from shared.services import dataprotection as dp
 
@@ -89,9 +89,7 @@ class DatasourceKind:
     resource_api_version: str  # to re-read the resource from ARM
     eligibility: Eligibility  # None when protectable, else the reason it is not
     build_backup_instance: Builder  # -> BackupInstance (DataProtection) properties
-    needs_secret: bool = False
     description: str = ""
-    restore_modes: tuple[str, ...] = field(default=())
 
     def matches(self, resource_type: str) -> bool:
         return resource_type.lower() in (t.lower() for t in self.resource_types)
@@ -219,7 +217,6 @@ BLOB = DatasourceKind(
     eligibility=storage_account_eligibility,
     build_backup_instance=build_blob_instance,
     description="Blobs in a storage account, operational backup in a Backup vault",
-    restore_modes=("PointInTime",),
 )
 
 POSTGRESQL = DatasourceKind(
@@ -234,9 +231,7 @@ POSTGRESQL = DatasourceKind(
     resource_api_version="2017-12-01",
     eligibility=postgresql_database_eligibility,
     build_backup_instance=build_postgresql_instance,
-    needs_secret=True,
     description="Azure Database for PostgreSQL single server database, vaulted backup",
-    restore_modes=("RecoveryPoint", "RestoreAsFiles"),
 )
 
 POSTGRESQL_FLEXIBLE = DatasourceKind(
@@ -256,7 +251,6 @@ POSTGRESQL_FLEXIBLE = DatasourceKind(
     eligibility=always_eligible,
     build_backup_instance=build_postgresql_flexible_instance,
     description="Azure Database for PostgreSQL flexible server, vaulted backup",
-    restore_modes=("RestoreAsFiles",),
 )
 
 KINDS: tuple[DatasourceKind, ...] = (BLOB, POSTGRESQL, POSTGRESQL_FLEXIBLE)
@@ -267,19 +261,3 @@ def kind_for_type(resource_type: str) -> DatasourceKind | None:
         if kind.matches(resource_type):
             return kind
     return None
-
-
-def kind_named(name: str) -> DatasourceKind:
-    for kind in KINDS:
-        if kind.name == name:
-            return kind
-    raise InvalidRequestError("datasourceKind", f"unknown datasource kind {name!r}")
-
-
-def kind_for_id(resource_id: str | ResourceId) -> DatasourceKind | None:
-    rid = resource_id if isinstance(resource_id, ResourceId) else parse_resource_id(resource_id)
-    return kind_for_type(rid.type)
-
-
-def supported_resource_types() -> list[str]:
-    return [t for k in KINDS for t in k.resource_types]

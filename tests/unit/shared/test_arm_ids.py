@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.arm.ids import parse_resource_id, parse_scope, quote_segment, same_id
+from shared.arm.ids import parse_resource_id, parse_scope, quote_segment
 from shared.errors import InvalidResourceIdError
 
 SA = "/subscriptions/sub-1/resourceGroups/RG-Blob/providers/Microsoft.Storage/storageAccounts/acct1"
@@ -33,7 +33,7 @@ def test_database_id_has_server_parent_and_canonical_casing():
 
 
 def test_case_insensitive_comparison():
-    assert same_id(SA, SA.upper().replace("/SUBSCRIPTIONS/", "/Subscriptions/"))
+    assert parse_scope(SA).key() == parse_scope(SA.upper().replace("/SUBSCRIPTIONS/", "/Subscriptions/")).key()
     assert parse_resource_id(DB).is_within("/subscriptions/SUB-1/resourceGroups/OSSDEMORG")
     assert not parse_resource_id(DB).is_within("/subscriptions/sub-1/resourceGroups/ossdemo")
 
