@@ -43,6 +43,16 @@ async def poll_operation(payload: PollRequest) -> OperationPoll:
         return await arm_steps.poll_operation(runtime.arm(), payload.operation, runtime.poll_policy())
 
 
+async def start_operation(
+    method: str, path: str, api_version: str, body: Any, correlation_id: str | None
+) -> OperationStarted:
+    """For a starting activity: the one POST/PUT/DELETE, with the operation to track when asynchronous."""
+    with correlation(correlation_id):
+        return await arm_steps.start_operation(
+            runtime.arm(), method, path, api_version, body, runtime.poll_policy()
+        )
+
+
 def call(context: df.DurableOrchestrationContext, activity: str, payload: Any) -> Any:
     """An activity call that is retried on transient failure (the activity raises only for those)."""
     return context.call_activity_with_retry(activity, TRANSIENT_RETRY, payload)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from functions import runtime
 from functions.protection.blueprint import bp
+from functions.tracking import start_operation
 from shared.arm import steps as arm_steps
 from shared.arm.client import correlation
 from shared.arm.steps import OperationStarted, ResourceRead, RoleAssigned
@@ -59,28 +60,15 @@ def plan_protection(payload: PlanRequest) -> ProtectionPlan:
 
 @bp.activity_trigger(input_name="payload")
 async def validate_for_backup(payload: BackupInstanceRequest) -> OperationStarted:
-    with correlation(payload.correlation_id):
-        return await arm_steps.start_operation(
-            runtime.arm(),
-            "POST",
-            dp.validate_for_backup_path(payload.vault_id),
-            dp.API_VERSION,
-            dp.validate_for_backup_body(payload.instance),
-            runtime.poll_policy(),
-        )
+    path, body = dp.validate_for_backup_path(payload.vault_id), dp.validate_for_backup_body(payload.instance)
+    return await start_operation("POST", path, dp.API_VERSION, body, payload.correlation_id)
 
 
 @bp.activity_trigger(input_name="payload")
 async def create_backup_instance(payload: BackupInstanceRequest) -> OperationStarted:
-    with correlation(payload.correlation_id):
-        return await arm_steps.start_operation(
-            runtime.arm(),
-            "PUT",
-            dp.backup_instance_path(payload.vault_id, payload.name),
-            dp.API_VERSION,
-            dp.backup_instance_resource_body(payload.instance),
-            runtime.poll_policy(),
-        )
+    path = dp.backup_instance_path(payload.vault_id, payload.name)
+    body = dp.backup_instance_resource_body(payload.instance)
+    return await start_operation("PUT", path, dp.API_VERSION, body, payload.correlation_id)
 
 
 @bp.activity_trigger(input_name="payload")

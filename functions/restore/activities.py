@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from functions import runtime
 from functions.restore.blueprint import bp
-from shared.arm import steps as arm_steps
+from functions.tracking import start_operation
 from shared.arm.client import correlation
 from shared.arm.steps import OperationStarted
 from shared.events import restore_event
@@ -21,29 +21,16 @@ from shared.services import dataprotection as dp
 @bp.activity_trigger(input_name="payload")
 async def restore_validate(payload: RestoreCall) -> OperationStarted:
     """POST validateRestore (asynchronous: the orchestrator tracks the returned operation)."""
-    with correlation(payload.correlation_id):
-        return await arm_steps.start_operation(
-            runtime.arm(),
-            "POST",
-            dp.validate_restore_path(payload.backup_instance_id),
-            dp.API_VERSION,
-            validate_restore_body(payload.body),
-            runtime.poll_policy(),
-        )
+    path, body = dp.validate_restore_path(payload.backup_instance_id), validate_restore_body(payload.body)
+    return await start_operation("POST", path, dp.API_VERSION, body, payload.correlation_id)
 
 
 @bp.activity_trigger(input_name="payload")
 async def restore_trigger(payload: RestoreCall) -> OperationStarted:
     """POST restore; the operation's result carries the restore job id."""
-    with correlation(payload.correlation_id):
-        return await arm_steps.start_operation(
-            runtime.arm(),
-            "POST",
-            dp.restore_path(payload.backup_instance_id),
-            dp.API_VERSION,
-            payload.body,
-            runtime.poll_policy(),
-        )
+    return await start_operation(
+        "POST", dp.restore_path(payload.backup_instance_id), payload.body, payload.correlation_id
+    )
 
 
 @bp.activity_trigger(input_name="payload")
