@@ -28,9 +28,8 @@ async def restore_validate(payload: RestoreCall) -> OperationStarted:
 @bp.activity_trigger(input_name="payload")
 async def restore_trigger(payload: RestoreCall) -> OperationStarted:
     """POST restore; the operation's result carries the restore job id."""
-    return await start_operation(
-        "POST", dp.restore_path(payload.backup_instance_id), payload.body, payload.correlation_id
-    )
+    path = dp.restore_path(payload.backup_instance_id)
+    return await start_operation("POST", path, dp.API_VERSION, payload.body, payload.correlation_id)
 
 
 @bp.activity_trigger(input_name="payload")
