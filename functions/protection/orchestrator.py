@@ -205,6 +205,11 @@ class _Protection:
         )
         if check.error is not None:
             return self.failed(check.error, "reading the backup instance failed")
+        if not check.found:
+            missing = ArmError(
+                status=404, code="BackupInstanceNotFound", message="it was not found after create"
+            )
+            return self.failed(missing, "reading the backup instance failed")
         status = check.protection_status
         if status and "failed" in status.lower():
             error = ArmError(status=200, code=status, message=f"protection status is {status}")

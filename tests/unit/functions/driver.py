@@ -1,7 +1,8 @@
 """Drive an orchestrator generator with a fake context: record each activity/timer, answer from a script.
 
 Only the context methods the protection orchestrator uses exist here, so a new one shows up as an
-``AttributeError`` in the tests rather than silently passing.
+``AttributeError`` in the tests rather than silently passing. Inputs and answers are the typed records
+themselves (no serialisation: the replay tests in ``history.py`` cover the wire format).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ class FakeContext:
     now: datetime = field(default_factory=lambda: datetime(2025, 1, 1, tzinfo=UTC))
     statuses: list[Any] = field(default_factory=list)
 
-    def get_input(self) -> Any:
+    def get_input(self, expected_type: type | None = None) -> Any:
+        assert expected_type is None or isinstance(self.input, expected_type), (self.input, expected_type)
         return self.input
 
     @property
@@ -93,25 +95,29 @@ class Run:
     def timers(self) -> list[Timer]:
         return [s for s in self.steps if isinstance(s, Timer)]
 
-    def payloads(self, name: str) -> list[Any]:
+    def calls(self) -> list[Activity]:
+        """Every activity call, a fan-out's calls included."""
         calls: list[Activity] = []
         for step in self.steps:
             if isinstance(step, Activity):
                 calls.append(step)
             elif isinstance(step, All):
                 calls.extend(step.tasks)
-        return [c.payload for c in calls if c.name == name]
+        return calls
+
+    def payloads(self, name: str) -> list[Any]:
+        return [c.payload for c in self.calls() if c.name == name]
 
 
 def drive(
     orchestrator: Callable[[Any], Generator[Any, Any, Any]],
-    request: dict[str, Any],
+    input_: Any,
     answer: Answer,
     *,
     max_steps: int = 200,
 ) -> Run:
     """Run the orchestrator to completion; timers fire at once (the clock jumps to their fireAt)."""
-    context = FakeContext(request)
+    context = FakeContext(input_)
     generator = orchestrator(context)
     steps: list[Activity | Timer | All] = []
     to_send: Any = None

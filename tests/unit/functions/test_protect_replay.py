@@ -1,120 +1,500 @@
-"""``protect_datasource`` replayed by the Durable SDK (``Orchestrator.create``) over a hand-built history."""
+"""``protect_datasource`` replayed by the Durable SDK (``Orchestrator.create``) over histories of ours.
+
+The first tests replay a hand-built history and pin the one task the orchestrator schedules next; the
+others play the whole orchestration (every episode replayed from the start, as the host does) and pin the
+path taken and the outcome published.
+"""
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import azure.durable_functions as df
+import pytest
+from azure.durable_functions.models.actions.ActionType import ActionType
+from azure.durable_functions.models.history.HistoryEventType import HistoryEventType as Event
 
 from functions.protection import orchestrator
-from local.durable.episode import UPPER_SCHEMA_VERSION, UPPER_SCHEMA_VERSION_NEW
-from local.durable.history import EventType, event, format_time
-from shared.protection.messages import ProtectionRequest
+from functions.protection.activities import BackupInstanceState
+from functions.tracking import TRANSIENT_RETRY, PollRequest
+from shared.arm.operations import AsyncOperation
+from shared.arm.steps import OperationPoll, OperationStarted, ResourceRead
+from shared.errors import ArmError, BackupAutopilotError
+from shared.protection.messages import (
+    BackupInstanceRequest,
+    PlanRequest,
+    ProtectionOutcome,
+    ProtectionRequest,
+    ProtectionStart,
+    ReadRequest,
+    RoleGrant,
+)
 from shared.protection.plan import plan_protection
-from tests.unit.functions.test_protect_orchestrator import ACCOUNT, DATASOURCE, RULES
+from shared.services import dataprotection as dp
+from tests.unit.functions.history import Call, History, Played, Timer, play
+from tests.unit.functions.protection_cloud import (
+    ACCOUNT,
+    DATASOURCE,
+    ROLE,
+    RULE,
+    RULES,
+    STORAGE,
+    SUBSCRIPTION,
+    TRANSIENT,
+    VALIDATE_URL,
+    VAULT,
+    Cloud,
+    already_protected,
+    missing_permissions,
+    protect_fn,
+    start,
+)
 
-T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
-INSTANCE = "protect-replay"
+NAME = "protect_datasource"
+HAPPY = [
+    "read_resource",
+    "plan_protection",
+    "validate_for_backup",
+    "timer",
+    "poll_operation",
+    "create_backup_instance",
+    "timer",
+    "poll_operation",
+    "read_backup_instance",
+    "publish_protection_outcome",
+]
 
 
-def _played(kind: EventType, when: datetime, event_id: int = -1, **fields: Any) -> dict[str, Any]:
-    return {**event(kind, when, event_id, **fields), "IsPlayed": True}
+def _play(begin: ProtectionStart, cloud: Cloud) -> Played:
+    return play(protect_fn(), History(NAME, begin), cloud.for_replay)
 
 
-def _completed_task(
-    history: list[dict[str, Any]], task_id: int, name: str, result: Any, when: datetime
-) -> None:
-    history.append(_played(EventType.TASK_SCHEDULED, when, task_id, Name=name, Version=""))
-    history.append(_played(EventType.ORCHESTRATOR_COMPLETED, when))
-    history.append(_played(EventType.ORCHESTRATOR_STARTED, when + timedelta(seconds=1)))
-    history.append(
-        _played(EventType.TASK_COMPLETED, when, TaskScheduledId=task_id, Result=json.dumps(result))
+def _published(played: Played) -> dict[str, Any]:
+    """The outcome given to the publish activity (decoded as the activity receives it), as JSON."""
+    (outcome,) = played.inputs("publish_protection_outcome")
+    assert isinstance(outcome, ProtectionOutcome)
+    return outcome.to_json()
+
+
+def _until_validation_started(begin: ProtectionStart, retry_after: float) -> History:
+    history = History(NAME, begin)
+    history.completed("read_resource", ResourceRead(found=True, resource=ACCOUNT))
+    history.completed("plan_protection", plan_protection(begin.request, ACCOUNT, RULES))
+    operation = AsyncOperation(VALIDATE_URL, None, retry_after)
+    return history.completed("validate_for_backup", OperationStarted(202, operation=operation))
+
+
+# -- single steps, over hand-built histories ---------------------------------------------------------
+
+
+def test_the_first_episode_reads_the_datasource_with_the_transient_retry_options() -> None:
+    replay = History(NAME, start()).replay(protect_fn())
+
+    assert replay.done is False
+    (first,) = replay.steps
+    assert isinstance(first, Call)
+    assert first.action_type == ActionType.CALL_ACTIVITY_WITH_RETRY
+    assert (first.name, first.input) == ("read_resource", ReadRequest(DATASOURCE, "2023-05-01", "c-1"))
+    assert first.retry == TRANSIENT_RETRY.to_json()
+    assert replay.custom_status == {"phase": "reading", "datasourceId": DATASOURCE}
+
+
+@pytest.mark.parametrize("retry_after", [5.0, 45.0, 600.0])
+def test_the_validation_poll_timer_fires_at_now_plus_the_retry_after(retry_after: float) -> None:
+    begin = start()
+    history = _until_validation_started(begin, retry_after)
+
+    replay = history.replay(protect_fn())
+
+    assert replay.done is False
+    assert [getattr(s, "name", "timer") for s in replay.steps] == [
+        "read_resource",
+        "plan_protection",
+        "validate_for_backup",
+        "timer",
+    ]
+    plan_request, validate = replay.steps[1], replay.steps[2]
+    assert isinstance(plan_request, Call) and plan_request.input == PlanRequest(begin.request, ACCOUNT)
+    assert isinstance(validate, Call) and isinstance(validate.input, BackupInstanceRequest)
+    assert (validate.input.vault_id, validate.input.correlation_id) == (VAULT, "c-1")
+    assert replay.steps[-1] == Timer(history.now + timedelta(seconds=retry_after))
+    assert replay.custom_status == {"phase": "validating", "datasourceId": DATASOURCE, "attempt": 1}
+
+
+def test_a_running_operation_is_polled_again_after_the_retry_after_of_the_last_poll() -> None:
+    history = _until_validation_started(start(), retry_after=30.0)
+    history.timer_fired(history.now + timedelta(seconds=30))
+    moved = AsyncOperation(None, "http://arm.local/location/2", 12.0)  # a Location that moved
+    history.completed("poll_operation", OperationPoll(done=False, retry_after_seconds=12.0, operation=moved))
+
+    replay = history.replay(protect_fn())
+    assert replay.steps[-1] == Timer(history.now + timedelta(seconds=12))
+
+    history.timer_fired(history.now + timedelta(seconds=12))
+    poll = history.replay(protect_fn()).steps[-1]
+    assert isinstance(poll, Call) and poll.name == "poll_operation"
+    assert poll.input == PollRequest(moved, "c-1")
+
+
+def test_a_database_without_location_reads_its_parent_server() -> None:
+    server = f"{SUBSCRIPTION}/resourceGroups/rg-pg/providers/Microsoft.DBforPostgreSQL/servers/pg1"
+    database = f"{server}/databases/db1"
+    history = History(
+        NAME, start(datasource=database, resource_type="Microsoft.DBforPostgreSQL/servers/databases")
+    )
+    history.completed("read_resource", ResourceRead(found=True, resource={"id": database, "properties": {}}))
+
+    step = history.replay(protect_fn()).steps[-1]
+
+    assert isinstance(step, Call) and step.name == "read_resource"
+    assert step.input == ReadRequest(server, "2017-12-01", "c-1")
+
+
+def test_a_transient_activity_failure_is_retried_and_the_run_goes_on() -> None:
+    history = History(NAME, start())
+    history.failed("read_resource", "Activity function 'read_resource' failed: 503", attempts=1)
+    history.completed("read_resource", ResourceRead(found=True, resource=ACCOUNT))
+
+    replay = history.replay(protect_fn())
+
+    assert len(history.of_type(Event.TASK_FAILED)) == 1
+    assert replay.done is False
+    assert [getattr(s, "name", None) for s in replay.steps] == ["read_resource", "plan_protection"]
+    assert replay.custom_status == {"phase": "planning", "datasourceId": DATASOURCE}
+
+
+# -- whole runs --------------------------------------------------------------------------------------
+
+
+def test_a_protected_datasource_is_validated_created_confirmed_and_published() -> None:
+    played = _play(start(), Cloud())
+
+    assert played.names == HAPPY
+    assert played.output["kind"] == "protected"
+    assert played.output["reason"] == f"protected by rule {RULE} (protection status ProtectionConfigured)"
+    assert played.output["rule"] == RULE
+    assert played.output["vault_id"] == VAULT
+    assert played.output["correlation_id"] == "c-1"
+    assert played.output["started_at"] == "2025-03-01T12:00:00Z"
+    assert _published(played) == played.output
+    create = played.calls("create_backup_instance")[0].input
+    assert create.name == dp.backup_instance_name(DATASOURCE)
+    phases = [s["phase"] for s in played.statuses]
+    assert phases == [
+        "reading",
+        "planning",
+        "validating",
+        "validating",
+        "validating",
+        "creating_backup_instance",
+        "creating_backup_instance",
+        "creating_backup_instance",
+        "creating_backup_instance",
+        "publishing",
+        "done",
+    ]
+    assert played.statuses[-1] == {"phase": "done", "datasourceId": DATASOURCE, "outcome": "protected"}
+
+
+def test_every_poll_timer_waits_the_retry_after_of_its_operation() -> None:
+    played = _play(start(), Cloud(retry_after=20.0, create_retry_after=50.0))
+
+    assert played.waits() == [timedelta(seconds=20), timedelta(seconds=50)]
+
+
+def test_every_activity_call_carries_the_transient_retry_options() -> None:
+    played = _play(start(grant=True), Cloud(validations=[missing_permissions(), None]))
+
+    calls = played.calls()
+    assert {c.name for c in calls} == {
+        "read_resource",
+        "plan_protection",
+        "validate_for_backup",
+        "poll_operation",
+        "read_vault_principal",
+        "assign_role",
+        "create_backup_instance",
+        "read_backup_instance",
+        "publish_protection_outcome",
+    }
+    assert all(c.action_type == ActionType.CALL_ACTIVITY_WITH_RETRY for c in calls)
+    assert all(
+        c.retry == {"firstRetryIntervalInMilliseconds": 10_000, "maxNumberOfAttempts": 8} for c in calls
     )
 
 
-def _replay(history: list[dict[str, Any]], request: dict[str, Any]) -> dict[str, Any]:
-    handle = df.Orchestrator.create(orchestrator.protect_datasource._function._func.orchestrator_function)
-    body = {
-        "history": history,
-        "input": json.dumps(request),
-        "instanceId": INSTANCE,
-        "isReplaying": False,
-        "parentInstanceId": None,
-        "upperSchemaVersion": UPPER_SCHEMA_VERSION,
-        "upperSchemaVersionNew": UPPER_SCHEMA_VERSION_NEW,
-    }
-    return dict(json.loads(handle(json.dumps(body))))
+def test_granted_roles_wait_the_role_propagation_seconds_then_validate_again() -> None:
+    played = _play(start(grant=True, propagation=90.0), Cloud(validations=[missing_permissions(), None]))
 
-
-def _history_until_validation_started(retry_after: float) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    request = ProtectionRequest(DATASOURCE, "Microsoft.Storage/storageAccounts").to_dict()
-    plan = plan_protection(ProtectionRequest.from_dict(request), ACCOUNT, RULES)
-    history = [
-        _played(EventType.ORCHESTRATOR_STARTED, T0),
-        _played(
-            EventType.EXECUTION_STARTED, T0, Name="protect_datasource", Version="", Input=json.dumps(request)
-        ),
+    assert (
+        played.names
+        == [
+            "read_resource",
+            "plan_protection",
+            "validate_for_backup",
+            "timer",
+            "poll_operation",
+            "read_vault_principal",
+            "assign_role",
+            "timer",  # role propagation
+            "validate_for_backup",
+            "timer",
+            "poll_operation",
+            *HAPPY[5:],
+        ]
+    )
+    assert played.waits() == [timedelta(seconds=s) for s in (30, 90, 30, 30)]
+    assert played.inputs("read_vault_principal") == [ReadRequest(VAULT, dp.API_VERSION, "c-1")]
+    assert played.inputs("assign_role") == [
+        RoleGrant(DATASOURCE, ROLE["roleName"], ROLE["roleDefinitionGuid"], "p-1", "c-1")
     ]
-    _completed_task(history, 0, "read_resource", {"found": True, "resource": ACCOUNT}, T0)
-    planned = {"plan": plan.to_dict(), "grant_roles": False, "role_propagation_seconds": 60.0}
-    _completed_task(history, 1, "plan_protection", planned, T0 + timedelta(seconds=1))
-    started = {
-        "status": 202,
-        "body": None,
-        "operation": {
-            "status_url": "http://arm/op/1",
-            "result_url": None,
-            "retry_after_seconds": retry_after,
-        },
-    }
-    _completed_task(history, 2, "validate_for_backup", started, T0 + timedelta(seconds=2))
-    # The new episode: the SDK's current_utc_datetime is this OrchestratorStarted's timestamp.
-    history[-1]["IsPlayed"] = False
-    history.insert(-1, {**history.pop(-2), "IsPlayed": False})
-    return history, request
+    waiting = {"phase": "waiting_for_role_propagation", "datasourceId": DATASOURCE, "seconds": 90.0}
+    assert waiting in played.statuses
+    assert played.output["kind"] == "protected"
+    assert played.output["roles_granted"] == [ROLE]
 
 
-CALL_ACTIVITY_WITH_RETRY = 1
-CREATE_TIMER = 5
+def test_permissions_still_missing_wait_again_without_a_second_grant_then_fail() -> None:
+    played = _play(start(grant=True, propagation=75.0), Cloud(validations=[missing_permissions()] * 10))
+
+    assert played.names.count("validate_for_backup") == orchestrator.MAX_VALIDATIONS
+    assert played.names.count("assign_role") == 1
+    propagation = [w for w in played.waits() if w == timedelta(seconds=75)]
+    assert len(propagation) == orchestrator.MAX_VALIDATIONS - 1  # no wait after the last validation
+    assert played.output["kind"] == "failed"
+    assert played.output["reason"] == (
+        "permissions were still missing after granting the roles: "
+        "Appropriate permissions to perform the operation is missing."
+    )
+    assert played.output["roles_granted"] == [ROLE]
+    assert "create_backup_instance" not in played.names
 
 
-def _flatten(items: Any) -> list[dict[str, Any]]:
-    """Actions as the SDK reports them (schema v2 nests each in ``compoundActions``), flattened."""
-    if isinstance(items, list):
-        return [a for item in items for a in _flatten(item)]
-    if isinstance(items, dict) and "compoundActions" in items:
-        return _flatten(items["compoundActions"])
-    return [items]
+def test_missing_roles_without_grant_fail_naming_them_and_grant_nothing() -> None:
+    error = missing_permissions()
+    played = _play(start(grant=False), Cloud(validations=[error]))
+
+    assert played.names == [*HAPPY[:5], "publish_protection_outcome"]
+    assert played.output["kind"] == "failed"
+    assert played.output["reason"] == (
+        f"the vault identity is missing required roles (Storage Account Backup Contributor on {DATASOURCE}); "
+        "grant them, or set PROTECTION_GRANT_ROLES=true to let Backup Autopilot assign them"
+    )
+    assert played.output["error"] == error.to_dict()
+    assert played.output["roles_granted"] == []
 
 
-def _new_actions(result: dict[str, Any]) -> list[dict[str, Any]]:
-    return _flatten(result["actions"])
+def test_a_refused_role_assignment_fails_naming_the_role() -> None:
+    refused = ArmError(status=403, code="AuthorizationFailed", message="no roleAssignments/write")
+    played = _play(start(grant=True), Cloud(validations=[missing_permissions()], assign_error=refused))
+
+    assert played.names == [*HAPPY[:5], "read_vault_principal", "assign_role", "publish_protection_outcome"]
+    assert played.output["kind"] == "failed"
+    assert (
+        played.output["reason"]
+        == "assigning Storage Account Backup Contributor failed: no roleAssignments/write"
+    )
+    assert played.output["error"] == refused.to_dict()
 
 
-def test_the_poll_timer_fires_after_the_retry_after_of_the_operation() -> None:
-    history, request = _history_until_validation_started(retry_after=45.0)
-    episode_start = T0 + timedelta(seconds=3)
+def test_already_protected_at_validation_ends_without_create() -> None:
+    error = already_protected()
+    played = _play(start(), Cloud(validations=[error]))
 
-    result = _replay(history, request)
-
-    assert result["isDone"] is False
-    actions = _new_actions(result)
-    assert [a["actionType"] for a in actions] == [CALL_ACTIVITY_WITH_RETRY] * 3 + [CREATE_TIMER]
-    timer = actions[-1]
-    assert timer["fireAt"].startswith(format_time(episode_start + timedelta(seconds=45))[:19])
-    assert result["customStatus"] == {"phase": "validating", "datasourceId": DATASOURCE, "attempt": 1}
+    assert played.names == [*HAPPY[:5], "publish_protection_outcome"]
+    assert played.output["kind"] == "already_protected"
+    assert played.output["reason"] == error.message
+    assert played.output["error"] == error.to_dict()
+    assert _published(played) == played.output
 
 
-def test_replayed_activities_carry_their_names_inputs_and_retry_options() -> None:
-    history, request = _history_until_validation_started(retry_after=10.0)
+@pytest.mark.parametrize("where", ["create request", "create operation"])
+def test_already_protected_at_create_is_a_success(where: str) -> None:
+    error = already_protected()
+    cloud = Cloud(create_error=error) if where == "create request" else Cloud(create_poll_error=error)
+    played = _play(start(), cloud)
 
-    actions = _new_actions(_replay(history, request))
+    assert "read_backup_instance" not in played.names
+    assert played.output["kind"] == "already_protected"
+    assert played.output["reason"] == error.message
 
-    names = [a.get("functionName") for a in actions if a["actionType"] == CALL_ACTIVITY_WITH_RETRY]
-    assert names == ["read_resource", "plan_protection", "validate_for_backup"]
-    read = actions[0]
-    assert json.loads(read["input"]) == {"resource_id": DATASOURCE, "api_version": "2023-05-01"}
-    assert read["retryOptions"]["maxNumberOfAttempts"] == 8
-    assert read["retryOptions"]["firstRetryIntervalInMilliseconds"] == 10_000
+
+def _storage(datasource: str, **changes: Any) -> dict[str, Any]:
+    return {**ACCOUNT, "id": datasource, **changes}
+
+
+OTHER_SUBSCRIPTION = DATASOURCE.replace(
+    "11111111-1111-1111-1111-111111111111", "33333333-3333-3333-3333-333333333333"
+)
+
+
+@pytest.mark.parametrize(
+    ("datasource", "resource_type", "read", "reason", "names"),
+    [
+        pytest.param(
+            DATASOURCE,
+            STORAGE,
+            ResourceRead(found=False, reason="ResourceNotFound"),
+            "the resource no longer exists",
+            ["read_resource", "publish_protection_outcome"],
+            id="deleted",
+        ),
+        pytest.param(
+            DATASOURCE.replace("Microsoft.Storage/storageAccounts", "Microsoft.Web/sites"),
+            "Microsoft.Web/sites",
+            None,
+            "resource type Microsoft.Web/sites is not supported",
+            ["publish_protection_outcome"],
+            id="unsupported-type",
+        ),
+        pytest.param(
+            DATASOURCE,
+            STORAGE,
+            ResourceRead(found=True, resource=_storage(DATASOURCE, tags={"backup": "off"})),
+            None,
+            ["read_resource", "plan_protection", "publish_protection_outcome"],
+            id="excluded-by-tag",
+        ),
+        pytest.param(
+            OTHER_SUBSCRIPTION,
+            STORAGE,
+            ResourceRead(found=True, resource=_storage(OTHER_SUBSCRIPTION)),
+            None,
+            ["read_resource", "plan_protection", "publish_protection_outcome"],
+            id="no-rule-matches",
+        ),
+    ],
+)
+def test_skipped_datasources_are_published_as_skipped(
+    datasource: str, resource_type: str, read: ResourceRead | None, reason: str | None, names: list[str]
+) -> None:
+    begin = start(datasource=datasource, resource_type=resource_type)
+    played = _play(begin, Cloud(read=read))
+
+    assert played.names == names
+    assert played.output["kind"] == "skipped"
+    if reason is None:  # the plan's own reason, verbatim
+        assert read is not None and read.resource is not None
+        planned = plan_protection(begin.request, read.resource, RULES)
+        assert planned.action == "skip" and planned.reason
+        reason = planned.reason
+    assert played.output["reason"] == reason
+    assert _published(played) == played.output
+
+
+def test_a_dry_run_plans_then_publishes_what_it_would_do() -> None:
+    begin = start(dry_run=True)
+    played = _play(begin, Cloud())
+
+    assert played.names == ["read_resource", "plan_protection", "publish_protection_outcome"]
+    assert played.inputs("plan_protection") == [PlanRequest(begin.request, ACCOUNT, None, dry_run=True)]
+    assert played.output["kind"] == "dry_run"
+    assert played.output["reason"].startswith(f"would protect in {VAULT} (")
+    assert played.output["backup_instance_id"] == dp.backup_instance_id(
+        VAULT, dp.backup_instance_name(DATASOURCE)
+    )
+
+
+def _arm(code: str, message: str) -> ArmError:
+    return ArmError(
+        status=400,
+        code=code,
+        message=message,
+        details=[{"code": "InnerCode", "message": "inner"}],
+        recommended_action=["Do the thing."],
+        request_id="req-1",
+    )
+
+
+@pytest.mark.parametrize(
+    ("stage", "context"),
+    [
+        ("read", "reading the resource failed"),
+        ("validation", "validation failed"),
+        ("create request", "creating the backup instance failed"),
+        ("create operation", "creating the backup instance failed"),
+        ("confirmation", "reading the backup instance failed"),
+    ],
+)
+def test_arm_errors_fail_the_protection_with_the_error_verbatim(stage: str, context: str) -> None:
+    error: BackupAutopilotError = _arm(
+        "UserErrorSomethingWrong", "The datasource cannot be protected: reason."
+    )
+    cloud = {
+        "read": lambda: Cloud(read=ResourceRead(error=error)),
+        "validation": lambda: Cloud(validations=[error]),
+        "create request": lambda: Cloud(create_error=error),
+        "create operation": lambda: Cloud(create_poll_error=error),
+        "confirmation": lambda: Cloud(instance=BackupInstanceState(error=error)),
+    }[stage]()
+    played = _play(start(), cloud)
+
+    assert played.output["kind"] == "failed"
+    assert played.output["reason"] == f"{context}: The datasource cannot be protected: reason."
+    assert played.output["error"] == error.to_dict()
+    assert _published(played) == played.output
+    assert played.statuses[-1]["outcome"] == "failed"
+
+
+def test_a_failed_protection_status_after_create_fails() -> None:
+    played = _play(start(), Cloud(protection_status="ConfiguringProtectionFailed"))
+
+    assert played.names == HAPPY
+    assert played.output["kind"] == "failed"
+    assert played.output["reason"] == "protection status is ConfiguringProtectionFailed"
+    assert played.output["error"]["code"] == "ConfiguringProtectionFailed"
+
+
+@pytest.mark.parametrize(
+    "activity",
+    [
+        "read_resource",
+        "plan_protection",
+        "validate_for_backup",
+        "poll_operation",
+        "create_backup_instance",
+        "read_backup_instance",
+        "read_vault_principal",
+    ],
+)
+def test_an_activity_failing_after_its_retries_still_publishes_a_failed_outcome(activity: str) -> None:
+    cloud = Cloud(validations=[missing_permissions(), None], flaky={activity})
+    played = _play(start(grant=True), cloud)
+
+    failures = played.history.of_type(Event.TASK_FAILED)
+    assert len(failures) == TRANSIENT_RETRY.max_number_of_attempts
+    assert {f["Reason"] for f in failures} == {f"Activity function '{activity}' failed: {TRANSIENT}"}
+    assert played.names[-1] == "publish_protection_outcome"
+    assert played.names[-2] == activity
+    assert played.output["kind"] == "failed"
+    assert played.output["error"]["code"] == "TransientFailuresExhausted"
+    assert played.output["reason"].startswith(
+        f"gave up after repeated transient failures: Activity function '{activity}' failed: {TRANSIENT}"
+    )
+    assert _published(played) == played.output
+    assert played.statuses[-1] == {"phase": "done", "datasourceId": DATASOURCE, "outcome": "failed"}
+
+
+def test_a_backup_instance_not_found_after_create_is_not_protected() -> None:
+    played = _play(start(), Cloud(instance=BackupInstanceState(found=False)))
+
+    assert played.names == HAPPY
+    assert played.output["kind"] == "failed", played.output["reason"]
+    assert played.output["error"]["code"] == "BackupInstanceNotFound"
+
+
+def test_the_input_request_travels_unchanged_into_the_plan() -> None:
+    request = ProtectionRequest(
+        DATASOURCE, STORAGE, source_event_id="ev-1", correlation_id="c-9", origin="sweep"
+    )
+    begin = ProtectionStart(request, start().options)
+    played = _play(begin, Cloud())
+
+    (plan_input,) = played.inputs("plan_protection")
+    assert plan_input.request == request
+    assert played.output["correlation_id"] == "c-9"
+    assert all(
+        getattr(c.input, "correlation_id", "c-9") == "c-9"
+        for c in played.calls()
+        if c.name != "plan_protection"
+    )

@@ -1,0 +1,164 @@
+"""A scripted cloud for ``protect_datasource``: typed activity answers, for the fake driver and for replays.
+
+``Cloud.answer(name, payload)`` answers one activity call with the record the real activity would return
+(plans are made by the real ``plan_protection`` over the demo rules); ``for_driver`` and ``for_replay``
+adapt it to :mod:`tests.unit.functions.driver` and :func:`tests.unit.functions.history.play`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from functions.protection import orchestrator
+from functions.protection.activities import BackupInstanceState, VaultPrincipal
+from functions.tracking import PollRequest
+from shared.arm.operations import AsyncOperation
+from shared.arm.steps import OperationPoll, OperationStarted, ResourceRead, RoleAssigned
+from shared.errors import ArmError, BackupAutopilotError
+from shared.protection.messages import PlanRequest, ProtectionOptions, ProtectionRequest, ProtectionStart
+from shared.protection.plan import plan_protection
+from shared.protection.rules import load_rules
+from tests.unit.functions.driver import Activity, Raise
+from tests.unit.functions.history import Call, Failed
+
+RULES = load_rules(str(Path(__file__).resolve().parents[3] / "local" / "demo" / "rules.yaml"))
+SUBSCRIPTION = "/subscriptions/11111111-1111-1111-1111-111111111111"
+DATASOURCE = f"{SUBSCRIPTION}/resourceGroups/rg-data-weu/providers/Microsoft.Storage/storageAccounts/stunit"
+STORAGE = "Microsoft.Storage/storageAccounts"
+VAULT = f"{SUBSCRIPTION}/resourceGroups/rg-backup-weu/providers/Microsoft.DataProtection/backupVaults/bv-weu"
+RULE = "prod-blobs-westeurope"
+ACCOUNT: dict[str, Any] = {
+    "id": DATASOURCE,
+    "location": "westeurope",
+    "kind": "StorageV2",
+    "sku": {"name": "Standard_LRS"},
+    "tags": {},
+    "properties": {"isHnsEnabled": False},
+}
+ROLE = {
+    "scopeId": DATASOURCE,
+    "roleName": "Storage Account Backup Contributor",
+    "roleDefinitionGuid": "e5e2a7ff-d759-4cd2-bb51-3152d37e2eb1",
+}
+VALIDATE_URL = "http://arm.local/op/validate"
+CREATE_URL = "http://arm.local/op/create"
+TRANSIENT = "503 ServiceUnavailable after 8 attempts"
+
+
+def missing_permissions() -> ArmError:
+    return ArmError(
+        status=400,
+        code="UserErrorMissingRequiredPermissions",
+        message="Appropriate permissions to perform the operation is missing.",
+    )
+
+
+def already_protected() -> ArmError:
+    return ArmError(
+        status=400,
+        code="UserErrorDppDatasourceAlreadyProtected",
+        message="Datasource is already protected under the Backup vault bv.",
+    )
+
+
+def protect_fn() -> Callable[[Any], Generator[Any, Any, Any]]:
+    """The orchestrator generator function behind the ``protect_datasource`` trigger."""
+    return orchestrator.protect_datasource._function._func.orchestrator_function  # type: ignore[no-any-return,unused-ignore]
+
+
+def start(
+    *,
+    grant: bool = False,
+    propagation: float = 60.0,
+    dry_run: bool = False,
+    datasource: str = DATASOURCE,
+    resource_type: str = STORAGE,
+) -> ProtectionStart:
+    request = ProtectionRequest(datasource, resource_type, correlation_id="c-1")
+    return ProtectionStart(request, ProtectionOptions(grant, propagation, dry_run))
+
+
+@dataclass(frozen=True)
+class Fail:
+    """The activity raises (a transient failure that outlived its retries)."""
+
+    message: str
+
+
+class Cloud:
+    """Scripted activity answers; ``validations`` is the sequence of validation results (None = passes)."""
+
+    def __init__(
+        self,
+        *,
+        validations: list[BackupAutopilotError | None] | None = None,
+        resource: dict[str, Any] | None = None,
+        read: ResourceRead | None = None,
+        create_error: BackupAutopilotError | None = None,
+        create_poll_error: BackupAutopilotError | None = None,
+        assign_error: BackupAutopilotError | None = None,
+        protection_status: str = "ProtectionConfigured",
+        instance: BackupInstanceState | None = None,
+        retry_after: float = 30.0,
+        create_retry_after: float = 30.0,
+        flaky: set[str] | None = None,
+    ) -> None:
+        self.validations = list(validations or [None])
+        self.read = read or ResourceRead(found=True, resource=resource or ACCOUNT)
+        self.create_error = create_error
+        self.create_poll_error = create_poll_error
+        self.assign_error = assign_error
+        self.instance = instance or BackupInstanceState(found=True, protection_status=protection_status)
+        self.retry_after = retry_after
+        self.create_retry_after = create_retry_after
+        self.flaky = flaky or set()
+
+    def answer(self, name: str, payload: Any) -> Any:
+        if name in self.flaky:
+            return Fail(TRANSIENT)
+        match name:
+            case "read_resource":
+                return self.read
+            case "plan_protection":
+                assert isinstance(payload, PlanRequest)
+                return plan_protection(
+                    payload.request, payload.resource, RULES, parent=payload.parent, dry_run=payload.dry_run
+                )
+            case "validate_for_backup":
+                return OperationStarted(202, operation=AsyncOperation(VALIDATE_URL, None, self.retry_after))
+            case "poll_operation":
+                assert isinstance(payload, PollRequest)
+                if payload.operation.status_url == CREATE_URL:
+                    error = self.create_poll_error
+                else:
+                    error = self.validations.pop(0) if self.validations else None
+                return OperationPoll(done=True, succeeded=error is None, error=error)
+            case "create_backup_instance":
+                if self.create_error is not None:
+                    return OperationStarted(400, error=self.create_error)
+                return OperationStarted(
+                    201, operation=AsyncOperation(CREATE_URL, None, self.create_retry_after)
+                )
+            case "read_backup_instance":
+                return self.instance
+            case "read_vault_principal":
+                return VaultPrincipal(principal_id="p-1")
+            case "assign_role":
+                return RoleAssigned(error=self.assign_error)
+            case "publish_protection_outcome":
+                return None
+        raise AssertionError(f"unexpected activity {name}")
+
+    def for_driver(self, task: Activity) -> Any:
+        result = self.answer(task.name, task.payload)
+        return Raise(f"{task.name}: {result.message}") if isinstance(result, Fail) else result
+
+    def for_replay(self, call: Call) -> Any:
+        result = self.answer(call.name, call.input)
+        if isinstance(result, Fail):
+            # As the extension records a failed Python activity: its exception as Reason, trace as Details.
+            return Failed(f"Activity function '{call.name}' failed: {result.message}", "Traceback (...)")
+        return result
