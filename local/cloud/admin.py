@@ -8,6 +8,8 @@
 - ``GET /_admin/counters``: calls per operation, 429s and 5xx served, per subscription.
 - ``GET /_admin/state?type=resources|operations|jobs|roleAssignments|<provider view>[&within=<scope>]``.
 - ``POST /_admin/clock/advance``: ``{"seconds": N}`` moves emulated time forward and runs what is due.
+- ``POST /_admin/bulk/storageAccounts``: load many storage accounts at once (see ``local.cloud.bulk``);
+  answers ``{"subscriptions": [...], "created": N, "seconds": S}``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import dataclasses
 import json
 from typing import Any
 
+from .bulk import StorageAccountBatch, load_storage_accounts
 from .core import CloudError, FaultRule, Response, iso, norm
 from .core.pipeline import ArmApp
 from .providers.authorization import AuthorizationState
@@ -74,6 +77,9 @@ class AdminApi:
                 return Response(200, {"now": iso(cloud.clock.now()), "ran": ran})
             case ("GET", "/_admin/clock"):
                 return Response(200, {"now": iso(cloud.clock.now()), "factor": cloud.clock.factor})
+            case ("POST", "/_admin/bulk/storageaccounts"):
+                batch = StorageAccountBatch.from_json(_json(body))
+                return Response(200, load_storage_accounts(cloud, batch).to_json())
             case ("GET", "/_admin/health"):
                 return Response(200, {"status": "ok", "resources": len(cloud.store)})
         return Response(

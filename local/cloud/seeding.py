@@ -36,6 +36,18 @@ Format (all keys optional except ids/names)::
       - {vault: /subscriptions/.../backupVaults/bv-weu, name: bi-1, policy: blob-operational,
          datasource: /subscriptions/.../storageAccounts/stcontoso01,
          datasourceType: Microsoft.Storage/storageAccounts/blobServices}
+      # optional, to put the instance in a given situation (providers/dataprotection/seeded_state.py):
+      #   state: ProtectionConfigured | ProtectionError | ConfiguringProtectionFailed | ProtectionStopped
+      #          | BackupSchedulesSuspended | RetentionSchedulesSuspended | SoftDeleted
+      #   protectionError: {code, message, recommendedAction: [...]}   # with ProtectionError / ...Failed
+      #   datasourceDeleted: true                                       # orphan: the datasource is gone
+      #   jobs: [{operation: Backup, status: Failed, hoursAgo: 6, durationMinutes: 5,
+      #           isUserTriggered: false, errorCode, errorMessage, recommendedAction: [...]}]
+    managementGroups: [...]               # providers/management.py
+    protectedFileShares: [...]            # providers/recoveryservices/seeding.py
+
+Storage accounts also take ``isNfsV3Enabled: true``; PostgreSQL servers ``sku: {name, tier}``. A PostgreSQL
+backup instance gets ``dataSourceSetInfo`` (the server) like the service's own.
 
 Any other top-level key (or resource-group key) registered in ``cloud.seed_sections`` is handed to
 that provider's handler as ``handler(cloud, {"subscriptionId", "resourceGroup", "location", "items"})``
@@ -55,6 +67,7 @@ from .core import Cloud, CloudError
 from .core.pipeline import ArmApp
 from .providers.authorization.roles import BUILT_IN_ROLES
 from .providers.dataprotection.policy_templates import policy_properties
+from .providers.dataprotection.seeded_state import apply_seeded_state
 
 API = "2025-09-01"
 ROLE_DEFS = "providers/Microsoft.Authorization/roleDefinitions"
@@ -139,7 +152,10 @@ class _Seeder:
                     "kind": acct.get("kind", "StorageV2"),
                     "sku": {"name": acct.get("sku", "Standard_LRS")},
                     "tags": acct.get("tags") or {},
-                    "properties": {"isHnsEnabled": bool(acct.get("isHnsEnabled", False))},
+                    "properties": {
+                        "isHnsEnabled": bool(acct.get("isHnsEnabled", False)),
+                        **({"isNfsV3Enabled": True} if acct.get("isNfsV3Enabled") else {}),
+                    },
                 },
             )
             for container in acct.get("containers") or []:
@@ -155,6 +171,7 @@ class _Seeder:
                     {
                         "location": server.get("location", location),
                         "tags": server.get("tags") or {},
+                        **({"sku": dict(server["sku"])} if server.get("sku") else {}),
                         "properties": {"administratorLogin": server.get("administratorLogin", "pgadmin")},
                     },
                 )
@@ -248,12 +265,15 @@ class _Seeder:
         vault, ds = str(item["vault"]), str(item["datasource"])
         ds_type = str(item.get("datasourceType", "Microsoft.Storage/storageAccounts/blobServices"))
         resource = self.cloud.store.get(ds)
+        # a database is located where its server is
+        server_id = ds.rsplit("/databases/", 1)[0]
+        holder = self.cloud.store.get(server_id) if server_id != ds else resource
         info = {
             "objectType": "Datasource",
             "resourceID": ds,
             "resourceName": ds.rstrip("/").split("/")[-1],
             "resourceType": resource.type if resource else "",
-            "resourceLocation": resource.location if resource else "",
+            "resourceLocation": (holder.location if holder else "") or "",
             "resourceUri": ds,
             "datasourceType": ds_type,
         }
@@ -264,12 +284,25 @@ class _Seeder:
                 "policyInfo": {"policyId": f"{vault}/backupPolicies/{item['policy']}"},
             }
         }
+        if ds_type.lower().startswith("microsoft.dbforpostgresql/"):
+            body["properties"]["dataSourceSetInfo"] = {
+                **info,
+                "objectType": "DatasourceSet",
+                "resourceID": server_id,
+                "resourceName": server_id.rstrip("/").split("/")[-1],
+                "resourceType": holder.type if holder else "",
+                "resourceUri": server_id,
+            }
         if item.get("secretUri"):
             body["properties"]["datasourceAuthCredentials"] = {
                 "objectType": "SecretStoreBasedAuthCredentials",
                 "secretStoreResource": {"secretStoreType": "AzureKeyVault", "uri": item["secretUri"]},
             }
-        await self.call("PUT", f"{vault}/backupInstances/{item.get('name') or uuid.uuid4()}", body)
+        path = f"{vault}/backupInstances/{item.get('name') or uuid.uuid4()}"
+        await self.call("PUT", path, body)
+        instance = self.cloud.store.get(path)
+        if instance is not None:
+            apply_seeded_state(self.cloud, instance, item)
 
 
 async def apply_seed(app: ArmApp, doc: dict[str, Any]) -> list[str]:

@@ -43,6 +43,8 @@ In ``register`` a provider:
 * **Seeding and admin views**: ``cloud.seed_sections["recoveryServicesVaults"] = fn(cloud, items)`` handles
   a top-level key of the seed file; ``cloud.state_views["rsJobs"] = fn(cloud) -> JSON`` answers
   ``GET /_admin/state?type=rsJobs``.
+* **Resource Graph**: every stored resource of an indexed type is a row (``resourcegraph.tables``); records
+  kept in provider state (jobs) are published with ``cloud.graph_sources["name"] = fn(cloud) -> bodies``.
 """
 
 from .arm import ResourceType, base_body, register_type, require_location

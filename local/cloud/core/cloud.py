@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .clock import Clock
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 SeedHandler = Callable[["Cloud", Any], None]
 StateView = Callable[["Cloud"], Any]
+#: ARM bodies (with ``id`` and ``type``) a provider keeps outside the store that Resource Graph indexes.
+GraphSource = Callable[["Cloud"], Iterable[dict[str, Any]]]
 
 SUBSCRIPTION_TYPE = "Microsoft.Resources/subscriptions"
 RESOURCE_GROUP_TYPE = "Microsoft.Resources/resourceGroups"
@@ -53,6 +55,7 @@ class Cloud:
         self.providers: list[Provider] = []
         self.seed_sections: dict[str, SeedHandler] = {}
         self.state_views: dict[str, StateView] = {}
+        self.graph_sources: dict[str, GraphSource] = {}
         self._states: dict[type, Any] = {}
 
     # -- providers ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from ..core import Provider
 from .authorization import AuthorizationProvider
 from .dataprotection import DataProtectionProvider
 from .keyvault import KeyVaultProvider
+from .management import ManagementGroupsProvider
 from .postgresql import PostgreSqlProvider
 from .resources import ResourcesProvider
 from .storage import StorageProvider
@@ -26,6 +27,7 @@ OPTIONAL_PROVIDERS = (
 def default_providers() -> list[Provider]:
     providers: list[Provider] = [
         ResourcesProvider(),
+        ManagementGroupsProvider(),
         StorageProvider(),
         PostgreSqlProvider(),
         KeyVaultProvider(),

@@ -10,7 +10,15 @@ from ..core.arm import base_body, require_location
 RG = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.DBforPostgreSQL"
 
 
-def _server_builder(resource_type: str, host_suffix: str) -> Any:
+#: The SKU a server gets when the request names none: single servers use the Gen5 names, flexible servers
+#: the VM-size names (``Standard_D2ds_v4``, tier ``GeneralPurpose``).
+DEFAULT_SKUS = {
+    "servers": {"name": "GP_Gen5_2", "tier": "GeneralPurpose"},
+    "flexibleServers": {"name": "Standard_D2ds_v4", "tier": "GeneralPurpose"},
+}
+
+
+def _server_builder(resource_type: str, host_suffix: str, default_sku: dict[str, str]) -> Any:
     def build(
         cloud: Cloud, ctx: RequestContext, rid: str, req: dict[str, Any], old: Resource | None
     ) -> dict[str, Any]:
@@ -28,11 +36,7 @@ def _server_builder(resource_type: str, host_suffix: str) -> Any:
         props["provisioningState"] = "Succeeded"
         props = {k: v for k, v in props.items() if v is not None}
         body = base_body(rid, resource_type, req, location=location, properties=props)
-        body["sku"] = (
-            req.get("sku")
-            or (old.body.get("sku") if old else None)
-            or {"name": "GP_Gen5_2", "tier": "GeneralPurpose"}
-        )
+        body["sku"] = req.get("sku") or (old.body.get("sku") if old else None) or dict(default_sku)
         return body
 
     return build
@@ -73,7 +77,7 @@ class PostgreSqlProvider:
                     collection=f"{RG}/{kind}",
                     name_param="serverName",
                     operation_prefix=prefix if kind == "servers" else "Servers_Flexible",
-                    build=_server_builder(stype, suffix),
+                    build=_server_builder(stype, suffix, DEFAULT_SKUS[kind]),
                     put_operation="Create",
                     list_operation="ListByResourceGroup",
                     subscription_collection=f"/subscriptions/{{subscriptionId}}/providers/Microsoft.DBforPostgreSQL/{kind}",

@@ -30,6 +30,11 @@ KINDS = {
 def account_body(
     cloud: Cloud, ctx: RequestContext, rid: str, req: dict[str, Any], old: Resource | None
 ) -> dict[str, Any]:
+    return build_account(cloud, rid, req, old)
+
+
+def build_account(cloud: Cloud, rid: str, req: dict[str, Any], old: Resource | None = None) -> dict[str, Any]:
+    """The body ARM stores for a storage account PUT (``old``: the account being updated)."""
     location = old.location if old else require_location(req)
     kind = str(req.get("kind") or (old.body.get("kind") if old else "StorageV2"))
     if kind.lower() not in KINDS:

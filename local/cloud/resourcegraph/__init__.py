@@ -1,4 +1,6 @@
-"""Emulated Azure Resource Graph: a KQL subset over the emulator's resources, paged like the real service."""
+"""Emulated Azure Resource Graph: ``Resources``, ``RecoveryServicesResources`` and ``ResourceContainers``
+built from the emulator's live state (``rows``, ``tables``), a KQL subset (``kql_*``), subscription and
+management-group scopes (``scope``), ``$skipToken`` paging and the per-user quota (``service``, ``quota``)."""
 
 from .provider import ResourceGraphProvider
 

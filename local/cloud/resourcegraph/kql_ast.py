@@ -55,6 +55,16 @@ class Project:
 
 
 @dataclass(frozen=True)
+class ProjectAway:
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Distinct:
+    columns: tuple[tuple[str, Expr], ...]
+
+
+@dataclass(frozen=True)
 class Extend:
     columns: tuple[tuple[str, Expr], ...]
 
@@ -70,6 +80,12 @@ class Take:
 
 
 @dataclass(frozen=True)
+class Top:
+    count: int
+    keys: tuple[tuple[Expr, bool], ...]  # (expression, descending)
+
+
+@dataclass(frozen=True)
 class Summarize:
     aggregates: tuple[tuple[str, Call], ...]
     by: tuple[tuple[str, Expr], ...]
@@ -80,7 +96,7 @@ class Count:
     pass
 
 
-Stage = Where | Project | Extend | OrderBy | Take | Summarize | Count
+Stage = Where | Project | ProjectAway | Distinct | Extend | OrderBy | Take | Top | Summarize | Count
 
 
 @dataclass(frozen=True)

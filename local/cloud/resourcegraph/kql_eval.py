@@ -18,42 +18,23 @@ from .kql_ast import (
     Call,
     Column,
     Count,
+    Distinct,
     Expr,
     Extend,
     ListOf,
     Literal,
     OrderBy,
     Project,
+    ProjectAway,
     Query,
     Summarize,
     Take,
+    Top,
     Where,
 )
+from .tables import COLUMNS
 
 Row = dict[str, Any]
-
-# The columns every ARG table exposes (a resource row from the emulator may omit some: they read as null).
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    table: (
-        "id",
-        "name",
-        "type",
-        "tenantId",
-        "kind",
-        "location",
-        "resourceGroup",
-        "subscriptionId",
-        "managedBy",
-        "sku",
-        "plan",
-        "properties",
-        "tags",
-        "identity",
-        "zones",
-        "extendedLocation",
-    )
-    for table in ("Resources", "RecoveryServicesResources", "ResourceContainers")
-}
 
 
 def tostring(value: Any) -> str:
@@ -84,17 +65,27 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 
 
 def run(query: Query, rows: Iterable[Row]) -> list[Row]:
-    columns = list(TABLE_COLUMNS[query.table])
-    current: list[Row] = [{c: row.get(c) for c in columns} for row in rows]
+    """Rows (every one with all of ``tables.COLUMNS``; missing ones read as null) through the stages."""
+    columns = list(COLUMNS)
+    full = set(COLUMNS)
+    # Stages never change a row in place, so complete rows are used as they are.
+    current: list[Row] = [row if row.keys() == full else {c: row.get(c) for c in columns} for row in rows]
     for stage in query.stages:
         if isinstance(stage, Where):
             _check(stage.predicate, columns)
             current = [r for r in current if evaluate(stage.predicate, r) is True]
-        elif isinstance(stage, Project):
+        elif isinstance(stage, Project | Distinct):
             for _, e in stage.columns:
                 _check(e, columns)
             current = [{n: evaluate(e, r) for n, e in stage.columns} for r in current]
             columns = [n for n, _ in stage.columns]
+            if isinstance(stage, Distinct):
+                current = _distinct(current)
+        elif isinstance(stage, ProjectAway):
+            for name in stage.names:
+                _check(Column(name), columns)
+            columns = [c for c in columns if c not in stage.names]
+            current = [{c: r[c] for c in columns} for r in current]
         elif isinstance(stage, Extend):
             for name, e in stage.columns:
                 _check(e, columns)
@@ -106,6 +97,10 @@ def run(query: Query, rows: Iterable[Row]) -> list[Row]:
             current = _order(current, stage)
         elif isinstance(stage, Take):
             current = current[: stage.count]
+        elif isinstance(stage, Top):
+            for e, _ in stage.keys:
+                _check(e, columns)
+            current = _order(current, OrderBy(stage.keys))[: stage.count]
         elif isinstance(stage, Summarize):
             for _, e in stage.by:
                 _check(e, columns)
@@ -162,10 +157,21 @@ def _binary(expr: Binary, row: Row) -> Any:
     return (not result) if negated else result
 
 
+def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
+    """A dynamic scalar compared with a string compares as its string form (``properties.flag == 'true'``)."""
+    if isinstance(left, str) and isinstance(right, bool | int | float):
+        return left, tostring(right)
+    if isinstance(right, str) and isinstance(left, bool | int | float):
+        return tostring(left), right
+    return left, right
+
+
 def _compare(op: str, left: Any, right: Any) -> bool:
     if op == "==":
+        left, right = _comparable(left, right)
         return left is not None and left == right
     if op == "!=":
+        left, right = _comparable(left, right)
         return left is not None and right is not None and left != right
     if op in ("=~", "!~"):
         same = tostring(left).lower() == tostring(right).lower()
@@ -219,6 +225,17 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     if isinstance(value, int | float):
         return (0, value)
     return (1, tostring(value))
+
+
+def _distinct(rows: list[Row]) -> list[Row]:
+    seen: set[str] = set()
+    out: list[Row] = []
+    for row in rows:
+        marker = json.dumps(row, sort_keys=True, default=str)
+        if marker not in seen:
+            seen.add(marker)
+            out.append(row)
+    return out
 
 
 def _summarize(rows: list[Row], stage: Summarize) -> list[Row]:

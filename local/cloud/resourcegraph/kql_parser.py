@@ -1,9 +1,12 @@
 """A small, honest KQL parser: the operators Backup Autopilot sends, a clear ``InvalidQuery`` for the rest.
 
-Supported: ``<Table> | where ... | project ... | extend ... | order by/sort by ... | take/limit n |
-summarize count() by ... | count``. Expressions: ``and or not()``, ``== != =~ !~ < <= > >=``,
-``in in~ !in !in~ (list)``, ``has contains startswith endswith`` (and their ``!`` forms), member access
-``properties.a.b`` / ``properties['a']``, and the functions in ``kql_eval.FUNCTIONS``.
+Supported: ``<Table> | where ... | project ... | project-away ... | extend ... | distinct ... |
+order by/sort by ... | take/limit n | top n by ... | summarize count() by ... | count``. Expressions:
+``and or not()``, ``== != =~ !~ < <= > >=``, ``in in~ !in !in~ (list)``, ``has contains startswith endswith``
+(and their ``!`` forms), member access ``properties.a.b`` / ``properties['a']`` / ``tags['a b']``, and the
+functions in ``kql_eval.FUNCTIONS``. An unnamed projected expression is named as KQL names it: a column
+path ``a.b`` gives ``a_b``, a function of one (``tostring(a.b)``) gives ``a_b`` too, anything else
+``Column1``, ``Column2``, ...
 """
 
 from __future__ import annotations
@@ -14,28 +17,39 @@ from .kql_ast import (
     Call,
     Column,
     Count,
+    Distinct,
     Expr,
     Extend,
     ListOf,
     Literal,
     OrderBy,
     Project,
+    ProjectAway,
     Query,
     Stage,
     Summarize,
     Take,
+    Top,
     Where,
 )
 from .kql_lexer import Kind, Token, tokenize
+from .tables import TABLES
 
-TABLES = {
-    "resources": "Resources",
-    "recoveryservicesresources": "RecoveryServicesResources",
-    "resourcecontainers": "ResourceContainers",
-}
 _STRING_OPS = {"has", "contains", "startswith", "endswith", "in", "has_cs", "contains_cs"}
 _COMPARISONS = {"==", "!=", "=~", "!~", "<", "<=", ">", ">="}
-_STAGE_STARTS = {"where", "project", "extend", "order", "sort", "take", "limit", "summarize", "count"}
+_STAGE_STARTS = {
+    "where",
+    "project",
+    "extend",
+    "distinct",
+    "order",
+    "sort",
+    "take",
+    "limit",
+    "top",
+    "summarize",
+    "count",
+}
 
 
 def parse(query: str) -> Query:
@@ -113,17 +127,25 @@ class _Parser:
         word = self.name() if self.tok.kind is Kind.NAME else ""
         if word == "where":
             return Where(self.expr())
+        if word == "project" and self.is_symbol("-") and self.peek().text == "away":
+            self.advance()
+            self.advance()
+            return ProjectAway(self.names())
         if word == "project":
             return Project(self.assignments(allow_bare=True))
         if word == "extend":
             return Extend(self.assignments(allow_bare=False))
+        if word == "distinct":
+            return Distinct(self.assignments(allow_bare=True))
         if word in ("order", "sort"):
             self.expect_word("by")
             return OrderBy(self.sort_keys())
         if word in ("take", "limit"):
-            if self.tok.kind is not Kind.NUMBER or not isinstance(self.tok.value, int):
-                raise self.fail()
-            return Take(int(self.advance().value or 0))
+            return Take(self.count())
+        if word == "top":
+            count = self.count()
+            self.expect_word("by")
+            return Top(count, self.sort_keys())
         if word == "summarize":
             return self.summarize()
         if word == "count":
@@ -131,8 +153,21 @@ class _Parser:
         self.pos -= 1 if word else 0
         raise self.fail("Unsupported operator")
 
+    def count(self) -> int:
+        if self.tok.kind is not Kind.NUMBER or not isinstance(self.tok.value, int):
+            raise self.fail()
+        return int(self.advance().value or 0)
+
+    def names(self) -> tuple[str, ...]:
+        out = [self.name()]
+        while self.is_symbol(","):
+            self.advance()
+            out.append(self.name())
+        return tuple(out)
+
     def assignments(self, allow_bare: bool) -> tuple[tuple[str, Expr], ...]:
         items: list[tuple[str, Expr]] = []
+        unnamed = 0
         while True:
             if self.tok.kind is Kind.NAME and self.peek().kind is Kind.SYMBOL and self.peek().text == "=":
                 name = self.advance().text
@@ -140,9 +175,11 @@ class _Parser:
                 items.append((name, self.expr()))
             elif allow_bare:
                 expr = self.expr()
-                if not isinstance(expr, Column):
-                    raise self.fail("A projected expression needs a name")
-                items.append((expr.output_name(), expr))
+                default = _default_name(expr)
+                if default is None:
+                    unnamed += 1
+                    default = f"Column{unnamed}"
+                items.append((default, expr))
             else:
                 raise self.fail("extend needs name = expression")
             if not self.is_symbol(","):
@@ -287,3 +324,12 @@ class _Parser:
                 self.expect_symbol("]")
             else:
                 return Column(name, tuple(path))
+
+
+def _default_name(expr: Expr) -> str | None:
+    """KQL's name for an unnamed column: the path of a column, or of a one-argument function's column."""
+    if isinstance(expr, Column):
+        return expr.output_name()
+    if isinstance(expr, Call) and len(expr.args) == 1:
+        return _default_name(expr.args[0])
+    return None

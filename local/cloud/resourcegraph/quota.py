@@ -2,6 +2,13 @@
 
 Every answer reports ``x-ms-user-quota-remaining`` and ``x-ms-user-quota-resets-after`` (``hh:mm:ss``); the
 429 is only raised when enforcement is on (the emulator's throttling switch).
+
+Checked against "Guidance for throttled requests in Azure Resource Graph"
+(https://learn.microsoft.com/azure/governance/resource-graph/concepts/guidance-for-throttled-requests):
+a quota per user per time window, "for example, a user can send at most 15 queries within every 5-second
+window"; ``x-ms-user-quota-remaining`` (int, counted in queries) and ``x-ms-user-quota-resets-after``
+(``hh:mm:ss``) on every response; each ``$skipToken`` page costs one query. The window starts with a user's
+first query and the remaining count is what is left after the query answered.
 """
 
 from __future__ import annotations
@@ -44,10 +51,10 @@ class UserQuota:
             window.used = min(self.limit, window.used + 1)
             return {
                 "x-ms-user-quota-remaining": str(self.limit - window.used),
-                "x-ms-user-quota-resets-after": _hms(left),
+                "x-ms-user-quota-resets-after": hms(left),
             }
 
 
-def _hms(seconds: float) -> str:
+def hms(seconds: float) -> str:
     whole = max(0, math.ceil(seconds))
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"

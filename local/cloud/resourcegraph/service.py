@@ -3,6 +3,10 @@
 Paging follows the service: at most 1,000 rows per page; ``$top``/``$skip`` pick a window; a ``$skipToken``
 is returned while rows remain and the output keeps the ``id`` column (needed for stable pages), otherwise
 ``resultTruncated`` is ``"true"``. Each page costs one query of quota.
+
+A ``$skipToken`` names the result it pages through: the first page's result is kept (``Snapshots``, the
+last few queries), so walking 100,000 rows costs one evaluation, and pages stay consistent while the
+emulator changes underneath. A token whose result was evicted is answered by evaluating again.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +23,7 @@ from typing import Any
 from .errors import InvalidRequestError
 from .kql_eval import Row, run
 from .kql_parser import parse
+from .scope import Scope
 
 MAX_PAGE = 1000
 
@@ -28,6 +35,7 @@ RowSource = Callable[[str], Iterable[Row]]
 class QueryRequest:
     query: str
     subscriptions: tuple[str, ...] | None
+    management_groups: tuple[str, ...] | None
     top: int | None
     skip: int
     skip_token: str | None
@@ -44,7 +52,8 @@ class QueryRequest:
         options = body.get("options") or {}
         if not isinstance(options, Mapping):
             raise InvalidRequestError("The request content was invalid: 'options' must be an object.")
-        subs = body.get("subscriptions")
+        subs = _names(body, "subscriptions")
+        groups = _names(body, "managementGroups")
         top = options.get("$top")
         skip = options.get("$skip") or 0
         if top is not None and (not isinstance(top, int) or not 1 <= top <= MAX_PAGE):
@@ -56,7 +65,8 @@ class QueryRequest:
             raise InvalidRequestError("The 'resultFormat' option must be 'objectArray' or 'table'.")
         return cls(
             query=body["query"],
-            subscriptions=tuple(str(s).lower() for s in subs) if isinstance(subs, list) else None,
+            subscriptions=subs,
+            management_groups=groups,
             top=top,
             skip=skip,
             skip_token=options.get("$skipToken"),
@@ -64,18 +74,54 @@ class QueryRequest:
         )
 
     def fingerprint(self) -> str:
-        text = json.dumps([self.query, self.subscriptions], separators=(",", ":"))
+        text = json.dumps([self.query, self.subscriptions, self.management_groups], separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def execute(request: QueryRequest, rows_of: RowSource) -> dict[str, Any]:
+def _names(body: Mapping[str, Any], key: str) -> tuple[str, ...] | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidRequestError(f"The request content was invalid: '{key}' must be an array of strings.")
+    return tuple(v.lower() for v in value)
+
+
+class Snapshots:
+    """The results of the last few paged queries, by snapshot id (what a ``$skipToken`` points at)."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._results: OrderedDict[str, list[Row]] = OrderedDict()
+
+    def keep(self, result: list[Row]) -> str:
+        snapshot = uuid.uuid4().hex
+        self._results[snapshot] = result
+        while len(self._results) > self.size:
+            self._results.popitem(last=False)
+        return snapshot
+
+    def get(self, snapshot: str) -> list[Row] | None:
+        return self._results.get(snapshot)
+
+
+def execute(
+    request: QueryRequest,
+    rows_of: RowSource,
+    scope: Scope | None = None,
+    snapshots: Snapshots | None = None,
+) -> dict[str, Any]:
+    """Answer one request. ``scope`` defaults to the request's ``subscriptions`` (management groups need
+    the hierarchy: the provider resolves them)."""
     parsed = parse(request.query)
-    rows: Iterable[Row] = rows_of(parsed.table)
-    if request.subscriptions is not None:
-        allowed = set(request.subscriptions)
-        rows = (r for r in rows if str(r.get("subscriptionId", "")).lower() in allowed)
-    result = run(parsed, rows)
-    offset, size = _window(request)
+    offset, size, snapshot = _window(request)
+    kept = snapshots.get(snapshot) if snapshots is not None and snapshot else None
+    if kept is None:
+        visible = scope if scope is not None else Scope.of_subscriptions(request.subscriptions)
+        result = run(parsed, (r for r in rows_of(parsed.table) if visible.admits(r)))
+        snapshot = ""
+    else:
+        result = kept
     page = result[offset : offset + size]
     remaining = len(result) > offset + len(page)
     pageable = bool(page) and "id" in page[0]
@@ -86,27 +132,32 @@ def execute(request: QueryRequest, rows_of: RowSource) -> dict[str, Any]:
         "facets": [],
     }
     if remaining and pageable:
-        body["$skipToken"] = _token(offset + len(page), size, request.fingerprint())
+        if snapshots is not None and not snapshot:
+            snapshot = snapshots.keep(result)
+        body["$skipToken"] = _token(offset + len(page), size, request.fingerprint(), snapshot)
     body["data"] = _table(page) if request.result_format == "table" else page
     return body
 
 
-def _window(request: QueryRequest) -> tuple[int, int]:
+def _window(request: QueryRequest) -> tuple[int, int, str]:
+    """(offset, page size, snapshot id or "") of the page asked for."""
     size = request.top or MAX_PAGE
     if not request.skip_token:
-        return request.skip, size
+        return request.skip, size, ""
     try:
         state = json.loads(base64.b64decode(request.skip_token.encode(), validate=True))
         offset, token_size, fingerprint = int(state["skip"]), int(state["top"]), str(state["q"])
-    except (ValueError, KeyError, TypeError) as exc:
+        snapshot = str(state.get("s") or "")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InvalidRequestError("The '$skipToken' option is not valid.") from exc
     if fingerprint != request.fingerprint():
         raise InvalidRequestError("The '$skipToken' does not belong to this query.")
-    return offset, request.top or token_size
+    return offset, request.top or token_size, snapshot
 
 
-def _token(offset: int, size: int, fingerprint: str) -> str:
-    raw = json.dumps({"skip": offset, "top": size, "q": fingerprint}, separators=(",", ":"))
+def _token(offset: int, size: int, fingerprint: str, snapshot: str) -> str:
+    state = {"skip": offset, "top": size, "q": fingerprint, "s": snapshot}
+    raw = json.dumps(state, separators=(",", ":"))
     return base64.b64encode(raw.encode()).decode()
 
 

@@ -90,6 +90,45 @@ def test_summarize_count_by_and_count() -> None:
     assert q("Resources | summarize n = count()") == [{"n": 4}]
 
 
+def test_project_away_distinct_and_top() -> None:
+    out = q("Resources | where name == 'pg1' | project-away properties, tags, identity")
+    assert "properties" not in out[0] and "tags" not in out[0] and out[0]["name"] == "pg1"
+    assert q("Resources | distinct resourceGroup, subscriptionId | order by resourceGroup asc") == [
+        {"resourceGroup": "rg1", "subscriptionId": SUB},
+        {"resourceGroup": "rg1", "subscriptionId": "00000000-0000-0000-0000-000000000002"},
+        {"resourceGroup": "rg2", "subscriptionId": SUB},
+    ]
+    assert [r["name"] for r in q("Resources | top 2 by name asc")] == ["other-test", "pg1"]
+    assert [r["name"] for r in q("Resources | top 1 by name")] == ["sa2"]  # desc unless told otherwise
+
+
+def test_unnamed_expressions_are_named_as_kql_names_them() -> None:
+    out = q(
+        "Resources | where type =~ 'microsoft.storage/storageaccounts' "
+        "| summarize count() by tostring(properties.isHnsEnabled) | order by properties_isHnsEnabled asc"
+    )
+    assert out == [
+        {"properties_isHnsEnabled": "false", "count_": 1},
+        {"properties_isHnsEnabled": "true", "count_": 1},
+    ]
+    assert q("Resources | where name == 'sa1' | project tolower(name), strcat(name, 'x')") == [
+        {"name": "sa1", "Column1": "sa1x"}
+    ]
+
+
+def test_dynamic_scalars_compare_with_strings_by_their_string_form() -> None:
+    assert [r["name"] for r in q("Resources | where properties.isHnsEnabled == 'true'")] == ["sa1"]
+    assert [r["name"] for r in q("Resources | where properties.isHnsEnabled != 'true'")] == ["sa2"]
+    assert [r["name"] for r in q("Resources | where properties.version == 16")] == ["pg1"]
+    assert [r["name"] for r in q("Resources | where properties.version == '17'")] == []
+
+
+def test_tags_with_spaces_and_isnotempty() -> None:
+    rows = [{**ROWS[0], "tags": {"backup policy": "exclude"}}, ROWS[1]]
+    assert [r["name"] for r in q("Resources | where tags['backup policy'] =~ 'EXCLUDE'", rows)] == ["sa1"]
+    assert [r["name"] for r in q("Resources | where isnotempty(tags)", rows)] == ["sa1"]
+
+
 def test_query_starting_with_operator_runs_on_resources() -> None:
     assert len(q("where type =~ 'microsoft.storage/storageaccounts'")) == 2
 

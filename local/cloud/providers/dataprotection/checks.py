@@ -18,9 +18,10 @@ from .state import DataProtectionState
 from .vaults import is_vaulted
 
 
-def user_facing_error(
+def user_facing_info(
     code: str, message: str, actions: list[str], activity: str, inner: Any = None
 ) -> dict[str, Any]:
+    """A ``UserFacingError`` object (swagger definition), as the service nests it in errors and statuses."""
     info: dict[str, Any] = {
         "message": message,
         "recommendedAction": actions,
@@ -33,6 +34,13 @@ def user_facing_error(
     }
     if inner is None:
         info["details"] = None
+    return info
+
+
+def user_facing_error(
+    code: str, message: str, actions: list[str], activity: str, inner: Any = None
+) -> dict[str, Any]:
+    info = user_facing_info(code, message, actions, activity, inner)
     return {"additionalInfo": [{"type": "UserFacingError", "info": info}], "code": code, "message": message}
 
 

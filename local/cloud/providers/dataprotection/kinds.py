@@ -81,13 +81,16 @@ def kind_for(datasource_type: str) -> DatasourceKind | None:
 
 def unsupported_account_reason(account: Resource, vaulted: bool) -> str | None:
     """Why a storage account cannot be protected (None when it can). Operational backup needs
-    general-purpose v2 (or BlobStorage) without hierarchical namespace; premium block blob is refused."""
+    general-purpose v2 (or BlobStorage) without hierarchical namespace; premium block blob and NFS 3.0
+    accounts are refused."""
     kind = str(account.body.get("kind", ""))
     sku = str((account.body.get("sku") or {}).get("name", ""))
     if kind == "FileStorage":
         return "FileStorage accounts have no blob service to protect."
     if kind == "BlockBlobStorage" or sku.lower().startswith("premium"):
         return "Premium (BlockBlobStorage) storage accounts are not supported for blob backup."
+    if account.properties.get("isNfsV3Enabled"):
+        return "Storage accounts with NFS 3.0 enabled are not supported for blob backup."
     if account.properties.get("isHnsEnabled") and not vaulted:
         return "Storage accounts with hierarchical namespace (ADLS Gen2) do not support operational backup."
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from ...core import AsyncOperation, Cloud, CloudError, RequestContext, Resource, ResourceId, Response, iso
@@ -64,18 +65,17 @@ def job_id_value(cloud: Cloud, vault_id: str, job_id: str) -> str:
     return f"{vault_id}/backupJobs/{job_id}" if full else job_id
 
 
-def create_job(
-    cloud: Cloud,
+def job_body(
     *,
     vault: Resource,
     instance: Resource,
     operation: str,
-    duration_key: str,
-    operation_id: str,
+    job_id: str,
+    started: datetime,
+    is_user_triggered: bool = True,
     extended: dict[str, Any] | None = None,
-    on_complete: Callable[[], None] | None = None,
-) -> str:
-    """Create a backup/restore job resource whose status moves Started/InProgress -> Completed/Failed."""
+) -> dict[str, Any]:
+    """An ``AzureBackupJob`` resource for ``operation`` on ``instance``, status Started."""
     props = instance.properties
     ds = props.get("dataSourceInfo") or {}
     ds_set = props.get("dataSourceSetInfo") or {}
@@ -83,10 +83,8 @@ def create_job(
     sub = ResourceId.parse(vault.id).subscription or ""
     ds_id = str(ds.get("resourceID", ""))
     parsed_ds = ResourceId.parse(ds_id)
-    fail = cloud.faults.job_failure(operation_id, sub)
-    job_id = str(uuid.uuid4())
     activity = str(uuid.uuid4())
-    body: dict[str, Any] = {
+    return {
         "id": f"{vault.id}/backupJobs/{job_id}",
         "name": job_id,
         "type": "Microsoft.DataProtection/backupVaults/backupJobs",
@@ -105,7 +103,7 @@ def create_job(
                 "additionalDetails": {"TaskId": activity, **(extended or {}).get("additionalDetails", {})},
                 "subTasks": [{"taskId": 1, "taskName": f"Trigger {operation}", "taskStatus": "Started"}],
             },
-            "isUserTriggered": True,
+            "isUserTriggered": is_user_triggered,
             "operation": operation,
             "operationCategory": operation,
             "policyId": policy_id,
@@ -113,13 +111,38 @@ def create_job(
             "progressEnabled": False,
             "sourceResourceGroup": parsed_ds.resource_group or "",
             "sourceSubscriptionID": parsed_ds.subscription or "",
-            "startTime": iso(cloud.clock.now()),
+            "startTime": iso(started),
             "status": "Started",
             "subscriptionId": sub,
             "supportedActions": [],
             "vaultName": vault.name,
         },
     }
+
+
+def create_job(
+    cloud: Cloud,
+    *,
+    vault: Resource,
+    instance: Resource,
+    operation: str,
+    duration_key: str,
+    operation_id: str,
+    extended: dict[str, Any] | None = None,
+    on_complete: Callable[[], None] | None = None,
+) -> str:
+    """Create a backup/restore job resource whose status moves Started/InProgress -> Completed/Failed."""
+    sub = ResourceId.parse(vault.id).subscription or ""
+    fail = cloud.faults.job_failure(operation_id, sub)
+    job_id = str(uuid.uuid4())
+    body = job_body(
+        vault=vault,
+        instance=instance,
+        operation=operation,
+        job_id=job_id,
+        started=cloud.clock.now(),
+        extended=extended,
+    )
     cloud.state(DataProtectionState).jobs[job_id] = (vault.id, body)
     started = cloud.clock.seconds()
 
@@ -145,6 +168,11 @@ def create_job(
     cloud.scheduler.call_later(min(duration / 4, 1.0), running)
     cloud.scheduler.call_later(duration, finish)
     return job_id
+
+
+def all_jobs(cloud: Cloud) -> list[dict[str, Any]]:
+    """Every job body of every vault (what Resource Graph indexes as ``.../backupvaults/backupjobs``)."""
+    return [body for _, body in cloud.state(DataProtectionState).jobs.values()]
 
 
 def register_operation_routes(cloud: Cloud) -> None:

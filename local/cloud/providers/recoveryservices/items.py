@@ -24,7 +24,8 @@ def _shares(cloud: Cloud, account_id: str) -> list[Any]:
     return cloud.store.list_children(f"{account_id}/fileServices/default", SHARE_TYPE)
 
 
-def _item_key(vid: str, container: str, share: str) -> tuple[str, str, str]:
+def item_key(vid: str, container: str, share: str) -> tuple[str, str, str]:
+    """The key of a protected item in ``RecoveryServicesState.items``."""
     return (norm(vid), container.lower(), item_name(share).lower())
 
 
@@ -32,7 +33,7 @@ def _find_item(ctx: RequestContext) -> tuple[str, ProtectedItem]:
     vid = vault_id(ctx)
     container = container_for(ctx.cloud, vid, ctx.params["containerName"])
     share = parse_item(ctx.params["protectedItemName"])
-    item = state(ctx.cloud).items.get(_item_key(vid, container.name, share))
+    item = state(ctx.cloud).items.get(item_key(vid, container.name, share))
     if item is None:
         raise item_not_found()
     return vid, item
@@ -49,13 +50,17 @@ def item_body(item: ProtectedItem) -> dict[str, Any]:
         else item.container_name,
         "sourceResourceId": item.account_id,
         "policyId": item.policy_id,
-        "protectionStatus": "Healthy",
+        "policyName": item.policy_id.rstrip("/").split("/")[-1],
+        "vaultId": item.vault_id,
+        "protectionStatus": item.protection_status,
         "protectionState": item.protection_state,
-        "healthStatus": "Passed",
+        "healthStatus": item.health_status,
         "lastBackupStatus": item.last_backup_status,
         "lastBackupTime": item.last_backup_time,
         "extendedInfo": {"recoveryPointCount": len(item.recovery_points), "policyState": "Consistent"},
     }
+    if item.last_recovery_point:
+        props["lastRecoveryPoint"] = item.last_recovery_point
     return {"id": item.id, "name": item.name, "type": ITEM_TYPE, "properties": props}
 
 
@@ -70,7 +75,7 @@ async def protectable_items(ctx: RequestContext) -> Response:
         if v != norm(vid) or c.registration_status != "Registered":
             continue
         for share in _shares(ctx.cloud, c.account_id):
-            if _item_key(vid, c.name, share.name) in st.items:
+            if item_key(vid, c.name, share.name) in st.items:
                 continue
             name = f"azurefileshare;{share.name}"
             value.append(
@@ -129,7 +134,7 @@ async def protect(ctx: RequestContext) -> Response:
                 "BMSUserErrorItemAlreadyProtectedInAnotherVault",
                 f"File share '{share.name}' is already protected by another Recovery Services vault.",
             )
-    key = _item_key(vid, container.name, share.name)
+    key = item_key(vid, container.name, share.name)
     path_name = ctx.params["protectedItemName"]
     iid = f"{vid}/backupFabrics/Azure/protectionContainers/{container.name}/protectedItems/{path_name}"
     item = state(cloud).items.get(key)
@@ -175,7 +180,7 @@ async def delete_item(ctx: RequestContext) -> Response:
     cloud = ctx.cloud
 
     def finish(op: Any) -> None:
-        state(cloud).items.pop(_item_key(vid, item.container_name, item.share_name), None)
+        state(cloud).items.pop(item_key(vid, item.container_name, item.share_name), None)
         cloud.store.delete(item.id)
         op.job_id = lifecycle.start_job(
             cloud,
@@ -229,6 +234,7 @@ async def backup(ctx: RequestContext) -> Response:
             "Completed",
             iso(now),
         )
+        item.last_recovery_point = iso(now)
         cloud.store.put(item.id, ITEM_TYPE, item_body(item))
 
     def finish(op: Any) -> None:

@@ -120,23 +120,18 @@ def _duration(start: datetime, end: datetime) -> str:
     return f"PT{max((end - start).total_seconds(), 0.0):.7f}S"
 
 
-def start_job(
-    cloud: Cloud,
+def job_body(
     vault_id: str,
-    *,
+    job_id: str,
     operation: str,
     entity: str,
     account_name: str,
-    duration: float,
+    started: datetime,
     property_bag: dict[str, str] | None = None,
-    fail_with: CloudError | None = None,
-    on_complete: Callable[[dict[str, Any]], None] | None = None,
-) -> str:
-    """An AzureStorageJob: InProgress, then Completed (running ``on_complete``) or Failed."""
-    job_id = str(uuid.uuid4())
-    started = cloud.clock.now()
+) -> dict[str, Any]:
+    """An ``AzureStorageJob`` resource, InProgress (``_started`` is private: ``job_view`` strips it)."""
     vault_rg = vault_id.split("/")[4] if vault_id.count("/") >= 4 else ""
-    job: dict[str, Any] = {
+    return {
         "id": f"{vault_id}/backupJobs/{job_id}",
         "name": job_id,
         "type": JOB_TYPE,
@@ -160,9 +155,27 @@ def start_job(
             "storageAccountName": account_name,
             "storageAccountVersion": "Storage",
         },
+        "_started": started,
     }
+
+
+def start_job(
+    cloud: Cloud,
+    vault_id: str,
+    *,
+    operation: str,
+    entity: str,
+    account_name: str,
+    duration: float,
+    property_bag: dict[str, str] | None = None,
+    fail_with: CloudError | None = None,
+    on_complete: Callable[[dict[str, Any]], None] | None = None,
+) -> str:
+    """An AzureStorageJob: InProgress, then Completed (running ``on_complete``) or Failed."""
+    job_id = str(uuid.uuid4())
+    started = cloud.clock.now()
+    job = job_body(vault_id, job_id, operation, entity, account_name, started, property_bag)
     state(cloud).jobs[job_id] = job
-    job["_started"] = started
 
     def finish() -> None:
         props = job["properties"]

@@ -40,8 +40,11 @@ class ProtectedItem:
     account_id: str
     policy_id: str
     protection_state: str = "IRPending"
+    protection_status: str = "Healthy"
+    health_status: str = "Passed"
     last_backup_status: str = ""
     last_backup_time: str | None = None
+    last_recovery_point: str | None = None
     recovery_points: list[dict[str, Any]] = field(default_factory=list)
 
 
