@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,9 @@ from tests.paths import AZURE_SPECS
 
 from .test_dataprotection_shapes import check_poll_header, shape_diff
 
+pytestmark = pytest.mark.corpus
+
 DP = AZURE_SPECS / "dataprotection"
-SWAGGER = json.loads((DP / "dataprotection.json").read_text())
 V = "?api-version=2025-09-01"
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 DPV = "providers/Microsoft.DataProtection/backupVaults"
@@ -48,8 +50,14 @@ def _examples() -> Iterator[Path]:
     yield from sorted((DP / "examples-2025-07-01").rglob("*.json"))
 
 
+@cache
+def _swagger() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((DP / "dataprotection.json").read_text())
+    return data
+
+
 def _path_for(operation_id: str, params: dict[str, Any]) -> tuple[str, str]:
-    for template, methods in SWAGGER["paths"].items():
+    for template, methods in _swagger()["paths"].items():
         for method, op in methods.items():
             if isinstance(op, dict) and op.get("operationId") == operation_id:
                 path = re.sub(r"\{(\w+)\}", lambda m: str(params[m.group(1)]), template)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from local.cloud.eventgrid.events import resource_write_event, system_topics, to_cloud_event
 from tests.paths import AZURE_SPECS
 
@@ -46,6 +48,7 @@ def sample(name: str) -> dict[str, Any]:
     return json.loads((SAMPLES / name).read_text())["payload"][0]
 
 
+@pytest.mark.corpus
 def test_event_grid_schema_matches_the_resource_group_sample() -> None:
     write = Write()
     topic = system_topics(write)[1]
@@ -56,6 +59,7 @@ def test_event_grid_schema_matches_the_resource_group_sample() -> None:
     assert set(ours["data"]) == set(expected["data"])
 
 
+@pytest.mark.corpus
 def test_cloud_event_schema_matches_the_sample() -> None:
     write = Write()
     ours = to_cloud_event(resource_write_event(write, system_topics(write)[1]))

@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from local.cloud.resourcegraph.service import QueryRequest, execute
 from tests.paths import AZURE_SPECS
+
+pytestmark = pytest.mark.corpus
 
 EXAMPLES = AZURE_SPECS / "resourcegraph" / "examples"
 

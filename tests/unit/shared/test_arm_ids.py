@@ -33,7 +33,9 @@ def test_database_id_has_server_parent_and_canonical_casing():
 
 
 def test_case_insensitive_comparison():
-    assert parse_scope(SA).key() == parse_scope(SA.upper().replace("/SUBSCRIPTIONS/", "/Subscriptions/")).key()
+    assert (
+        parse_scope(SA).key() == parse_scope(SA.upper().replace("/SUBSCRIPTIONS/", "/Subscriptions/")).key()
+    )
     assert parse_resource_id(DB).is_within("/subscriptions/SUB-1/resourceGroups/OSSDEMORG")
     assert not parse_resource_id(DB).is_within("/subscriptions/sub-1/resourceGroups/ossdemo")
 

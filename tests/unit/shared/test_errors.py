@@ -16,42 +16,38 @@ from shared.errors import (
     RulesError,
     error_from_dict,
 )
-from tests.unit.shared.helpers import seed_error_bodies
+from tests.fixtures import dataprotection as fx
 
 
-def test_already_protected_seed_body_is_classified_as_success_case():
-    bodies = seed_error_bodies("000")
-    body = next(b for b in bodies if b["error"]["code"] == ALREADY_PROTECTED_CODE)
+def test_already_protected_body_is_classified_as_success_case():
+    body = fx.ALREADY_PROTECTED_ERROR
     err = ArmError.from_response(400, {"x-ms-correlation-request-id": "c-1"}, json.dumps(body).encode())
     assert err.code == ALREADY_PROTECTED_CODE
     assert err.classification is Classification.ALREADY_PROTECTED
-    assert err.recommended_action and err.recommended_action[0].startswith("Delete the backup instance")
+    assert err.recommended_action == [fx.ALREADY_PROTECTED_ACTION]  # from the UserFacingError info
     assert err.is_user_error is False and err.is_retryable is False
     assert err.correlation_id == "c-1"
-    assert err.message.startswith("Datasource is already protected")
+    assert err.message == fx.ALREADY_PROTECTED_MESSAGE
 
 
 def test_missing_permissions_with_inner_error_from_operation_status():
-    bodies = seed_error_bodies("000")
-    status = next(b for b in bodies if b["error"]["code"] == MISSING_PERMISSIONS_CODE)
+    status = fx.STATUS_FAILED_MISSING_PERMISSIONS
     err = ArmError.from_operation_error(status["error"])
     assert err.classification is Classification.USER_FIXABLE
     assert err.has_code(MISSING_PERMISSIONS_CODE)
-    assert "Grant appropriate permissions" in err.recommended_action[0]
+    assert err.recommended_action == [fx.MISSING_PERMISSIONS_ACTION]
     inner = err.details[0]
     assert inner["code"] == MISSING_PERMISSIONS_CODE
     assert "roleAssignments/read" in inner["additionalInfo"]["DetailedNonLocalisedMessage"]
 
 
-@pytest.mark.parametrize("prefix", ["000", "001", "002"])
-def test_every_seed_error_body_parses(prefix):
-    bodies = seed_error_bodies(prefix)
-    assert bodies, "seed should contain error bodies"
-    for body in bodies:
-        err = ArmError.from_response(400, {}, body)
-        assert err.code.startswith("UserError")
-        assert err.arm_message
-        assert err.recommended_action
+@pytest.mark.parametrize("body", fx.ERROR_BODIES, ids=lambda b: b["error"]["code"])
+def test_every_contract_error_body_parses(body):
+    err = ArmError.from_response(400, {}, body)
+    assert err.code.startswith("UserError")
+    assert err.code == body["error"]["code"]
+    assert err.arm_message == body["error"]["message"]
+    assert err.recommended_action
 
 
 def test_plain_arm_error_with_nested_details():

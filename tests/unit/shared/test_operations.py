@@ -17,16 +17,18 @@ from shared.arm.operations import (
 )
 from shared.arm.retry_after import parse_retry_after
 from shared.errors import Classification
-from tests.unit.shared.helpers import DP, load_json, seed_status_bodies
+from tests.fixtures import dataprotection as fx
+from tests.fixtures import recoveryservices as rs
 
 
 def test_prefers_azure_async_operation_and_reads_retry_after_string():
-    ex = load_json("dataprotection/examples/BackupInstanceOperations/ValidateForBackup.json")
-    op = async_operation_from(202, ex["responses"]["202"]["headers"])
+    headers = fx.VALIDATE_FOR_BACKUP_202_HEADERS
+    assert isinstance(headers["Retry-After"], str)
+    op = async_operation_from(202, headers)
     assert op is not None
     assert op.poll_kind == "status"
-    assert "operationStatus" in str(op.poll_url)
-    assert "operationResults" in str(op.result_url)
+    assert op.poll_url == headers["Azure-AsyncOperation"] and "operationStatus" in str(op.poll_url)
+    assert op.result_url == headers["Location"] and "operationResults" in str(op.result_url)
     assert op.retry_after_seconds == 60
 
 
@@ -64,48 +66,39 @@ def test_retry_after_forms():
 
 
 def test_inprogress_with_placeholder_end_time():
-    doc = load_json(
-        "dataprotection/docs-postgresql/pg02_ValidateForBackup_202_then_OperationStatus_Inprogress.json"
-    )
-    state = interpret_operation_status(doc["poll"]["intermediate_response"]["body"])
+    state = interpret_operation_status(fx.STATUS_INPROGRESS)
     assert state.status == "Inprogress"
     assert not state.done and state.end_time is None
+    assert state.start_time == fx.STATUS_INPROGRESS["startTime"]
+
+
+@pytest.mark.parametrize("body", [fx.STATUS_SUCCEEDED, fx.STATUS_SUCCEEDED_WITH_JOB], ids=["plain", "job"])
+def test_succeeded_status_bodies(body):
+    state = interpret_operation_status(body)
+    assert state.done and state.succeeded and state.error is None
+    assert state.end_time == body["endTime"]
 
 
 @pytest.mark.parametrize(
-    "path",
-    [
-        "dataprotection/docs-postgresql/pg04_OperationStatus_Succeeded_ValidateForBackup.json",
-        "dataprotection/docs-postgresql/pgr03_ValidateForRestore_OperationStatus_Succeeded.json",
-        "dataprotection/examples/GetOperationStatus.json",
-    ],
+    "body", fx.STATUS_BODIES, ids=lambda b: b["status"] + ("+job" if "properties" in b else "")
 )
-def test_succeeded_status_bodies(path):
-    doc = load_json(path)
-    body = doc["response"]["body"] if "response" in doc else doc["responses"]["200"]["body"]
+def test_every_contract_status_body(body):
     state = interpret_operation_status(body)
-    assert state.done and state.succeeded and state.error is None
-    assert state.end_time is not None
+    assert state.done == (body["status"].lower() in ("succeeded", "failed", "canceled"))
+    if body["status"] == "Failed":
+        assert state.arm_error is not None
+        assert state.arm_error.classification is Classification.USER_FIXABLE
+    assert OperationState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
 
 
-@pytest.mark.parametrize("prefix", ["000", "001", "002", "003"])
-def test_every_seed_status_body(prefix):
-    bodies = seed_status_bodies(prefix)
-    assert bodies
-    for body in bodies:
-        state = interpret_operation_status(body)
-        assert state.done == (body["status"].lower() in ("succeeded", "failed", "canceled"))
-        if body["status"] == "Failed":
-            assert state.arm_error is not None
-            assert state.arm_error.classification is Classification.USER_FIXABLE
-        assert OperationState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
+def test_status_bodies_cover_every_outcome():
+    assert {b["status"] for b in fx.STATUS_BODIES} == {"Inprogress", "Succeeded", "Failed"}
 
 
 def test_job_id_full_arm_id_last_segment():
-    bodies = seed_status_bodies("003")
-    body = next(b for b in bodies if b.get("properties"))
-    state = interpret_operation_status(body)
-    assert state.job_name == "c4bd49a1-0645-4eec-b207-feb818962852"
+    state = interpret_operation_status(fx.STATUS_SUCCEEDED_WITH_JOB)
+    assert state.job_name == fx.JOB_NAME
+    assert state.job_id == f"{fx.VAULT}/backupJobs/{fx.JOB_NAME}"
     assert str(state.job_id).startswith("/subscriptions/")
 
 
@@ -121,11 +114,11 @@ def test_canceled_without_error_still_produces_error():
 
 
 def test_recovery_services_placeholder_with_fraction():
-    ex = load_json("recoveryservicesbackup/examples/Common/ProtectedItem_Delete_OperationStatus.json")
-    body = ex["responses"]["200"]["body"]
+    body = rs.OPERATION_STATUS_INPROGRESS
+    assert body["endTime"].startswith("0001-01-01T00:00:00.")
     state = interpret_operation_status(body)
-    if body["endTime"].startswith("0001"):
-        assert state.end_time is None
+    assert state.end_time is None
+    assert state.status == "InProgress" and not state.done
 
 
 def test_location_poll():
@@ -155,13 +148,11 @@ def test_job_phase_vocabulary(status, phase):
     assert job_phase(status) is phase
 
 
-def test_job_examples():
-    dp_job = load_json("dataprotection/examples/JobCRUD/GetJob.json")["responses"]["200"]["body"]
-    rs_job = load_json("recoveryservicesbackup/examples/Common/GetJobDetails.json")["responses"]["200"][
-        "body"
-    ]
-    for body in (dp_job, rs_job):
-        state = interpret_job(body)
-        assert state.status == body["properties"]["status"]
-        assert state.phase is job_phase(body["properties"]["status"])
-    assert DP.exists()
+@pytest.mark.parametrize("body", [fx.BACKUP_JOB, rs.BACKUP_JOB], ids=["dataprotection", "recoveryservices"])
+def test_job_bodies(body):
+    state = interpret_job(body)
+    assert state.status == body["properties"]["status"]
+    assert state.phase is job_phase(body["properties"]["status"]) and state.phase is JobPhase.RUNNING
+    assert state.job_id == body["id"]
+    assert state.operation == "Backup"
+    assert state.start_time == body["properties"]["startTime"] and state.end_time is None

@@ -1,10 +1,13 @@
-"""Shared test helpers: read seeds' JSON blocks and spec examples."""
+"""Reading the API corpus (``tests.paths.AZURE_SPECS`` / ``SEEDS``): official examples and captures as
+JSON, and the JSON bodies inside the seed walkthroughs. Only ``corpus``-marked tests call these; nothing
+here touches the disk at import time, so the modules that use it collect without the corpus."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from tests.paths import AZURE_SPECS, SEEDS
@@ -13,13 +16,18 @@ DP = AZURE_SPECS / "dataprotection"
 
 
 def load_json(relative: str) -> Any:
+    """A corpus JSON file, by its path under ``azure-specs``."""
     return json.loads((AZURE_SPECS / relative).read_text(encoding="utf-8"))
+
+
+def seed_path(prefix: str) -> Path:
+    """The seed walkthrough ``<prefix>_*.txt``."""
+    return next(SEEDS.glob(f"{prefix}_*.txt"))
 
 
 def seed_json_blocks(prefix: str) -> list[Any]:
     """Every ```json fenced block of a seed that parses as JSON."""
-    path = next(SEEDS.glob(f"{prefix}_*.txt"))
-    text = path.read_text(encoding="utf-8")
+    text = seed_path(prefix).read_text(encoding="utf-8")
     out = []
     for block in re.findall(r"```json\s*\n(.*?)```", text, flags=re.S):
         try:
@@ -31,8 +39,7 @@ def seed_json_blocks(prefix: str) -> list[Any]:
 
 def _seed_objects(prefix: str, keep: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
     """Every distinct JSON object in seed ``prefix`` that ``keep`` accepts, in order of appearance."""
-    path = next(SEEDS.glob(f"{prefix}_*.txt"))
-    text = path.read_text(encoding="utf-8")
+    text = seed_path(prefix).read_text(encoding="utf-8")
     out: list[dict[str, Any]] = []
     decoder = json.JSONDecoder()
     for m in re.finditer(r"\{", text):
