@@ -16,6 +16,7 @@ from pathlib import Path
 from shared.arm.client import ArmClient
 from shared.arm.credentials import make_credential
 from shared.arm.operations import PollPolicy
+from shared.compliance.store import BlobStore
 from shared.config import Settings
 from shared.events import EventPublisher, make_publisher
 from shared.protection.rules import Rules, load_rules
@@ -66,3 +67,15 @@ def arm() -> ArmClient:
 
 def publisher() -> EventPublisher:
     return _for_loop().publisher
+
+
+_stores: dict[int, BlobStore] = {}
+
+
+def store() -> BlobStore:
+    """Where sweeps stage pages and keep their reports (the app's storage account), per event loop."""
+    loop = id(asyncio.get_running_loop())
+    found = _stores.get(loop)
+    if found is None:
+        found = _stores[loop] = BlobStore.from_settings(settings())
+    return found

@@ -1,4 +1,4 @@
-"""``python -m local host|cloud|run``: the local Functions host, the emulated Azure cloud, the main job."""
+"""``python -m local host|cloud|run|sweep``: the local host, the emulated cloud, the main job, a sweep."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ def main(argv: list[str] | None = None) -> int:
         "host": "local.host.cli",
         "cloud": "local.cloud.cli",
         "run": "local.run",
+        "sweep": "local.sweep",
     }
     if not args or args[0] not in commands:
-        print("usage: python -m local {host|cloud|run} [options]  (each takes --help)", file=sys.stderr)
+        print("usage: python -m local {host|cloud|run|sweep} [options]  (each takes --help)", file=sys.stderr)
         return 2
     import importlib
 

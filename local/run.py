@@ -2,7 +2,8 @@
 
 Starts Azurite, the emulated Azure control plane (seeded with ``local/demo/tenant.yaml``) and the local
 Functions host running ``function_app.py``; creates storage accounts and PostgreSQL databases through ARM
-as a user would; then prints each outcome event the app publishes as it arrives, and a summary.
+as a user would; then prints each outcome event the app publishes as it arrives, and a summary; restores a
+blob range; and runs a compliance sweep that finds what existed before the app and protects it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from local.azurite import REPO_ROOT
 from local.run_restore import RESTORE_HOST_ENV, restore_demo
+from local.run_sweep import SWEEP_HOST_ENV, sweep_demo
 from local.stack import LocalStack, StackConfig
 
 DEMO = REPO_ROOT / "local" / "demo"
@@ -133,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for every outcome")
     parser.add_argument("--grant-roles", action="store_true", help="let the app assign missing roles")
     parser.add_argument("--no-restore", action="store_true", help="skip the restore demonstration")
+    parser.add_argument("--no-sweep", action="store_true", help="skip the compliance sweep demonstration")
     args = parser.parse_args(argv)
 
     config = StackConfig(
@@ -141,18 +144,20 @@ def main(argv: list[str] | None = None) -> int:
         time_factor=args.time_factor,
         grant_roles=args.grant_roles,
         name="run",
-        host_env=dict(RESTORE_HOST_ENV),
+        host_env={**RESTORE_HOST_ENV, **SWEEP_HOST_ENV},
     )
     print("Starting Azurite, the emulated Azure control plane and the local Functions host ...", flush=True)
     with LocalStack(config) as stack:
         assert stack.host is not None
         print(f"  emulated ARM: {stack.cloud_url}   function host: {stack.host.base_url}", flush=True)
         status = _protect_demo(stack, creations(), args.timeout)
-        if args.no_restore:
-            return status
-        print("\nRestore: a range of blobs in a protected account, back to a point in time", flush=True)
-        restored = restore_demo(stack, creations()[0].path, timeout=args.timeout)
-        return status or restored
+        if not args.no_restore:
+            print("\nRestore: a range of blobs in a protected account, back to a point in time", flush=True)
+            status = restore_demo(stack, creations()[0].path, timeout=args.timeout) or status
+        if not args.no_sweep:
+            print("\nCompliance sweep: what was there before the app, found and protected", flush=True)
+            status = sweep_demo(stack, timeout=args.timeout) or status
+        return status
 
 
 def _protect_demo(stack: LocalStack, wanted: list[Creation], timeout: float) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -11,6 +12,10 @@ from shared.parsing import parse_flag
 
 DEFAULT_ARM_ENDPOINT = "https://management.azure.com"
 CREDENTIAL_KINDS = ("default", "local")
+REMEDIATION_MODES = ("off", "dryRun", "on")
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_GROUP = re.compile(r"[A-Za-z0-9_().-]{1,90}")
+_CONTAINER = re.compile(r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,14 @@ class Settings:
     poll_min_seconds: float = 1.0
     poll_max_seconds: float = 600.0
     role_propagation_seconds: float = 60.0
+    compliance_subscriptions: tuple[str, ...] = ()
+    compliance_management_groups: tuple[str, ...] = ()
+    compliance_remediation: str = "off"  # off | dryRun | on
+    compliance_remediation_per_second: float = 2.0  # protection requests released per subscription per second
+    compliance_report_container: str = "compliance-reports"
+    storage_connection_string: str | None = field(default=None, repr=False)
+    storage_blob_endpoint: str | None = None  # identity-based AzureWebJobsStorage (__blobServiceUri)
+    storage_queue_endpoint: str | None = None  # identity-based AzureWebJobsStorage (__queueServiceUri)
 
     @property
     def arm_origin(self) -> str:
@@ -62,9 +75,7 @@ class Settings:
         key = get("EVENTGRID_TOPIC_KEY")
         if topic and not key:
             raise ConfigError("EVENTGRID_TOPIC_KEY", "required when EVENTGRID_TOPIC_ENDPOINT is set")
-        scopes = tuple(
-            s.strip() for s in (get("RESTORE_ALLOWED_SCOPES") or "").replace(";", ",").split(",") if s.strip()
-        )
+        scopes = _names(get, "RESTORE_ALLOWED_SCOPES")
         if scopes:
             from shared.arm.ids import parse_scope
 
@@ -73,6 +84,25 @@ class Settings:
                     parse_scope(s)
                 except Exception as exc:
                     raise ConfigError("RESTORE_ALLOWED_SCOPES", f"invalid scope {s!r}: {exc}") from exc
+        remediation = get("COMPLIANCE_REMEDIATION") or "off"
+        if remediation not in REMEDIATION_MODES:
+            raise ConfigError(
+                "COMPLIANCE_REMEDIATION",
+                f"must be one of {', '.join(REMEDIATION_MODES)}, got {remediation!r}",
+            )
+        subscriptions = _names(get, "COMPLIANCE_SUBSCRIPTIONS")
+        for sub in subscriptions:
+            if not _GUID.fullmatch(sub):
+                raise ConfigError("COMPLIANCE_SUBSCRIPTIONS", f"{sub!r} is not a subscription id (a GUID)")
+        groups = _names(get, "COMPLIANCE_MANAGEMENT_GROUPS")
+        for group in groups:
+            if not _GROUP.fullmatch(group):
+                raise ConfigError("COMPLIANCE_MANAGEMENT_GROUPS", f"{group!r} is not a management group name")
+        container = get("COMPLIANCE_REPORT_CONTAINER") or "compliance-reports"
+        if not _CONTAINER.fullmatch(container):
+            raise ConfigError(
+                "COMPLIANCE_REPORT_CONTAINER", f"{container!r} is not a valid blob container name"
+            )
         poll_min = _number(get, "ARM_POLL_MIN_SECONDS", 1.0, minimum=0.0)
         poll_max = _number(get, "ARM_POLL_MAX_SECONDS", 600.0, minimum=0.0)
         if poll_max < poll_min:
@@ -99,6 +129,16 @@ class Settings:
             poll_min_seconds=poll_min,
             poll_max_seconds=poll_max,
             role_propagation_seconds=_number(get, "ROLE_PROPAGATION_SECONDS", 60.0, minimum=0.0),
+            compliance_subscriptions=subscriptions,
+            compliance_management_groups=groups,
+            compliance_remediation=remediation,
+            compliance_remediation_per_second=_number(
+                get, "COMPLIANCE_REMEDIATION_PER_SECOND", 2.0, minimum=0.01
+            ),
+            compliance_report_container=container,
+            storage_connection_string=get("AzureWebJobsStorage"),
+            storage_blob_endpoint=_service_uri(get, "blob"),
+            storage_queue_endpoint=_service_uri(get, "queue"),
         )
 
 
@@ -133,6 +173,18 @@ def _bool(get: Callable[[str], str | None], name: str) -> bool:
         return parse_flag(get(name), name)
     except InvalidRequestError as exc:
         raise ConfigError(name, exc.reason) from None
+
+
+def _service_uri(get: Callable[[str], str | None], service: str) -> str | None:
+    """Identity-based ``AzureWebJobsStorage``: ``__{service}ServiceUri``, else made from ``__accountName``."""
+    uri = get(f"AzureWebJobsStorage__{service}ServiceUri")
+    account = get("AzureWebJobsStorage__accountName")
+    return uri or (f"https://{account}.{service}.core.windows.net" if account else None)
+
+
+def _names(get: Callable[[str], str | None], name: str) -> tuple[str, ...]:
+    """A comma- or semicolon-separated list setting, each item stripped, empty items dropped."""
+    return tuple(s.strip() for s in (get(name) or "").replace(";", ",").split(",") if s.strip())
 
 
 def _number(get: Callable[[str], str | None], name: str, default: float, *, minimum: float) -> float:

@@ -7,6 +7,7 @@
     │   └── InvalidResourceIdError       an ARM id that is malformed or tries a path trick
     ├── ForeignOriginError               a poll URL outside the management origin: never followed
     ├── ArmError                         an ARM error response or a failed operation, classified
+    ├── SweepLimitError                  more compliance sweeps asked for in one minute than it allows
     └── RestoreApiError                  a refusal of the restore API, with its HTTP status
         ├── RestoreNotFoundError         404
         ├── RestoreForbiddenError        403: outside the allowed scopes
@@ -270,6 +271,12 @@ class ArmError(BackupAutopilotError):
         fields["code"] = fields["code"] or "OperationFailed"
         fields["message"] = fields["message"] or "the operation failed without an error message"
         return cls(status=status, **fields)
+
+
+class SweepLimitError(BackupAutopilotError):
+    """More compliance sweeps were asked for in one minute than one minute's sweep ids allow."""
+
+    kind = "SweepLimitError"
 
 
 # -- refusals of the restore API, each with its HTTP status and problem type ----------------------

@@ -26,6 +26,7 @@ PROTECTION_EVENT_TYPES: dict[OutcomeKind, str] = {
 }
 RESTORE_SUCCEEDED = "BackupAutopilot.Restore.Succeeded"
 RESTORE_FAILED = "BackupAutopilot.Restore.Failed"
+SWEEP_COMPLETED = "BackupAutopilot.Sweep.Completed"
 
 _SECRET_KEY = re.compile(r"secret|password|passwd|token|key|sig|credential|authorization", re.IGNORECASE)
 _ALLOWED_KEYS = frozenset({"secreturi", "secret_uri", "keyvaultid", "key_vault_id"})  # references, not values
@@ -91,6 +92,17 @@ def restore_event(status: RestoreStatus) -> CloudEvent:
         type=RESTORE_SUCCEEDED if succeeded else RESTORE_FAILED,
         subject=status.backup_instance_id,
         data=scrub(status.to_json()),
+        datacontenttype="application/json",
+    )
+
+
+def sweep_event(sweep_id: str, summary: dict[str, Any]) -> CloudEvent:
+    """``BackupAutopilot.Sweep.Completed`` with the counts (the report is addressed by the sweep id)."""
+    return CloudEvent(
+        source=EVENT_SOURCE,
+        type=SWEEP_COMPLETED,
+        subject=f"/sweeps/{sweep_id}",
+        data=scrub({"sweepId": sweep_id, **summary}),
         datacontenttype="application/json",
     )
 

@@ -139,6 +139,8 @@ def storage_account_eligibility(resource: Mapping[str, Any]) -> str | None:
         return "premium block blob / premium storage accounts are not supported for blob operational backup"
     if kind == "FileStorage":
         return "FileStorage (premium file share) accounts have no blob service to back up"
+    if props.get("isNfsV3Enabled") is True:
+        return "NFS 3.0 accounts are not supported for blob operational backup"
     if props.get("isHnsEnabled") is True:
         return "hierarchical namespace (ADLS Gen2) accounts are not supported for blob operational backup"
     if kind and kind != "StorageV2":

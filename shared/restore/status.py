@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from shared.arm.operations import JobPhase, JobState, PollPolicy
+from shared.parsing import parse_instant
 from shared.records import Record
 
 VALIDATING = "validating"
@@ -62,25 +62,8 @@ def next_poll_delay(previous: float | None, retry_after: float | None, policy: P
 
 
 def seconds_between(start: str | None, end: str | None) -> float | None:
-    if not start or not end:
-        return None
-    try:
-        a = datetime.fromisoformat(_seven_to_six(start))
-        b = datetime.fromisoformat(_seven_to_six(end))
-    except ValueError:
-        return None
-    return round((b - a).total_seconds(), 3)
-
-
-def _seven_to_six(text: str) -> str:
-    """``...:00.1234567Z`` -> ``...:00.123456+00:00`` (Python reads at most 6 fractional digits)."""
-    value = text.strip().replace("Z", "+00:00")
-    head, dot, tail = value.partition(".")
-    if not dot:
-        return value
-    digits = "".join(c for c in tail if c.isdigit())
-    rest = tail[len(digits) :]
-    return f"{head}.{digits[:6].ljust(6, '0')}{rest}"
+    a, b = parse_instant(start), parse_instant(end)
+    return round((b - a).total_seconds(), 3) if a and b else None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Compliance sweeps core: the inventory (Resource Graph sources), classification, the report, remediation."""
