@@ -209,6 +209,7 @@ class LocalStack:
             "EVENTGRID_TOPIC_KEY": TOPIC_KEY,
             "PROTECTION_RULES": str(cfg.rules),
             "PROTECTION_GRANT_ROLES": "true" if cfg.grant_roles else "false",
+            "COMPLIANCE_SCHEDULE": "0 0 */6 * * *",
             **cfg.host_env,
         }
 
@@ -289,7 +290,9 @@ class LocalStack:
     def durable_status(self, instance_id: str) -> Mapping[str, Any] | None:
         assert self.host is not None
         response = httpx.get(
-            f"{self.host.base_url}/runtime/webhooks/durabletask/instances/{instance_id}", timeout=30.0
+            f"{self.host.base_url}/runtime/webhooks/durabletask/instances/{instance_id}",
+            params={"code": self.host.durabletask_key},
+            timeout=30.0,
         )
         if response.status_code == 404:
             return None

@@ -2,12 +2,14 @@
 
 Public surface (used by ``local.host``):
 
-- ``DurableEngine(app, *, storage_connection_string, hub_name, base_url, clock=None,
+- ``DurableEngine(app, *, storage_connection_string, hub_name, base_url, clock=None, system_key=None,
   max_concurrent_activities=16, max_concurrent_orchestrations=16)`` with ``async start()``, ``async stop()``,
-  ``client_binding_json(origin=None) -> str`` (the ``durableClient`` binding payload) and
-  ``routes() -> list[starlette.routing.BaseRoute]`` (the extension's HTTP API, mounted by the host under
-  ``/runtime/webhooks/durabletask``).
-- ``Clock`` / ``SystemClock`` / ``ScaledClock``: the engine's notion of time (timers fire by it).
+  ``client_binding_json(origin=None) -> str`` (the ``durableClient`` binding payload: management URLs with
+  ``code=<system_key>``, ``rpcBaseUrl`` the engine's loopback RPC endpoint, :mod:`local.durable.rpc`) and
+  ``routes(public_origin=None) -> list[starlette.routing.BaseRoute]`` (the extension's HTTP API, mounted by
+  the host under ``/runtime/webhooks/durabletask`` behind the system key).
+- ``Clock`` / ``ScaledClock`` / ``ClockAnchor``: the engine's notion of time (timers fire by it), one timeline
+  per task hub that goes on across restarts (its anchor is saved in the hub's storage at start).
 - ``DurableError`` and its subclasses (``local.durable.errors``).
 
 How it works: one JSON blob per instance (ETag concurrency) is the durable record. A per-instance inbox
@@ -18,8 +20,8 @@ those hand-offs from every unfinished instance's history. Client events (raise/t
 a control queue (hidden) so they survive a crash. See ``orchestrations.py`` for the order of effects.
 """
 
-from local.durable.clock import Clock, ScaledClock, SystemClock
+from local.durable.clock import Clock, ClockAnchor, ScaledClock
 from local.durable.engine import DurableEngine
 from local.durable.errors import DurableError
 
-__all__ = ["Clock", "DurableEngine", "DurableError", "ScaledClock", "SystemClock"]
+__all__ = ["Clock", "ClockAnchor", "DurableEngine", "DurableError", "ScaledClock"]

@@ -16,7 +16,7 @@ from local.app_loader import LoadedApp
 from local.durable import sdk_speedups
 from local.durable.actions import new_instance, start_message
 from local.durable.binding import client_binding_json
-from local.durable.clock import Clock, SystemClock
+from local.durable.clock import Clock, ScaledClock
 from local.durable.errors import (
     ConcurrencyConflict,
     InstanceExists,
@@ -28,6 +28,7 @@ from local.durable.history import EventType, event, parse_time
 from local.durable.messages import ControlMessage
 from local.durable.orchestrations import VISIBILITY_SECONDS, OrchestrationWorker, poll_control_queue
 from local.durable.recovery import pending_work
+from local.durable.rpc import LocalRpcListener
 from local.durable.state import ACTIVE, InstanceState
 from local.durable.store import DurableStore, InstanceSummary
 
@@ -55,6 +56,7 @@ class DurableEngine:
         hub_name: str,
         base_url: str,
         clock: Clock | None = None,
+        system_key: str | None = None,
         max_concurrent_activities: int = 16,
         max_concurrent_orchestrations: int = 16,
     ) -> None:
@@ -62,17 +64,24 @@ class DurableEngine:
         self.app = app
         self.hub_name = hub_name
         self.base_url = base_url.rstrip("/")
-        self.clock: Clock = clock or SystemClock()
+        self.system_key = system_key  # what the public routes require; it goes into every management URL
+        self.clock: Clock = clock or ScaledClock()
         self.store = DurableStore(storage_connection_string, hub_name)
         self.orchestrations = OrchestrationWorker(
             app, self.store, self.clock, max_concurrent_orchestrations, max_concurrent_activities
         )
         self.activities = self.orchestrations.activities
+        self.rpc = LocalRpcListener(self.routes(public_origin=self.base_url))
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        """Create queues/containers, resume every unfinished instance from its blob, start the workers."""
+        """Create queues/containers, go on with the hub's clock timeline, resume every unfinished instance
+        from its blob, start the workers and the local RPC endpoint the SDK's client calls."""
         await self.store.create()
+        previous = await self.store.load_clock()
+        if previous is not None:
+            self.clock.resume(previous)
+        await self.store.save_clock(self.clock.anchor())
         self._tasks = [asyncio.create_task(self.activities.run(), name="durable-activities")]
         resumed = await self._recover()
         self._tasks += [
@@ -81,11 +90,13 @@ class DurableEngine:
             )
             for i, queue in enumerate(self.store.control_queues)
         ]
+        await self.rpc.start()
         log.info(
-            "durable engine started for hub %s (%d control partitions, %d instances resumed)",
+            "durable engine started for hub %s (%d control partitions, %d instances resumed, RPC at %s)",
             self.hub_name,
             self.store.partitions,
             resumed,
+            self.rpc.base_url,
         )
 
     async def _recover(self) -> int:
@@ -105,6 +116,7 @@ class DurableEngine:
         return len(ids)
 
     async def stop(self) -> None:
+        await self.rpc.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -115,12 +127,13 @@ class DurableEngine:
         await self.store.close()
 
     def client_binding_json(self, origin: str | None = None) -> str:
-        return client_binding_json(origin or self.base_url, self.hub_name)
+        return client_binding_json(origin or self.base_url, self.hub_name, self.rpc.base_url, self.system_key)
 
-    def routes(self) -> list[BaseRoute]:
+    def routes(self, public_origin: str | None = None) -> list[BaseRoute]:
+        """The HTTP API; the links it answers with point at ``public_origin`` (default: the request's)."""
         from local.durable.http_api import build_routes
 
-        return build_routes(self)
+        return build_routes(self, public_origin)
 
     # ---- client operations (the HTTP API calls these) ----
     async def start_new(self, name: str, instance_id: str | None, input_text: str | None) -> str:
@@ -211,6 +224,7 @@ class DurableEngine:
 
     async def _simulate_crash(self) -> None:
         """Tests only: cancel the workers mid-flight, no draining, no cleanup of in-flight messages."""
+        await self.rpc.stop()  # the process would be gone, its port with it
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,4 +1,6 @@
-"""The extension's HTTP API (DFX HttpApiHandler), mounted by the host at ``/runtime/webhooks/durabletask``.
+"""The extension's HTTP API (DFX HttpApiHandler), mounted by the host at ``/runtime/webhooks/durabletask``
+(where the host requires the system key) and served without a key on the engine's loopback RPC endpoint
+(:mod:`local.durable.rpc`) for the SDK's client. Management URLs in answers carry the key (``code=``).
 
 start_new on an id whose instance is Pending/Running/ContinuedAsNew is refused (400, "An Orchestration
 instance with the status Running already exists."), as the extension does with its default
@@ -94,10 +96,12 @@ def instance_query(request: Request) -> InstanceQuery:
     )
 
 
-def build_routes(engine: DurableEngine) -> list[BaseRoute]:
-    def location(request: Request, instance_id: str) -> str:
-        origin = f"{request.url.scheme}://{request.url.netloc}"
-        return management_urls(origin, engine.hub_name, instance_id)["statusQueryGetUri"]
+def build_routes(engine: DurableEngine, public_origin: str | None) -> list[BaseRoute]:
+    """The routes; management URLs in answers are on ``public_origin`` (None: the request's origin)."""
+
+    def links(request: Request, instance_id: str) -> dict[str, str]:
+        origin = public_origin or f"{request.url.scheme}://{request.url.netloc}"
+        return management_urls(origin, engine.hub_name, instance_id, engine.system_key)
 
     async def start(request: Request) -> Response:
         name = request.path_params["name"]
@@ -106,8 +110,7 @@ def build_routes(engine: DurableEngine) -> list[BaseRoute]:
             started = await engine.start_new(name, instance_id, _unwrap(await request.body()))
         except (OrchestrationNotFound, InstanceExists) as exc:
             return _error(400, str(exc))
-        origin = f"{request.url.scheme}://{request.url.netloc}"
-        payload = management_urls(origin, engine.hub_name, started)
+        payload = links(request, started)
         headers = {"Location": payload["statusQueryGetUri"], "Retry-After": "10"}
         return JSONResponse(payload, status_code=202, headers=headers)
 
@@ -124,7 +127,7 @@ def build_routes(engine: DurableEngine) -> list[BaseRoute]:
             _truthy(q.get("showHistoryOutput"), False),
         )
         if state.status in ACTIVE:
-            headers = {"Location": location(request, instance_id), "Retry-After": "5"}
+            headers = {"Location": links(request, instance_id)["statusQueryGetUri"], "Retry-After": "5"}
             return JSONResponse(body, status_code=202, headers=headers)
         return JSONResponse(body, status_code=200)
 

@@ -2,7 +2,8 @@
 
 Layout for task hub ``h`` (names lower-cased): container ``h-instances`` holds one JSON blob per instance
 (status summary in blob metadata: listing downloads no history); queues ``h-control-00`` .. ``h-control-NN``
-(instance id hashed to a partition) carry what clients send to instances (raised events, terminations).
+(instance id hashed to a partition) carry what clients send to instances (raised events, terminations);
+blob ``clock`` in container ``h-engine`` holds the engine clock's anchor (:mod:`local.durable.clock`).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from azure.storage.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient, QueueServiceClient
 
 from local.durable.blobs import LeanBlobs
+from local.durable.clock import ClockAnchor
 from local.durable.errors import ConcurrencyConflict
 from local.durable.state import InstanceState
 
 MAX_VISIBILITY_SECONDS = 7 * 24 * 3600 - 60  # Azure queues allow at most 7 days
+CLOCK_BLOB = "clock"
 
 
 def storage_prefix(hub_name: str) -> str:
@@ -48,6 +51,7 @@ class DurableStore:
         self._blob_service = BlobServiceClient.from_connection_string(connection_string)
         self._queue_service = QueueServiceClient.from_connection_string(connection_string)
         self.container: ContainerClient = self._blob_service.get_container_client(f"{self.prefix}-instances")
+        self.engine_container = self._blob_service.get_container_client(f"{self.prefix}-engine")
         credential = self._blob_service.credential
         key = getattr(credential, "account_key", None)
         name = getattr(credential, "account_name", None)
@@ -58,8 +62,9 @@ class DurableStore:
         ]
 
     async def create(self) -> None:
-        with contextlib.suppress(ResourceExistsError):
-            await self.container.create_container()
+        for container in (self.container, self.engine_container):
+            with contextlib.suppress(ResourceExistsError):
+                await container.create_container()
         for queue in self.control_queues:
             with contextlib.suppress(ResourceExistsError):
                 await queue.create_queue()
@@ -68,6 +73,7 @@ class DurableStore:
         for queue in self.control_queues:
             await queue.close()
         await self.container.close()
+        await self.engine_container.close()
         if self._lean is not None:
             await self._lean.close()
         await self._blob_service.close()
@@ -123,6 +129,18 @@ class DurableStore:
             yield InstanceSummary(
                 item.name, meta.get("name", ""), meta.get("runtimeStatus", ""), meta.get("createdTime", "")
             )
+
+    # ---- the engine clock ----
+    async def load_clock(self) -> ClockAnchor | None:
+        """The clock anchor the last engine on this task hub saved (None: the hub is new)."""
+        try:
+            downloader = await self.engine_container.download_blob(CLOCK_BLOB)
+            return ClockAnchor.from_json(json.loads(await downloader.readall()))
+        except ResourceNotFoundError:
+            return None
+
+    async def save_clock(self, anchor: ClockAnchor) -> None:
+        await self.engine_container.upload_blob(CLOCK_BLOB, json.dumps(anchor.to_json()), overwrite=True)
 
     # ---- queues ----
     def control_queue_for(self, instance_id: str) -> QueueClient:

@@ -15,7 +15,13 @@ from local import azurite
 from local.app_loader import AppLoadError, load_app
 from local.host import logs
 from local.host.errors import HostError
-from local.host.settings import DEFAULT_EVENTGRID_KEY, DEFAULT_FUNCTION_KEY, DEFAULT_MASTER_KEY, Settings
+from local.host.settings import (
+    DEFAULT_DURABLETASK_KEY,
+    DEFAULT_EVENTGRID_KEY,
+    DEFAULT_FUNCTION_KEY,
+    DEFAULT_MASTER_KEY,
+    Settings,
+)
 from local.host.storage import ensure_storage
 
 log = logging.getLogger("local.host")
@@ -30,7 +36,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--time-factor",
         type=float,
         default=None,
-        help="run durable timers this many times faster than real time",
+        help="run durable time this many times faster than real time (a task hub keeps its timeline)",
     )
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
@@ -72,6 +78,11 @@ def main(argv: list[str]) -> int:
             _key_line("FUNCTIONS_EVENTGRID_KEY", settings.eventgrid_key, DEFAULT_EVENTGRID_KEY),
             file=sys.stderr,
         )
+        if host.engine is not None:
+            print(
+                _key_line("FUNCTIONS_DURABLETASK_KEY", settings.durabletask_key, DEFAULT_DURABLETASK_KEY),
+                file=sys.stderr,
+            )
         return _serve(host, args.bind, args.port)
     finally:
         if started_azurite is not None:

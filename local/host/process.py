@@ -2,6 +2,8 @@
 
 with HostProcess(app_dir, env={"AzureWebJobsStorage": conn}) as host:
     httpx.get(f"{host.base_url}/api/hello", params={"code": host.function_key})
+    durable = f"{host.base_url}/runtime/webhooks/durabletask"
+    httpx.get(f"{durable}/instances/{instance_id}", params={"code": host.durabletask_key})
 """
 
 from __future__ import annotations
@@ -19,7 +21,12 @@ import httpx
 
 from local.azurite import REPO_ROOT, free_port
 from local.host.errors import HostError
-from local.host.settings import DEFAULT_EVENTGRID_KEY, DEFAULT_FUNCTION_KEY, DEFAULT_MASTER_KEY
+from local.host.settings import (
+    DEFAULT_DURABLETASK_KEY,
+    DEFAULT_EVENTGRID_KEY,
+    DEFAULT_FUNCTION_KEY,
+    DEFAULT_MASTER_KEY,
+)
 
 
 class HostProcessError(HostError):
@@ -50,6 +57,7 @@ class HostProcess:
         self.master_key = self.env.get("FUNCTIONS_MASTER_KEY") or DEFAULT_MASTER_KEY
         self.function_key = self.env.get("FUNCTIONS_KEY") or DEFAULT_FUNCTION_KEY
         self.eventgrid_key = self.env.get("FUNCTIONS_EVENTGRID_KEY") or DEFAULT_EVENTGRID_KEY
+        self.durabletask_key = self.env.get("FUNCTIONS_DURABLETASK_KEY") or DEFAULT_DURABLETASK_KEY
         default_log = REPO_ROOT / ".state" / "hosts" / f"host-{self.port}.log"
         self.log_path = Path(log_path) if log_path else default_log
         self.process: subprocess.Popen[bytes] | None = None

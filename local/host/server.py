@@ -9,13 +9,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from local.app_loader import LoadedApp
 from local.host import queues
-from local.host.auth import authorized
+from local.host.auth import SystemKeyRequired, authorized
 from local.host.dispatcher import Dispatcher, validate_app
 from local.host.errors import StartupError
 from local.host.eventgrid import EventGridWebhook
@@ -77,13 +78,13 @@ class Host:
             raise StartupError(
                 f"the app uses Durable Functions but local.durable is unavailable: {exc}"
             ) from exc
-        clock = ScaledClock(time_factor) if time_factor and time_factor != 1.0 else None
         engine = DurableEngine(
             self.app,
             storage_connection_string=self.settings.storage_connection_string,
             hub_name=self.settings.hub_name(self.app.host_json),
             base_url=self.base_url,
-            clock=clock,
+            clock=ScaledClock(time_factor or 1.0),
+            system_key=self.settings.durabletask_key,
         )
         self.invoker.set_durable_client(engine.client_binding_json)
         self.http.client_json = engine.client_binding_json
@@ -159,7 +160,14 @@ class Host:
             Route("/runtime/webhooks/eventgrid", self.eventgrid.handshake, methods=["OPTIONS"]),
         ]
         if self.engine is not None:
-            routes.append(Mount("/runtime/webhooks/durabletask", routes=self.engine.routes()))
+            key = self.settings.durabletask_key
+            routes.append(
+                Mount(
+                    "/runtime/webhooks/durabletask",
+                    routes=self.engine.routes(),
+                    middleware=[Middleware(SystemKeyRequired, system_key=key, settings=self.settings)],
+                )
+            )
         routes.append(Route("/{path:path}", self.http.handle, methods=ALL_METHODS))
         return routes
 

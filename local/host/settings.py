@@ -16,6 +16,7 @@ from local.host.errors import SettingsError
 DEFAULT_FUNCTION_KEY = "local-function-key"
 DEFAULT_MASTER_KEY = "local-master-key"
 DEFAULT_EVENTGRID_KEY = "local-eventgrid-key"
+DEFAULT_DURABLETASK_KEY = "local-durabletask-key"
 
 _PERCENT_EXPRESSION = re.compile(r"%([^%]+)%")
 
@@ -61,6 +62,10 @@ class Settings:
     @property
     def eventgrid_key(self) -> str:
         return self.values.get("FUNCTIONS_EVENTGRID_KEY") or DEFAULT_EVENTGRID_KEY
+
+    @property
+    def durabletask_key(self) -> str:
+        return self.values.get("FUNCTIONS_DURABLETASK_KEY") or DEFAULT_DURABLETASK_KEY
 
     @property
     def storage_connection_string(self) -> str:

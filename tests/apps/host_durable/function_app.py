@@ -1,4 +1,5 @@
-"""Test app for the local host with Durable Functions: an HTTP starter, activities, durable timers."""
+"""Test app for the local host with Durable Functions: an HTTP starter, activities, durable timers (also the
+app of the timer-lateness benchmark, ``tests.bench.timer_lateness``)."""
 
 import json
 import os
@@ -53,3 +54,19 @@ def slow_chain(context: df.DurableOrchestrationContext):
         results.append((yield context.call_activity("step", f"{context.instance_id}-{i}")))
         yield context.create_timer(context.current_utc_datetime + timedelta(minutes=5))
     return results
+
+
+@app.activity_trigger(input_name="unused")
+def stamp(unused: None) -> float:
+    """The real (wall-clock) time the activity ran at."""
+    return time.time()
+
+
+@app.orchestration_trigger(context_name="context")
+def timer_then_stamp(context: df.DurableOrchestrationContext):
+    """A timer of the input's number of durable seconds; then when it fired, in engine and in real time."""
+    fire_at = context.current_utc_datetime + timedelta(seconds=context.get_input())
+    yield context.create_timer(fire_at)
+    woke = context.current_utc_datetime
+    stamped_at = yield context.call_activity("stamp")
+    return {"fireAt": fire_at.isoformat(), "woke": woke.isoformat(), "stampedAt": stamped_at}

@@ -1,4 +1,5 @@
-"""A DurableEngine on the session Azurite, its HTTP API served by uvicorn on a free port, and SDK clients."""
+"""A DurableEngine on the session Azurite and SDK clients, which call its HTTP API on the engine's own
+loopback RPC endpoint (the binding's ``rpcBaseUrl``); no host serves the public routes here."""
 
 from __future__ import annotations
 
@@ -12,16 +13,13 @@ from typing import Any
 
 import azure.durable_functions as df
 import pytest
-import uvicorn
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
 from local.app_loader import LoadedApp, load_app
-from local.azurite import free_port
 from local.durable import Clock, DurableEngine
 from tests.paths import TEST_APPS
 
 pytestmark = pytest.mark.integration
+BASE_URL = "http://127.0.0.1:7071"  # where the management links point (a host would serve them there)
 
 
 @pytest.fixture(scope="session")
@@ -44,37 +42,19 @@ def monkeypatch_session() -> Any:
 
 
 @asynccontextmanager
-async def serving(engine: DurableEngine, port: int) -> AsyncIterator[None]:
-    web = Starlette(routes=[Mount("/runtime/webhooks/durabletask", routes=engine.routes())])
-    server = uvicorn.Server(
-        uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn exposes no event for this
-        await asyncio.sleep(0.02)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        await task
-
-
-@asynccontextmanager
 async def running_engine(
-    app: LoadedApp, connection_string: str, hub: str, clock: Clock | None = None, port: int | None = None
+    app: LoadedApp, connection_string: str, hub: str, clock: Clock | None = None
 ) -> AsyncIterator[tuple[DurableEngine, df.DurableOrchestrationClient]]:
-    port = port or free_port()
     engine = DurableEngine(
         app,
         storage_connection_string=connection_string,
         hub_name=hub,
-        base_url=f"http://127.0.0.1:{port}",
+        base_url=BASE_URL,
         clock=clock,
     )
     await engine.start()
     try:
-        async with serving(engine, port):
-            yield engine, df.DurableOrchestrationClient(engine.client_binding_json())
+        yield engine, df.DurableOrchestrationClient(engine.client_binding_json())
     finally:
         if engine._tasks:
             await engine.stop()

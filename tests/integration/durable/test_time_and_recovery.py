@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import azure.durable_functions as df
@@ -31,6 +31,28 @@ async def test_ten_minute_timer_fires_in_seconds_on_a_scaled_clock(
     woke = datetime.fromisoformat(status.output["woke"])
     assert (woke - started).total_seconds() >= 600
     assert 1.5 <= elapsed < 15
+
+
+async def test_engine_time_goes_on_across_a_restart_whatever_the_new_factor(
+    durable_app: LoadedApp, azurite_connection_string: str
+) -> None:
+    hub = "ClockHub"
+    async with running_engine(durable_app, azurite_connection_string, hub, clock=ScaledClock(300.0)) as (
+        engine,
+        _,
+    ):
+        await asyncio.sleep(1.0)  # 5 durable minutes: ahead of the wall clock by almost as much
+        before = engine.clock.now()
+        await engine._simulate_crash()
+    async with running_engine(durable_app, azurite_connection_string, hub, clock=ScaledClock(1.0)) as (
+        engine,
+        _,
+    ):
+        resumed = engine.clock.now()
+        saved = await engine.store.load_clock()
+    assert resumed >= before
+    assert resumed - datetime.now(UTC) > timedelta(minutes=4)
+    assert saved is not None and saved.factor == 1.0 and saved.engine >= before
 
 
 async def test_restart_resumes_and_completes_exactly_once(

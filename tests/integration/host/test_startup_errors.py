@@ -44,3 +44,18 @@ def test_broken_app_import(azurite_connection_string: str, tmp_path: Path) -> No
     result = run_host(tmp_path, {"AzureWebJobsStorage": azurite_connection_string})
     assert result.returncode == 1
     assert "ImportError: nope" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("app", "message"),
+    [
+        ("host_two_apps", "More than one DFApp or other top level function app instances are defined."),
+        ("host_no_app", "Could not find top level function app instances in function_app.py."),
+    ],
+)
+def test_function_app_objects_are_found_as_the_worker_finds_them(
+    azurite_connection_string: str, app: str, message: str
+) -> None:
+    result = run_host(APPS / app, {"AzureWebJobsStorage": azurite_connection_string})
+    assert result.returncode == 1
+    assert f"error: {message}" in result.stderr.splitlines()

@@ -66,7 +66,7 @@ def _history(stack: LocalStack, datasource: str) -> list[dict[str, Any]]:
     instance = ProtectionRequest(datasource, "Microsoft.Storage/storageAccounts").instance_id()
     response = httpx.get(
         f"{stack.host.base_url}/runtime/webhooks/durabletask/instances/{instance}",
-        params={"showHistory": "true"},
+        params={"showHistory": "true", "code": stack.host.durabletask_key},
         timeout=30,
     )
     response.raise_for_status()

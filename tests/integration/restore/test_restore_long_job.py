@@ -71,7 +71,7 @@ def _history_length(stack: LocalStack, instance_id: str) -> int:
     assert stack.host is not None
     response = httpx.get(
         f"{stack.host.base_url}/runtime/webhooks/durabletask/instances/{instance_id}",
-        params={"showHistory": "true"},
+        params={"showHistory": "true", "code": stack.host.durabletask_key},
         timeout=30,
     )
     return len(response.json().get("historyEvents") or [])

@@ -7,7 +7,7 @@ import pytest
 
 from local.host.errors import SettingsError, StartupError
 from local.host.queue_listener import QueueOptions
-from local.host.settings import DEFAULT_MASTER_KEY, Settings
+from local.host.settings import DEFAULT_DURABLETASK_KEY, DEFAULT_MASTER_KEY, Settings
 from local.host.timer import Schedule
 from local.host.timespan import seconds
 
@@ -27,6 +27,8 @@ def test_environment_wins_over_local_settings(tmp_path: Path) -> None:
 def test_keys_default_and_override(tmp_path: Path) -> None:
     assert Settings.load(tmp_path, {}).master_key == DEFAULT_MASTER_KEY
     assert Settings.load(tmp_path, {"FUNCTIONS_MASTER_KEY": "m"}).master_key == "m"
+    assert Settings.load(tmp_path, {}).durabletask_key == DEFAULT_DURABLETASK_KEY
+    assert Settings.load(tmp_path, {"FUNCTIONS_DURABLETASK_KEY": "d"}).durabletask_key == "d"
 
 
 def test_connection_resolution_and_missing(tmp_path: Path) -> None:
