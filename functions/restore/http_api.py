@@ -4,7 +4,7 @@
 - ``POST /api/restores[?dryRun=true]``: check, then start ``restore_backup_instance`` (202 + status URL)
 - ``GET  /api/restores/{restoreId}``: our status document
 - ``GET  /api/restores?phase=&resourceId=&backupInstanceId=&since=&top=``: recent restores
-- ``GET  /api/openapi.json``: the OpenAPI 3.1 description of all of the above
+- the OpenAPI 3.1 description of all of the above: ``GET /api/openapi.json`` (:mod:`functions.openapi`)
 
 Triggers are thin: they parse, check (see :mod:`functions.restore.checks`) and start; they never wait on an
 asynchronous Azure operation. Every refusal is problem details with a 4xx status and starts nothing.
@@ -17,7 +17,6 @@ import logging
 import re
 import secrets
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,13 +32,12 @@ from shared.arm.ids import parse_resource_id
 from shared.errors import ArmError, InvalidRequestError, RestoreApiError
 from shared.restore import steps as restore_steps
 from shared.restore.messages import RestoreJobRequest, RestoreStart
-from shared.restore.request import check_scopes, parse_resource_reference, parse_submission, request_schema
+from shared.restore.request import check_scopes, parse_resource_reference, parse_submission
 from shared.restore.status import PHASES, RestoreProgress, status_document
 from shared.restore.steps import RestorableRanges
 
 log = logging.getLogger("backup_autopilot.restore")
 
-OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
 MAX_BODY_BYTES = 64 * 1024
 MAX_TOP = 200
 _RESTORE_ID = re.compile(
@@ -236,16 +234,3 @@ async def restore_points(req: func.HttpRequest) -> func.HttpResponse:
             "recoveryPoints": points.points,
         }
     )
-
-
-def openapi_document() -> dict[str, Any]:
-    """``functions/openapi.json`` with the body schema the code validates with, included as it is."""
-    document: dict[str, Any] = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
-    schema = {k: v for k, v in request_schema().items() if k != "$schema"}
-    document["components"]["schemas"]["RestoreRequest"] = schema
-    return document
-
-
-@bp.route(route="openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-def restore_openapi(req: func.HttpRequest) -> func.HttpResponse:
-    return func.HttpResponse(json.dumps(openapi_document()), mimetype="application/json")

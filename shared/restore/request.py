@@ -26,7 +26,7 @@ from shared.arm.ids import parse_resource_id
 from shared.errors import InvalidRequestError, RestoreForbiddenError, RestoreRejectedError
 from shared.parsing import parse_flag
 from shared.restore import bodies as restores
-from shared.schemas import json_path, load_schema
+from shared.schemas import json_path
 from shared.schemas import problems as schema_problems
 from shared.services import dataprotection as dp
 
@@ -76,11 +76,6 @@ class RestoreSubmission:
         out["kind"] = self.kind.value
         out["ranges"] = [list(r) for r in self.ranges] if self.ranges else None
         return out
-
-
-def request_schema() -> dict[str, Any]:
-    """The JSON schema of the body (served in the OpenAPI document)."""
-    return load_schema(SCHEMA_PATH)
 
 
 def _schema_error(error: ValidationError) -> InvalidRequestError:
