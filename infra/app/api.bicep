@@ -60,6 +60,10 @@ var applicationSettings = {
   PROTECTION_DRY_RUN: dryRun ? 'true' : 'false'
   // ARM scopes restores may target, comma- or semicolon-separated; empty: none allowed.
   RESTORE_ALLOWED_SCOPES: restoreAllowedScopes
+  // When compliance sweeps run (six-field NCRONTAB, read by the timer binding as %COMPLIANCE_SCHEDULE%).
+  COMPLIANCE_SCHEDULE: '0 0 */6 * * *'
+  // What a sweep does with unprotected resources: 'off' | 'dryRun' | 'on' (send them to the protection queue).
+  COMPLIANCE_REMEDIATION: 'off'
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

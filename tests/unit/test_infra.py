@@ -17,7 +17,9 @@ GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 # `var someRoleId = '<guid>' // Role Name`
 ROLE_VAR = re.compile(r"^var (\w+RoleId) = '([^']*)'(?:\s*//\s*(.*))?$", re.MULTILINE)
 # Settings the Functions host / platform / azure-identity read rather than our code.
-NOT_READ_BY_APP_CODE = {"AZURE_CLIENT_ID"}  # azure-identity's DefaultAzureCredential picks the UAMI with it
+# AZURE_CLIENT_ID: azure-identity's DefaultAzureCredential picks the UAMI with it; COMPLIANCE_SCHEDULE: the
+# timer binding reads it (%COMPLIANCE_SCHEDULE%), checked against the app's bindings below.
+NOT_READ_BY_APP_CODE = {"AZURE_CLIENT_ID", "COMPLIANCE_SCHEDULE"}
 
 
 def bicep_files() -> list[Path]:
@@ -143,6 +145,8 @@ def test_every_app_setting_is_one_the_app_reads() -> None:
     source = config.read_text()
     unread = [name for name in settings if name not in NOT_READ_BY_APP_CODE and f'"{name}"' not in source]
     assert not unread, f"set by infra but never read by shared/config.py: {unread}"
+    bindings = (REPO_ROOT / "functions" / "compliance" / "triggers.py").read_text()
+    assert "COMPLIANCE_SCHEDULE" in settings and 'schedule="%COMPLIANCE_SCHEDULE%"' in bindings
 
 
 def test_host_storage_is_identity_based() -> None:
