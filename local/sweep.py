@@ -59,7 +59,7 @@ async def run_sweep(
                 token = result.skip_token
                 await sleep(result.quota.wait_seconds())
     unlisted = []
-    for index, server in enumerate(servers):
+    for index, server in enumerate(sorted(set(servers))):
         listed = await steps.list_databases(arm, store, ListRequest(info.id, server, index))
         if listed.error is not None:
             unlisted.append(server)

@@ -17,7 +17,7 @@ from functions import runtime
 from functions.compliance.blueprint import bp
 from functions.compliance.orchestrator import ORCHESTRATOR
 from functions.http import json_response, problem
-from shared.compliance.page import render_page
+from shared.compliance.page import CONTENT_SECURITY_POLICY, render_page
 from shared.compliance.steps import latest_sweep
 from shared.compliance.store import get_json, sweep_path
 
@@ -99,7 +99,5 @@ async def sweep_report_page(req: func.HttpRequest) -> func.HttpResponse:
     document = await get_json(runtime.store(), sweep_path(sweep_id, "gaps.json")) if sweep_id else None
     if not isinstance(document, dict):
         return _missing(asked, "report of sweep")
-    headers = {
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
-    }
+    headers = {"Content-Security-Policy": CONTENT_SECURITY_POLICY}  # its own style and script only
     return func.HttpResponse(render_page(document), mimetype="text/html", headers=headers)

@@ -140,7 +140,7 @@ class _Sweep:
             policies.update(result.policies)
             if result.error:
                 self.status["problems"].append({"source": result.source.value, **result.error})
-        return servers, sorted(policies)
+        return sorted(set(servers)), sorted(policies)
 
     def databases(self, servers: list[str]) -> Generator[Any, Any, list[str]]:
         """List each server's databases; the servers that could not be listed."""

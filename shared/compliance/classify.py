@@ -11,7 +11,7 @@ values, compared case-insensitively (an open set: an unknown value is reported a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -260,6 +260,11 @@ def _unprotected(base: dict[str, Any], action: str, reason: str, skip_reason: st
         return _entry(base, Classification.UNPROTECTED, f"not protected; rule {base['rule']} covers it")
     if skip_reason in (SkipReason.UNSUPPORTED.value, SkipReason.INVALID.value):
         return _entry(base, Classification.UNSUPPORTED, reason)
+    if skip_reason == SkipReason.NO_VAULT_IN_REGION.value:  # covered, yet nothing can protect it: a gap
+        entry = _entry(base, Classification.UNPROTECTED, f"not protected: {reason}")
+        return replace(
+            entry, recommended_action=[f"Add a vault in {base['location']} to rule {base['rule']}"]
+        )
     return _entry(base, Classification.EXCLUDED, reason)
 
 

@@ -18,8 +18,8 @@ What a test (or a person) can rely on:
   (one ``li[data-source]`` per note);
 - ``#totals``: ``#total-resources`` and ``#total-gaps`` (``data-count``), one ``li.count`` per
   classification (``data-classification``, ``data-count``), the overall bar ``#chart-overall``;
-- ``#chart-subscriptions`` and ``#chart-kinds`` (SVG, one ``g.bar`` per row with ``data-subscription`` or
-  ``data-kind`` and ``data-total``);
+- ``#chart-subscriptions`` and ``#chart-kinds`` (SVG, one ``g.bar`` per row, the most gaps first, with
+  ``data-subscription`` or ``data-kind``, ``data-total`` and ``data-gaps``);
 - ``#filter-classification``, ``#filter-subscription``, ``#filter-kind`` (the option values are the ones the
   rows carry), ``#filter-reset``, the counter ``#gap-counter`` ("N of M gaps shown", ``data-shown``,
   ``data-total``), ``#no-match`` (shown when no row matches); each select's ``data-value`` is its value;
@@ -48,7 +48,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-from shared.compliance.classify import Classification
+from shared.compliance.classify import NOT_GAPS, Classification
 
 # The order classifications are shown in everywhere (legend, bars, filter, table): healthy first, then the
 # gaps from the most to the least urgent, then what is deliberately out of scope.
@@ -104,8 +104,9 @@ REMEDIATION: dict[str, tuple[str, str]] = {
     "dryRun": ("dry run", "the sweep says what it would protect and protects nothing"),
     "on": ("on", "unprotected resources are sent through the protection pipeline"),
 }
+_GAP_FREE = frozenset(c.value for c in NOT_GAPS)  # what a chart row or a total does not count as a gap
 NONE = "-"  # the subscription or kind of an entry that has none (as the summary keys it)
-_INLINE_LIST = 4  # up to this many subscriptions or groups are listed inline, more in a <details>
+_INLINE_LIST = (4, 72)  # up to this many subscriptions or groups (and characters) inline, more in a <details>
 _ARM_ID = re.compile(r"/subscriptions/[^\s,;:()<>\"']+", re.IGNORECASE)
 _LABEL_CHARS = 26  # chart labels longer than this are cut (the full text is in the row's <title>)
 
@@ -138,15 +139,13 @@ dl.meta details summary{cursor:pointer}
 .tile .l{color:var(--muted);font-size:12px}
 #total-gaps .n{color:#b91c1c}
 #total-gaps.none .n{color:#15803d}
-ul.counts{list-style:none;margin:0;padding:0;display:grid;grid-template-columns:repeat(6,minmax(0,1fr));
-  gap:6px}
-li.count{display:flex;align-items:center;gap:6px;padding:3px 6px;border-radius:6px;background:var(--soft);
-  min-width:0}
+ul.counts{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:6px}
+li.count{flex:1 0 auto;display:flex;align-items:center;gap:6px;padding:3px 8px;border-radius:6px;
+  background:var(--soft);min-width:118px}
 li.count.zero{opacity:.45}
-li.count a,li.count span.l{color:inherit;text-decoration:none;white-space:nowrap;overflow:hidden;
-  text-overflow:ellipsis}
+li.count a,li.count span.l{color:inherit;text-decoration:none;white-space:nowrap}
 li.count a:hover{text-decoration:underline}
-li.count b{margin-left:auto;font-variant-numeric:tabular-nums}
+li.count b{margin-left:auto;padding-left:8px;font-variant-numeric:tabular-nums}
 .sw{display:inline-block;width:11px;height:11px;border-radius:3px;background:var(--c);flex:none}
 .overall{grid-column:1/-1}
 svg{display:block}
@@ -171,8 +170,8 @@ td{overflow-wrap:anywhere}
 thead th{position:sticky;top:0;background:#f9fafb;font-size:12px;color:#4b5563;z-index:1;
   border-bottom:2px solid var(--line)}
 tbody tr:nth-child(even){background:#fcfcfd}
-.w-res{width:23%}.w-cls{width:9%}.w-reason{width:18%}.w-act{width:15%}.w-sub{width:9%}
-.w-kind{width:7%}.w-vault{width:9%}.w-err{width:10%}
+.w-res{width:22%}.w-cls{width:9%}.w-reason{width:18%}.w-act{width:15%}.w-sub{width:9%}
+.w-kind{width:8%}.w-vault{width:9%}.w-err{width:10%}
 .res b{display:block}
 .res code{display:block;color:var(--muted);font-size:10.5px;line-height:1.35}
 .sub{color:var(--muted);font-size:11.5px}
@@ -185,7 +184,6 @@ ul.actions{margin:0;padding-left:16px}
 #no-match td{color:var(--muted);text-align:center;padding:16px}
 @media (max-width:900px){
   header.card,#charts,#totals{grid-template-columns:1fr}
-  ul.counts{grid-template-columns:repeat(3,minmax(0,1fr))}
 }
 @media print{
   .filters{display:none}
@@ -222,7 +220,8 @@ _SCRIPT = """
       row.hidden = !match;
       if (match) { shown++; }
     }
-    counter.textContent = shown + " of " + rows.length + (rows.length === 1 ? " gap" : " gaps") + " shown";
+    counter.textContent = shown.toLocaleString("en-US") + " of " + rows.length.toLocaleString("en-US") +
+      (rows.length === 1 ? " gap" : " gaps") + " shown";
     counter.setAttribute("data-shown", String(shown));
     noMatch.hidden = shown !== 0;
   }
@@ -405,6 +404,8 @@ def render_page(gaps_document: dict[str, Any]) -> str:
         _totals(summary),
         _charts(summary, names),
         _gaps_section(gaps, summary, names),
+        f'<footer class="sub">gaps document, schema version {_e(gaps_document.get("schemaVersion"))}'
+        "</footer>\n",
         f"</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
     ]
     return "".join(parts)
@@ -417,7 +418,7 @@ def _header(sweep: Mapping[str, Any], names: _Names) -> str:
         finished_html = _time(finished)
         begin, end = _instant(started), _instant(finished)
         if begin and end:
-            finished_html += f' <span class="sub">(took {_duration((end - begin).total_seconds())})</span>'
+            finished_html += f'<div class="sub">took {_duration((end - begin).total_seconds())}</div>'
     else:
         finished_html = '<span class="sub">not finished</span>'
     mode = str(sweep.get("remediation") or "off")
@@ -476,7 +477,7 @@ def _scope_list(items: Sequence[tuple[str, str]], noun: str) -> str:
         f'<span title="{_e(ident)}">{_e(name)}</span>' if name != ident else f"<span>{_e(name)}</span>"
         for name, ident in items
     ]
-    if len(shown) <= _INLINE_LIST:
+    if len(items) <= _INLINE_LIST[0] and sum(len(name) + 2 for name, _ in items) <= _INLINE_LIST[1]:
         return ", ".join(shown)
     listed = "".join(f"<li>{s}</li>" for s in shown)
     return f"<details><summary>{_num(len(shown))} {noun}s</summary><ul>{listed}</ul></details>"
@@ -497,11 +498,7 @@ def _totals(summary: Mapping[str, Any]) -> str:
     items = []
     for classification in _ordered([*ORDER, *counts]):
         n = int(counts.get(classification) or 0)
-        is_gap = classification not in (
-            Classification.PROTECTED.value,
-            Classification.EXCLUDED.value,
-            Classification.UNSUPPORTED.value,
-        )
+        is_gap = classification not in _GAP_FREE
         label = _e(_label(classification))
         text = (
             f'<a href="#classification={_e(classification)}">{label}</a>'
@@ -577,13 +574,9 @@ def _charts(summary: Mapping[str, Any], names: _Names) -> str:
     )
 
 
-_GAP_FREE = frozenset(
-    {Classification.PROTECTED.value, Classification.EXCLUDED.value, Classification.UNSUPPORTED.value}
-)
-
-
 def _chart(chart_id: str, heading: str, rows: Sequence[tuple[str, str, str, dict[str, Any]]]) -> str:
-    """A horizontal stacked bar per row (its share of each classification), labelled with name and counts."""
+    """A horizontal stacked bar per row (its share of each classification), labelled with name and counts,
+    the rows with the most gaps first."""
     if not rows:
         empty = f'<p class="empty" id="{chart_id}">No resources in scope.</p>'
         return f'<div class="card"><h2>{heading}</h2>{empty}</div>\n'
@@ -592,10 +585,14 @@ def _chart(chart_id: str, heading: str, rows: Sequence[tuple[str, str, str, dict
     height = row_h * len(rows) + 4
     bars = []
     descriptions = []
-    for i, (attr, key, label, raw_counts) in enumerate(rows):
+    tallied = []
+    for attr, key, label, raw_counts in rows:
         counts = {str(k): int(v or 0) for k, v in raw_counts.items()}
-        total = sum(counts.values())
         gaps = sum(n for c, n in counts.items() if c not in _GAP_FREE)
+        tallied.append((attr, key, label, counts, gaps))
+    tallied.sort(key=lambda row: (-row[4], row[2].lower(), row[1]))  # the most gaps first
+    for i, (attr, key, label, counts, gaps) in enumerate(tallied):
+        total = sum(counts.values())
         y = i * row_h + 2
         parts = ", ".join(f"{_label(c)} {counts[c]}" for c in _ordered(counts) if counts[c])
         summary_text = f"{label}: {total} resources, {gaps} gaps ({parts})"
@@ -656,7 +653,7 @@ def _gaps_section(gaps: Sequence[Mapping[str, Any]], summary: Mapping[str, Any],
         )
         + '<button type="button" id="filter-reset">Show all</button>'
         + f'<span id="gap-counter" aria-live="polite" data-shown="{len(gaps)}" data-total="{len(gaps)}">'
-        + f"{len(gaps)} of {len(gaps)} {'gap' if len(gaps) == 1 else 'gaps'} shown</span></div>"
+        + f"{_num(len(gaps))} of {_num(len(gaps))} {'gap' if len(gaps) == 1 else 'gaps'} shown</span></div>"
     )
     # Column widths are set by CSS classes below, not inline styles (the CSP allows the one <style> only).
     head = (

@@ -197,7 +197,8 @@ def _csv_line(cells: list[str]) -> bytes:
 
 
 def unprotected(gaps_document: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The gaps remediation sends through the protection pipeline."""
+    """The gaps remediation sends through the protection pipeline: unprotected, with a vault to go to."""
     for gap in gaps_document.get("gaps", []):
-        if gap.get("classification") == Classification.UNPROTECTED.value:
+        # Without a vault for it (none in its region) the pipeline would only skip it again.
+        if gap.get("classification") == Classification.UNPROTECTED.value and gap.get("expectedVaultId"):
             yield gap

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +22,7 @@ from shared.arm.client import ArmClient
 from shared.arm.ids import parse_resource_id
 from shared.arm.steps import answers_errors
 from shared.compliance import inventory
-from shared.compliance.classify import Entry, Facts, classify, orphan, resource_type_of
+from shared.compliance.classify import Entry, Facts, choose, classify, orphan, resource_type_of
 from shared.compliance.inventory import Source
 from shared.compliance.report import ReportWriter, SweepInfo, unprotected
 from shared.compliance.store import (
@@ -210,9 +210,16 @@ async def classify_sweep(
         await json_out.write(json_chunk)
         await csv_out.write(csv_chunk)
 
+    def fresh(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Each resource once, though overlapping scopes (a group and a subscription in it) list it twice."""
+        for row in rows:
+            key = parse_resource_id(str(row["id"])).key()
+            if key not in seen:
+                seen.add(key)
+                yield row
+
     def judge(resource: dict[str, Any], parent: dict[str, Any] | None) -> Entry:
         key = parse_resource_id(str(resource["id"])).key()
-        seen.add(key)
         facts = Facts(protections.get(key, ()), jobs.get(key), request.policy_intervals, facts_at)
         return classify(resource, rules, facts, parent)
 
@@ -223,9 +230,10 @@ async def classify_sweep(
         for row in page:
             if str(row.get("type", "")).lower() == inventory.POSTGRESQL_SERVER_TYPE:
                 servers[parse_resource_id(str(row["id"])).key()] = row
-        await emit(judge(r, None) for r in page if kind_for_type(str(r.get("type", ""))) is not None)
+        handled = [r for r in page if kind_for_type(str(r.get("type", ""))) is not None]
+        await emit(judge(r, None) for r in fresh(handled))
     async for page in pages(store, pages_prefix(sweep_id, "databases")):
-        await emit(judge(r, servers.get(str(r.get("parent")))) for r in page)
+        await emit(judge(r, servers.get(str(r.get("parent")))) for r in fresh(page))
     unlisted = {parse_resource_id(s).key() for s in request.unlisted_servers}
     await emit(_orphans(protections, seen, set(names), unlisted))
     await json_out.write(writer.closing(names))
@@ -251,7 +259,7 @@ def _orphans(
         datasource_type = found[0].get("datasourceId") or key
         if kind_for_type(resource_type_of(str(datasource_type))) is None:
             continue
-        yield orphan(found[0])
+        yield orphan(choose(found))
 
 
 @dataclass(frozen=True)
@@ -278,6 +286,8 @@ async def remediate(store: Store, request: RemediateRequest, send: Send) -> Reme
     n-th request of a subscription becomes visible after ``n / per_second`` seconds, so 5,000 gaps are never
     5,000 writes at once. ``dryRun`` counts them and sends nothing.
     """
+    if request.mode == "off":
+        return RemediationResult(request.mode)
     document = await get_json(store, sweep_path(request.sweep_id, "gaps.json")) or {}
     per_subscription: defaultdict[str, int] = defaultdict(int)
     latest = 0.0

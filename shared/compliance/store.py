@@ -79,7 +79,8 @@ class FolderStore:
 
     def _file(self, path: str) -> Path:
         target = (self.root / path).resolve()
-        if self.root.resolve() not in target.parents:
+        root = self.root.resolve()
+        if target != root and root not in target.parents:
             raise ValueError(f"{path!r} is outside the store")
         return target
 

@@ -32,9 +32,7 @@ def cloud() -> Iterator[CloudProcess]:
 def sweep(cloud: CloudProcess, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "local", "sweep", "--rules", str(RULES), "--out", str(out)]
     command += ["--arm-endpoint", cloud.url, "--credential", "local", *extra]
-    return subprocess.run(
-        command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False
-    )
+    return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_the_workstation_sweep_writes_the_report_and_the_page(cloud: CloudProcess, tmp_path: Path) -> None:
