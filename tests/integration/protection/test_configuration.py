@@ -25,6 +25,7 @@ def test_invalid_rules_reported_at_startup(azurite_connection_string: str) -> No
         "AzureWebJobsStorage": azurite_connection_string,
         "PROTECTION_RULES": bad_rules,
         "ARM_CREDENTIAL": "local",
+        "COMPLIANCE_SCHEDULE": "0 0 */6 * * *",  # the timer binding's %COMPLIANCE_SCHEDULE%
     }
     with HostProcess(REPO_ROOT, env=env) as host:
         log = _wait_for_log(host, "configuration is invalid")
@@ -36,6 +37,7 @@ def test_valid_rules_reported_ok_at_startup(azurite_connection_string: str) -> N
         "AzureWebJobsStorage": azurite_connection_string,
         "PROTECTION_RULES": str(REPO_ROOT / "local" / "demo" / "rules.yaml"),
         "ARM_CREDENTIAL": "local",
+        "COMPLIANCE_SCHEDULE": "0 0 */6 * * *",  # the timer binding's %COMPLIANCE_SCHEDULE%
     }
     with HostProcess(REPO_ROOT, env=env) as host:
         log = _wait_for_log(host, "configuration ok: 5 protection rules")
