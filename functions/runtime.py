@@ -20,6 +20,9 @@ from shared.compliance.store import BlobStore
 from shared.config import Settings
 from shared.events import EventPublisher, make_publisher
 from shared.protection.rules import Rules, load_rules
+from shared.restore.lock import CONTAINER as LOCKS_CONTAINER
+from shared.restore.lock import RestoreLocks
+from shared.storage import blob_container
 
 APP_ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +73,16 @@ def publisher() -> EventPublisher:
 
 
 _stores: dict[int, BlobStore] = {}
+_locks: dict[int, RestoreLocks] = {}
+
+
+def restore_locks() -> RestoreLocks:
+    """The one-restore-per-backup-instance locks (blobs in the app's storage), per event loop."""
+    loop = id(asyncio.get_running_loop())
+    found = _locks.get(loop)
+    if found is None:
+        found = _locks[loop] = RestoreLocks(blob_container(settings(), LOCKS_CONTAINER))
+    return found
 
 
 def store() -> BlobStore:

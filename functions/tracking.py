@@ -44,12 +44,18 @@ async def poll_operation(payload: PollRequest) -> OperationPoll:
 
 
 async def start_operation(
-    method: str, path: str, api_version: str, body: Any, correlation_id: str | None
+    method: str,
+    path: str,
+    api_version: str,
+    body: Any,
+    correlation_id: str | None,
+    *,
+    idempotent: bool = True,
 ) -> OperationStarted:
     """For a starting activity: the one POST/PUT/DELETE, with the operation to track when asynchronous."""
     with correlation(correlation_id):
         return await arm_steps.start_operation(
-            runtime.arm(), method, path, api_version, body, runtime.poll_policy()
+            runtime.arm(), method, path, api_version, body, runtime.poll_policy(), idempotent=idempotent
         )
 
 

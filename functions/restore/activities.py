@@ -12,9 +12,10 @@ from shared.arm.steps import OperationStarted
 from shared.events import restore_event
 from shared.restore import steps as restore_steps
 from shared.restore.bodies import validate_restore_body
-from shared.restore.messages import JobReadRequest, RestoreCall
+from shared.restore.lock import lock_key
+from shared.restore.messages import JobReadRequest, LockRelease, RestoreCall, RestoreJobsRequest
 from shared.restore.status import RestoreStatus, next_poll_delay
-from shared.restore.steps import JobRead
+from shared.restore.steps import JobRead, RestoreJobs
 from shared.services import dataprotection as dp
 
 
@@ -29,7 +30,20 @@ async def restore_validate(payload: RestoreCall) -> OperationStarted:
 async def restore_trigger(payload: RestoreCall) -> OperationStarted:
     """POST restore; the operation's result carries the restore job id."""
     path = dp.restore_path(payload.backup_instance_id)
-    return await start_operation("POST", path, dp.API_VERSION, payload.body, payload.correlation_id)
+    # Not idempotent: a second POST starts a second job. Never re-sent blindly (the orchestrator first looks
+    # for the job an earlier attempt may have started: restore_list_jobs).
+    return await start_operation(
+        "POST", path, dp.API_VERSION, payload.body, payload.correlation_id, idempotent=False
+    )
+
+
+@bp.activity_trigger(input_name="payload")
+async def restore_list_jobs(payload: RestoreJobsRequest) -> RestoreJobs:
+    """The backup instance's Restore jobs: before the POST, and after an attempt of unknown outcome."""
+    with correlation(payload.correlation_id):
+        return await restore_steps.list_restore_jobs(
+            runtime.arm(), payload.vault_id, payload.backup_instance_id
+        )
 
 
 @bp.activity_trigger(input_name="payload")
@@ -42,6 +56,12 @@ async def restore_read_job(payload: JobReadRequest) -> JobRead:
         return read
     delay = next_poll_delay(payload.previous_delay_seconds, read.retry_after_seconds, policy)
     return replace(read, next_delay_seconds=delay)
+
+
+@bp.activity_trigger(input_name="payload")
+async def restore_release_lock(payload: LockRelease) -> bool:
+    """The job has ended: the next restore of this backup instance may start (storage only, no ARM)."""
+    return await runtime.restore_locks().release(lock_key(payload.backup_instance_id), payload.restore_id)
 
 
 @bp.activity_trigger(input_name="payload")

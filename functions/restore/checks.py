@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import azure.durable_functions as df
@@ -31,6 +32,7 @@ from shared.errors import (
     RestoreRejectedError,
 )
 from shared.restore import steps as restore_steps
+from shared.restore.lock import lock_key
 from shared.restore.request import (
     RestoreKind,
     RestoreSubmission,
@@ -105,23 +107,44 @@ async def resolve_instance(resource_id: str | None, backup_instance_id: str | No
     return found
 
 
+def _running(status: df.DurableOrchestrationStatus | None) -> bool:
+    """Still running (a restore whose job has ended is only publishing its event: it blocks nothing)."""
+    if status is None or status.runtime_status not in ACTIVE:
+        return False
+    return not (isinstance(status.custom_status, dict) and status.custom_status.get("phase") in TERMINAL)
+
+
+def _conflict(ids: list[str]) -> RestoreConflictError:
+    return RestoreConflictError(
+        f"restore {ids[0]} of this backup instance is still running; retry when it has finished",
+        errors=[{"field": "resourceId", "reason": "a restore is already running"}],
+        runningRestores=ids,
+    )
+
+
 async def check_not_running(client: df.DurableOrchestrationClient, backup_instance_id: str) -> None:
-    running = await client.get_status_by(
+    """The cheap early check (a refusal before any ARM read); ``take_lock`` is the atomic one."""
+    found = await client.get_status_by(
         runtime_status=ACTIVE, instance_id_prefix=instance_prefix(backup_instance_id)
     )
-    # A restore whose job has ended is only publishing its completion event: it no longer blocks another.
-    running = [
-        s
-        for s in running
-        if not (isinstance(s.custom_status, dict) and s.custom_status.get("phase") in TERMINAL)
-    ]
+    running = sorted(str(s.instance_id) for s in found if _running(s))
     if running:
-        ids = sorted(str(s.instance_id) for s in running)
-        raise RestoreConflictError(
-            f"restore {ids[0]} of this backup instance is still running; retry when it has finished",
-            errors=[{"field": "resourceId", "reason": "a restore is already running"}],
-            runningRestores=ids,
-        )
+        raise _conflict(running)
+
+
+async def take_lock(client: df.DurableOrchestrationClient, backup_instance_id: str, restore_id: str) -> None:
+    """Hold the backup instance's restore lock for ``restore_id``, or refuse with 409 (atomic).
+
+    A lock whose restore no longer runs (and that is past its start grace) is taken over.
+    """
+    locks, key = runtime.restore_locks(), lock_key(backup_instance_id)
+    holder = await locks.acquire(key, restore_id)
+    if holder is None:
+        return
+    if holder.young(datetime.now(UTC)) or _running(await client.get_status(holder.restore_id)):
+        raise _conflict([holder.restore_id])
+    if not await locks.take_over(key, holder, restore_id):
+        raise _conflict([holder.restore_id])
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from functions.restore.orchestrator import ORCHESTRATOR
 from shared.arm.ids import parse_resource_id
 from shared.errors import ArmError, InvalidRequestError, RestoreApiError
 from shared.restore import steps as restore_steps
+from shared.restore.lock import lock_key
 from shared.restore.messages import RestoreJobRequest, RestoreStart
 from shared.restore.request import check_scopes, parse_resource_reference, parse_submission
 from shared.restore.status import PHASES, RestoreProgress, status_document
@@ -40,6 +41,7 @@ log = logging.getLogger("backup_autopilot.restore")
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_TOP = 200
+_ASCII_DIGITS = re.compile(r"[0-9]{1,4}")  # str.isdigit also takes superscripts and other scripts
 _RESTORE_ID = re.compile(
     r"^restore-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-\d{14}-[0-9a-f]{6}$"
 )
@@ -119,7 +121,15 @@ async def restore_start(req: func.HttpRequest, client: df.DurableOrchestrationCl
         checked.body,
         runtime.settings().restore_polls_per_generation,
     )
-    await client.start_new(ORCHESTRATOR, restore_id, RestoreStart(request, progress))
+    try:
+        await checks.take_lock(client, instance.backup_instance_id, restore_id)
+    except RestoreApiError as exc:
+        return from_error(exc)
+    try:
+        await client.start_new(ORCHESTRATOR, restore_id, RestoreStart(request, progress))
+    except Exception:
+        await runtime.restore_locks().release(lock_key(instance.backup_instance_id), restore_id)
+        raise
     log.info("restore %s started for %s", restore_id, instance.backup_instance_id)
     status_url = f"{_origin(req)}/api/restores/{restore_id}"
     body = {
@@ -172,7 +182,7 @@ def _since(value: str | None) -> datetime | None:
 def _top(value: str | None) -> int:
     if not value:
         return 50
-    if not value.isdigit() or not 1 <= int(value) <= MAX_TOP:
+    if not _ASCII_DIGITS.fullmatch(value) or not 1 <= int(value) <= MAX_TOP:
         raise InvalidRequestError("top", f"must be an integer from 1 to {MAX_TOP}")
     return int(value)
 

@@ -18,7 +18,13 @@ from functions.tracking import call, track_operation, wait
 from shared.arm.operations import JobPhase
 from shared.arm.steps import OperationPoll, OperationStarted
 from shared.errors import ArmError, BackupAutopilotError
-from shared.restore.messages import JobReadRequest, RestoreCall, RestoreStart
+from shared.restore.messages import (
+    JobReadRequest,
+    LockRelease,
+    RestoreCall,
+    RestoreJobsRequest,
+    RestoreStart,
+)
 from shared.restore.status import (
     FAILED,
     RUNNING,
@@ -28,9 +34,13 @@ from shared.restore.status import (
     error_view,
     job_error,
 )
-from shared.restore.steps import JobRead
+from shared.restore.steps import JobRead, RestoreJobs
 
 ORCHESTRATOR = "restore_backup_instance"
+MAX_TRIGGER_ATTEMPTS = 3
+UNKNOWN_OUTCOME_WAIT_SECONDS = (
+    30.0  # before looking for the job an attempt of unknown outcome may have started
+)
 DONE, CONTINUED = "done", "continued"
 Flow = Generator[Any, Any, Any]
 
@@ -67,6 +77,40 @@ class _Restore:
         started: OperationStarted = yield call(self.context, activity, call_input)
         return (yield from track_operation(self.context, started, self.progress.correlation_id))
 
+    def trigger(self) -> Generator[Any, Any, OperationPoll]:
+        """POST restore; after an attempt of unknown outcome, find the job it started before asking again.
+
+        The POST is not idempotent (a second one starts a second job), so it is never retried blindly: the
+        Restore jobs the instance already had are listed first, and when an attempt times out, loses its
+        connection or gets a 5xx, a job that was not there before is that attempt's job.
+        """
+        r, correlation_id = self.request, self.progress.correlation_id
+        jobs = RestoreJobsRequest(r.vault_id, r.backup_instance_id, correlation_id)
+        before: RestoreJobs = yield call(self.context, "restore_list_jobs", jobs)
+        if before.error is not None:
+            return OperationPoll(done=True, error=before.error)
+        known = set(before.job_ids)
+        request = RestoreCall(r.backup_instance_id, r.body, correlation_id)
+        for _ in range(MAX_TRIGGER_ATTEMPTS):
+            try:
+                started: OperationStarted = yield self.context.call_activity("restore_trigger", request)
+            except Exception:  # the request may have reached Azure: look before asking again
+                yield wait(self.context, UNKNOWN_OUTCOME_WAIT_SECONDS)
+                after: RestoreJobs = yield call(self.context, "restore_list_jobs", jobs)
+                if after.error is not None:
+                    return OperationPoll(done=True, error=after.error)
+                new = sorted(set(after.job_ids) - known)
+                if new:
+                    return OperationPoll(done=True, succeeded=True, job_id=new[0])
+                continue
+            return (yield from track_operation(self.context, started, correlation_id))
+        unknown = ArmError(
+            status=0,
+            code="RestoreNotStarted",
+            message=f"{MAX_TRIGGER_ATTEMPTS} attempts failed and none of them started a restore job",
+        )
+        return OperationPoll(done=True, error=unknown)
+
     def validate_and_start(self) -> Generator[Any, Any, str | None]:
         p = self.progress
         p.phase = VALIDATING
@@ -76,7 +120,7 @@ class _Restore:
             return self.fail(validated.error, "validateRestore refused the restore")
         p.phase = STARTING
         self.publish()
-        started = yield from self.start_and_track("restore_trigger")
+        started = yield from self.trigger()
         if started.error is not None:
             return self.fail(started.error, "triggering the restore failed")
         job_id = started.job_id or (started.body or {}).get("jobId")
@@ -144,5 +188,6 @@ def restore_backup_instance(context: df.DurableOrchestrationContext) -> Flow:
         return None
     p.finished_at = restore.now()
     restore.publish()
+    yield call(context, "restore_release_lock", LockRelease(p.backup_instance_id, p.id))
     yield call(context, "restore_publish_outcome", p.event_status())
     return p.view()

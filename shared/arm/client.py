@@ -197,8 +197,15 @@ class ArmClient:
         api_version: str | None = None,
         json: Any = None,
         raise_for_status: bool = True,
+        idempotent: bool = True,
     ) -> ArmResponse:
-        """Send one ARM request (with bounded retries). Non-2xx raises ``ArmError`` unless told not to."""
+        """Send one ARM request (with bounded retries). Non-2xx raises ``ArmError`` unless told not to.
+
+        A request that is not ``idempotent`` (a restore, an on-demand backup) is re-sent only when it surely
+        did not take effect: a 429 (throttled before it was processed) or a connection that never opened.
+        After a timeout, a dropped connection or a 5xx it may have started something, so the error goes
+        to the caller, whose job is to find out before asking again.
+        """
         method = method.upper()
         url = self.resolve_url(path_or_url, api_version)
         subscription = subscription_of(url)
@@ -215,7 +222,8 @@ class ArmClient:
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 code = "RequestTimeout" if isinstance(exc, httpx.TimeoutException) else "ConnectionError"
                 self._log(method, url, None, t0, attempt, note=code)
-                if attempt <= self.max_retries:
+                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if attempt <= self.max_retries and (idempotent or never_sent):
                     await self._sleep(self._backoff(attempt))
                     continue
                 raise ArmError(
@@ -227,7 +235,8 @@ class ArmClient:
                 ) from None
             self._log(method, url, raw.status_code, t0, attempt)
             response = self._to_response(raw, attempt)
-            if raw.status_code in _RETRY_STATUSES and attempt <= self.max_retries:
+            retry_safe = idempotent or raw.status_code == 429
+            if raw.status_code in _RETRY_STATUSES and attempt <= self.max_retries and retry_safe:
                 wait = parse_retry_after(response.header("retry-after"))
                 wait = self._backoff(attempt) if wait is None else wait
                 if wait <= self.max_retry_wait_seconds:

@@ -128,9 +128,17 @@ async def read_resource(arm: ArmClient, resource_id: str, api_version: str) -> R
 
 @answers_errors(lambda error: OperationStarted(error=error))
 async def start_operation(
-    arm: ArmClient, method: str, path: str, api_version: str, body: Any, policy: PollPolicy
+    arm: ArmClient,
+    method: str,
+    path: str,
+    api_version: str,
+    body: Any,
+    policy: PollPolicy,
+    *,
+    idempotent: bool = True,
 ) -> OperationStarted:
-    response = await arm.request(method, path, api_version=api_version, json=body)
+    """The one request that starts an operation (``idempotent=False``: never re-sent blindly)."""
+    response = await arm.request(method, path, api_version=api_version, json=body, idempotent=idempotent)
     operation = async_operation_from(response.status, response.headers, policy)
     return OperationStarted(status=response.status, body=response.body, operation=operation)
 

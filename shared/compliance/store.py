@@ -11,14 +11,13 @@ Large documents are written in blocks (``BlockWriter``), so a report of any size
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Protocol
 
 from shared.config import Settings
-from shared.errors import ConfigError
+from shared.storage import blob_container, ensure
 
 LATEST = "latest.json"
 BLOCK_BYTES = 4 * 1024 * 1024
@@ -128,29 +127,12 @@ class BlobStore:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BlobStore:
-        from azure.storage.blob.aio import BlobServiceClient
-
-        name = settings.compliance_report_container
-        if settings.storage_connection_string:
-            service = BlobServiceClient.from_connection_string(settings.storage_connection_string)
-        elif settings.storage_blob_endpoint:
-            from azure.identity.aio import DefaultAzureCredential
-
-            service = BlobServiceClient(settings.storage_blob_endpoint, credential=DefaultAzureCredential())
-        else:
-            raise ConfigError(
-                "AzureWebJobsStorage", "reports need a storage connection string or __blobServiceUri"
-            )
-        return cls(service.get_container_client(name))
+        return cls(blob_container(settings, settings.compliance_report_container))
 
     async def _ensure(self) -> None:
-        if self._ready:
-            return
-        from azure.core.exceptions import ResourceExistsError
-
-        with contextlib.suppress(ResourceExistsError):
-            await self._container.create_container()
-        self._ready = True
+        if not self._ready:
+            await ensure(self._container)
+            self._ready = True
 
     async def put(self, path: str, data: bytes, content_type: str = "application/json") -> None:
         from azure.storage.blob import ContentSettings

@@ -80,7 +80,12 @@ def parse_point_in_time(value: str, field: str = "pointInTime", *, now: datetime
         raise InvalidRequestError(field, f"{value!r} is not an ISO 8601 timestamp") from exc
     if when.tzinfo is None:
         raise InvalidRequestError(field, "the timestamp needs a timezone (e.g. Z)")
-    when = when.astimezone(UTC)
+    try:
+        when = when.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:30:00-01:00 is past the last representable instant
+        raise InvalidRequestError(field, f"{value!r} is outside the representable range") from None
+    if when.year < 1970:
+        raise InvalidRequestError(field, "the restore point is before 1970")
     if when > (now or datetime.now(UTC)):
         raise InvalidRequestError(field, "the restore point is in the future")
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond:06d}0Z"

@@ -21,6 +21,7 @@ from shared.restore.bodies import find_restorable_time_ranges_body
 from shared.services import dataprotection as dp
 
 MAX_RECOVERY_POINT_PAGES = 5
+MAX_JOB_PAGES = 20
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -169,3 +170,33 @@ async def read_job(arm: ArmClient, vault_id: str, job_id: str, policy: PollPolic
         retry_after_seconds=policy.clamp(retry_after) if retry_after is not None else None,
         percent_complete=float(pct) if isinstance(pct, int | float) and not isinstance(pct, bool) else None,
     )
+
+
+@dataclass(frozen=True)
+class RestoreJobs(Record):
+    """The restore jobs a backup instance has (their names): what tells whether a restore POST took effect."""
+
+    job_ids: list[str] = field(default_factory=list)
+    error: BackupAutopilotError | None = None
+
+
+@answers_errors(lambda error: RestoreJobs(error=error))
+async def list_restore_jobs(arm: ArmClient, vault_id: str, backup_instance_id: str) -> RestoreJobs:
+    """Every Restore job of the vault that belongs to this backup instance (bounded pages of the list)."""
+    wanted = parse_resource_id(backup_instance_id).key()
+    found: list[str] = []
+    url: str | None = dp.backup_jobs_path(vault_id)
+    version: str | None = dp.API_VERSION
+    for _ in range(MAX_JOB_PAGES):
+        if url is None:
+            break
+        response = await arm.get(url, api_version=version)
+        body = _dict(response.body)
+        for item in _list(body.get("value")):
+            props = _dict(_dict(item).get("properties"))
+            instance = str(props.get("backupInstanceId") or "")
+            if str(props.get("operationCategory") or "").lower() == "restore" and instance.lower() == wanted:
+                found.append(job_name_from(item.get("name") or item.get("id")) or "")
+        next_link = body.get("nextLink")
+        url, version = (next_link, None) if isinstance(next_link, str) and next_link else (None, None)
+    return RestoreJobs(sorted(j for j in found if j))

@@ -83,8 +83,12 @@ def recovery_points_path(backup_instance_id_: str | ResourceId) -> str:
     return f"{_instance(backup_instance_id_).url_path()}/recoveryPoints"
 
 
+def backup_jobs_path(vault_id: str | ResourceId) -> str:
+    return f"{vault_path(vault_id)}/backupJobs"
+
+
 def backup_job_path(vault_id: str | ResourceId, job_name: str) -> str:
-    return f"{vault_path(vault_id)}/backupJobs/{quote_segment(job_name)}"
+    return f"{backup_jobs_path(vault_id)}/{quote_segment(job_name)}"
 
 
 def backup_instances_of_resource_path(datasource_id: str | ResourceId) -> str:

@@ -4,6 +4,8 @@ Kinds:
 - ``throttle``: 429 + Retry-After and the ARM throttling body.
 - ``error``: an HTTP error (default 500 ``InternalServerError``) with a CloudError body.
 - ``reset``: the connection is dropped without a complete response (see ``local.cloud.app``).
+- ``reset_after``: the request is carried out (it takes effect), then the connection is dropped before the
+  response: what a client sees when its POST reached Azure but the answer was lost.
 - ``delay``: the response is delayed by ``delay_seconds`` (real seconds), then served normally.
 - ``fail_operation``: the request is accepted, but the async operation it starts ends ``Failed``.
 - ``fail_job``: the job it starts ends ``Failed``.
@@ -21,7 +23,7 @@ from typing import Any
 
 from .errors import CloudError
 
-REQUEST_KINDS = {"throttle", "error", "reset", "delay"}
+REQUEST_KINDS = {"throttle", "error", "reset", "delay", "reset_after"}
 OUTCOME_KINDS = {"fail_operation", "fail_job"}
 
 
@@ -93,6 +95,10 @@ class FaultInjector:
         if other:
             fired.append(other)
         return fired
+
+    def after_request(self, operation_id: str, subscription: str | None) -> FaultRule | None:
+        """A ``reset_after`` to apply once the request has been carried out."""
+        return self._take({"reset_after"}, operation_id, subscription)
 
     def operation_failure(self, operation_id: str, subscription: str | None) -> CloudError | None:
         rule = self._take({"fail_operation"}, operation_id, subscription)

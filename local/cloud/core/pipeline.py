@@ -166,6 +166,9 @@ class ArmApp:
                 base_url=f"{scheme}://{host}",
             )
             response = await route.handler(ctx)
+            if not internal and cloud.faults.after_request(operation_id, subscription):
+                cloud.counters.record(operation_id, subscription, 599)
+                raise ConnectionDropped(operation_id)  # it took effect; the answer is lost
         except CloudError as exc:
             response = Response(exc.status, exc.body(), exc.headers)
         except ConnectionDropped:

@@ -20,9 +20,16 @@ from functions.tracking import TRANSIENT_RETRY, PollRequest
 from shared.arm.operations import AsyncOperation, JobPhase, JobState
 from shared.arm.steps import OperationPoll, OperationStarted
 from shared.errors import ArmError, BackupAutopilotError
-from shared.restore.messages import JobReadRequest, RestoreCall, RestoreJobRequest, RestoreStart
+from shared.restore.messages import (
+    JobReadRequest,
+    LockRelease,
+    RestoreCall,
+    RestoreJobRequest,
+    RestoreJobsRequest,
+    RestoreStart,
+)
 from shared.restore.status import RestoreProgress, RestoreStatus, seconds_between
-from shared.restore.steps import JobRead
+from shared.restore.steps import JobRead, RestoreJobs
 from tests.unit.functions.history import (
     Call,
     ContinueAsNew,
@@ -103,6 +110,8 @@ class RestoreCloud:
         trigger_retry_after: float = 15.0,
         job_retry_after: float = 25.0,
         flaky: set[str] | None = None,
+        job_lists: list[list[str]] | None = None,
+        trigger_answers: list[Any] | None = None,
     ) -> None:
         self.jobs = list(jobs or [finished()])
         self.refuse = refuse
@@ -121,6 +130,10 @@ class RestoreCloud:
         )
         self.validate_retry_after = validate_retry_after
         self.flaky = flaky or set()
+        self.job_lists = list(
+            job_lists or [[]]
+        )  # the instance's Restore jobs, list after list (last repeats)
+        self.trigger_answers = list(trigger_answers or [])  # answers to the POST before self.trigger
 
     def __call__(self, call: Call) -> Any:
         if call.name in self.flaky:
@@ -138,7 +151,12 @@ class RestoreCloud:
                 assert isinstance(payload, RestoreCall)
                 if self.trigger_error is not None:
                     return OperationStarted(400, error=self.trigger_error)
-                return self.trigger
+                return self.trigger_answers.pop(0) if self.trigger_answers else self.trigger
+            case "restore_list_jobs":
+                assert isinstance(payload, RestoreJobsRequest)
+                assert (payload.vault_id, payload.backup_instance_id) == (VAULT, INSTANCE)
+                listed = self.job_lists.pop(0) if len(self.job_lists) > 1 else self.job_lists[0]
+                return RestoreJobs(listed)
             case "poll_operation":
                 assert isinstance(payload, PollRequest)
                 if payload.operation.status_url == VALIDATE_URL:
@@ -148,6 +166,9 @@ class RestoreCloud:
             case "restore_read_job":
                 assert isinstance(payload, JobReadRequest)
                 return self.jobs.pop(0) if len(self.jobs) > 1 else self.jobs[0]
+            case "restore_release_lock":
+                assert payload == LockRelease(INSTANCE, "restore-1")
+                return True
             case "restore_publish_outcome":
                 assert isinstance(payload, RestoreStatus)
                 return None
@@ -172,11 +193,13 @@ HAPPY = [
     "restore_validate",
     "timer",
     "poll_operation",
+    "restore_list_jobs",
     "restore_trigger",
     "timer",
     "poll_operation",
     "timer",
     "restore_read_job",
+    "restore_release_lock",
     "restore_publish_outcome",
 ]
 
@@ -219,11 +242,16 @@ def test_the_restore_is_triggered_once_validate_restore_succeeded() -> None:
     history.timer_fired(history.now + timedelta(seconds=10))
     history.completed("poll_operation", OperationPoll(done=True, succeeded=True))
 
+    listing = history.replay(restore_fn()).steps[-1]
+    assert isinstance(listing, Call) and listing.name == "restore_list_jobs"
+    assert listing.input == RestoreJobsRequest(VAULT, INSTANCE, "c-r")
+    history.completed("restore_list_jobs", RestoreJobs(["an-earlier-restore"]))
     replay = history.replay(restore_fn())
 
     trigger = replay.steps[-1]
     assert isinstance(trigger, Call) and trigger.name == "restore_trigger"
     assert trigger.input == RestoreCall(INSTANCE, BODY, "c-r")
+    assert trigger.retry is None  # not idempotent: never re-sent by a retry policy
     assert replay.custom_status["phase"] == "starting"
 
 
@@ -233,7 +261,7 @@ def test_the_restore_is_triggered_once_validate_restore_succeeded() -> None:
 def test_validate_then_restore_then_job_polls_until_the_job_succeeds() -> None:
     played = _play(start(), RestoreCloud(jobs=[running(40.0, 35.0), finished()]))
 
-    assert played.names == [*HAPPY[:-1], "timer", "restore_read_job", "restore_publish_outcome"]
+    assert played.names == [*HAPPY[:-2], "timer", "restore_read_job", *HAPPY[-2:]]
     phases = [s["phase"] for s in played.statuses]
     assert phases[:3] == ["validating", "validating", "validating"]
     assert "starting" in phases and "running" in phases
@@ -301,9 +329,11 @@ def test_a_synchronous_restore_takes_the_job_id_from_its_body_and_polls_after_si
         "restore_validate",
         "timer",
         "poll_operation",
+        "restore_list_jobs",
         "restore_trigger",
         "timer",
         "restore_read_job",
+        "restore_release_lock",
         "restore_publish_outcome",
     ]
     assert played.waits()[-1] == timedelta(seconds=60)
@@ -350,7 +380,7 @@ def test_the_next_generation_resumes_job_polling_from_the_carried_progress() -> 
 
     played = _play(start(), cloud, following)
 
-    assert played.names == ["timer", "restore_read_job", "restore_publish_outcome"]
+    assert played.names == ["timer", "restore_read_job", "restore_release_lock", "restore_publish_outcome"]
     assert played.waits() == [timedelta(seconds=80)]
     assert played.inputs("restore_read_job") == [JobReadRequest(VAULT, JOB_ID, 80.0, "c-r")]
     assert played.output["phase"] == "succeeded"
@@ -364,7 +394,7 @@ def test_a_succeeded_job_publishes_a_succeeded_restore_status(status: str) -> No
     played = _play(start(), RestoreCloud(jobs=[finished(status, phase)]))
 
     assert played.names == HAPPY
-    finished_at = _clock(played.scheduled_at[-1])  # the clock of the episode that published
+    finished_at = _clock(played.scheduled_at[-2])  # the clock of the episode that ended the restore
     assert _published(played) == RestoreStatus(
         backup_instance_id=INSTANCE,
         phase="succeeded",
@@ -446,9 +476,10 @@ def test_a_validate_restore_refusal_fails_without_triggering_the_restore(where: 
     cloud = RestoreCloud(refuse=refusal) if where == "request" else RestoreCloud(refuse_operation=refusal)
     played = _play(start(), cloud)
 
-    expected_names = ["restore_validate", "restore_publish_outcome"]
+    end = ["restore_release_lock", "restore_publish_outcome"]
+    expected_names = ["restore_validate", *end]
     if where == "operation":
-        expected_names = ["restore_validate", "timer", "poll_operation", "restore_publish_outcome"]
+        expected_names = ["restore_validate", "timer", "poll_operation", *end]
     assert played.names == expected_names
     error = {
         "code": "UserErrorRestoreTargetExists",
@@ -499,13 +530,13 @@ def test_a_job_read_error_fails_the_restore() -> None:
 
 
 @pytest.mark.parametrize(
-    "activity", ["restore_validate", "poll_operation", "restore_trigger", "restore_read_job"]
+    "activity", ["restore_validate", "poll_operation", "restore_list_jobs", "restore_read_job"]
 )
 def test_an_activity_failing_after_its_retries_ends_failed_and_is_published(activity: str) -> None:
     played = _play(start(), RestoreCloud(flaky={activity}))
 
     assert len(played.history.of_type(Event.TASK_FAILED)) == TRANSIENT_RETRY.max_number_of_attempts
-    assert played.names[-2:] == [activity, "restore_publish_outcome"]
+    assert played.names[-3:] == [activity, "restore_release_lock", "restore_publish_outcome"]
     error = played.output["error"]
     assert error["code"] == "TransientFailuresExhausted"
     assert error["message"].startswith(
@@ -519,13 +550,50 @@ def test_an_activity_failing_after_its_retries_ends_failed_and_is_published(acti
 def test_every_activity_call_carries_the_transient_retry_options() -> None:
     played = _play(start(), RestoreCloud(jobs=[running(), finished()]))
 
-    calls = played.calls()
+    calls = [c for c in played.calls() if c.name != "restore_trigger"]
     assert {c.name for c in calls} == {
         "restore_validate",
         "poll_operation",
-        "restore_trigger",
+        "restore_list_jobs",
         "restore_read_job",
+        "restore_release_lock",
         "restore_publish_outcome",
     }
     assert all(c.action_type == ActionType.CALL_ACTIVITY_WITH_RETRY for c in calls)
     assert all(c.retry == TRANSIENT_RETRY.to_json() for c in calls)
+    (trigger,) = [c for c in played.calls() if c.name == "restore_trigger"]
+    assert trigger.action_type == ActionType.CALL_ACTIVITY and trigger.retry is None
+
+
+UNANSWERED = Failed(f"Activity function 'restore_trigger' failed: {TRANSIENT}", "Traceback (...)")
+
+
+def test_a_restore_post_of_unknown_outcome_is_not_sent_again_when_it_started_a_job() -> None:
+    cloud = RestoreCloud(job_lists=[["old-job"], ["old-job", "5a0c2a4e-new"]], trigger_answers=[UNANSWERED])
+    played = _play(start(), cloud)
+
+    assert played.names.count("restore_trigger") == 1  # the job it started was found: no second POST
+    assert played.names[3:7] == ["restore_list_jobs", "restore_trigger", "timer", "restore_list_jobs"]
+    assert played.waits()[1] == timedelta(seconds=orchestrator.UNKNOWN_OUTCOME_WAIT_SECONDS)
+    assert [r.job_id for r in played.inputs("restore_read_job")] == ["5a0c2a4e-new"]
+    assert played.output["phase"] == "succeeded"
+
+
+def test_a_restore_post_of_unknown_outcome_that_started_nothing_is_sent_again() -> None:
+    cloud = RestoreCloud(job_lists=[["old-job"]], trigger_answers=[UNANSWERED])
+    played = _play(start(), cloud)
+
+    assert played.names.count("restore_trigger") == 2
+    assert played.names.count("restore_list_jobs") == 2
+    assert [r.job_id for r in played.inputs("restore_read_job")] == [JOB_ID]
+    assert played.output["phase"] == "succeeded"
+
+
+def test_a_restore_that_never_gets_an_answer_fails_after_bounded_attempts_without_a_job() -> None:
+    cloud = RestoreCloud(trigger_answers=[UNANSWERED] * orchestrator.MAX_TRIGGER_ATTEMPTS)
+    played = _play(start(), cloud)
+
+    assert played.names.count("restore_trigger") == orchestrator.MAX_TRIGGER_ATTEMPTS
+    assert "restore_read_job" not in played.names
+    assert played.output["error"]["code"] == "RestoreNotStarted"
+    assert _published(played).phase == "failed"
