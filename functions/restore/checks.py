@@ -23,6 +23,7 @@ import azure.durable_functions as df
 
 from functions import runtime
 from shared.arm.ids import parse_resource_id
+from shared.arm.steps import read_resource
 from shared.errors import (
     ArmError,
     BackupAutopilotError,
@@ -58,14 +59,19 @@ def instance_prefix(backup_instance_id: str) -> str:
     return f"{RESTORE_PREFIX}{uuid.uuid5(_ID_NAMESPACE, parse_resource_id(backup_instance_id).key())}-"
 
 
-def rule_vaults() -> Iterator[str]:
-    """The vaults the protection rules name, in rule order, each once."""
+def _named_by_rules(field: str) -> Iterator[str]:
+    """The resource ids the protection rules name under ``field`` (``vault``, ``keyVault``), each once."""
     seen: set[str] = set()
     for rule in runtime.rules().document.get("rules", []):
-        vault = (rule.get("vault") or {}).get("id") if isinstance(rule, dict) else None
-        if isinstance(vault, str) and vault.lower() not in seen:
-            seen.add(vault.lower())
-            yield vault
+        named = (rule.get(field) or {}).get("id") if isinstance(rule, dict) else None
+        if isinstance(named, str) and named.lower() not in seen:
+            seen.add(named.lower())
+            yield named
+
+
+def rule_vaults() -> Iterator[str]:
+    """The Backup vaults the protection rules name, in rule order."""
+    return _named_by_rules("vault")
 
 
 def arm_failure(error: BackupAutopilotError, what: str) -> RestoreApiError:
@@ -147,6 +153,53 @@ async def take_lock(client: df.DurableOrchestrationClient, backup_instance_id: s
         raise _conflict([holder.restore_id])
 
 
+STORAGE_API_VERSION = "2023-05-01"
+KEY_VAULT_API_VERSION = "2023-07-01"
+
+
+def _same_url(a: str, b: str) -> bool:
+    return a.rstrip("/").lower() == b.rstrip("/").lower()
+
+
+async def check_target(submission: RestoreSubmission) -> None:
+    """A restore target is what ARM says it is, not what the request claims.
+
+    As files: the container URL must be the container's own URL under its storage account's blob endpoint
+    (read from ARM), not any ``<account>.blob.<anything>`` host. As a database: the secret must live in a Key
+    Vault the protection rules name, at that vault's own ``vaultUri`` (read from ARM).
+    """
+    arm, target = runtime.arm(), submission.target
+    if submission.kind is RestoreKind.RECOVERY_POINT_AS_FILES:
+        container = parse_resource_id(str(target["containerId"]))
+        account = container.parent.parent if container.parent else None
+        assert account is not None
+        read = await read_resource(arm, account.canonical(), STORAGE_API_VERSION)
+        if read.error is not None or not read.found:
+            raise arm_failure(
+                read.error or RestoreNotFoundError("not found"), "reading the target account failed"
+            )
+        endpoint = str(
+            ((read.resource or {}).get("properties") or {}).get("primaryEndpoints", {}).get("blob") or ""
+        )
+        expected = f"{endpoint.rstrip('/')}/{container.name}"
+        if not endpoint or not _same_url(str(target["containerUrl"]), expected):
+            raise RestoreRejectedError(
+                f"containerUrl is not the URL of {container.canonical()} ({expected})",
+                errors=[{"field": "target.containerUrl", "reason": "not the container's URL in ARM"}],
+            )
+    elif submission.kind is RestoreKind.RECOVERY_POINT_AS_DATABASE:
+        secret = str(target["secretUri"])
+        for vault_id in _named_by_rules("keyVault"):
+            read = await read_resource(arm, vault_id, KEY_VAULT_API_VERSION)
+            uri = str(((read.resource or {}).get("properties") or {}).get("vaultUri") or "")
+            if uri and secret.lower().startswith(uri.rstrip("/").lower() + "/secrets/"):
+                return
+        raise RestoreRejectedError(
+            "secretUri is not a secret of a Key Vault the protection rules name",
+            errors=[{"field": "target.secretUri", "reason": "not in a known Key Vault"}],
+        )
+
+
 @dataclass(frozen=True)
 class CheckedRestore:
     instance: BackupInstanceFacts
@@ -188,6 +241,7 @@ async def check_restore(
                 errors=[{"field": "recoveryPointId", "reason": "unknown recovery point"}],
                 recoveryPoints=listed.points[:20],
             )
+        await check_target(submission)
         body = restore_body(submission, instance.datasource_info)
         point = {"recoveryPointId": submission.recovery_point_id}
         target = submission.target
