@@ -12,6 +12,7 @@ class Counters:
         self.throttled: Counter[str] = Counter()
         self.server_errors: Counter[str] = Counter()
         self.by_subscription: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.by_correlation: Counter[str] = Counter()  # calls per x-ms-correlation-request-id the caller sent
 
     def record(self, operation_id: str, subscription: str | None, status: int) -> None:
         self.calls[operation_id] += 1
@@ -26,6 +27,9 @@ class Counters:
             self.server_errors[operation_id] += 1
             per_sub["server_errors"] += 1
 
+    def correlated(self, correlation_id: str) -> None:
+        self.by_correlation[correlation_id] += 1
+
     def snapshot(self) -> dict[str, Any]:
         return {
             "calls": dict(self.calls),
@@ -35,6 +39,7 @@ class Counters:
             "server_errors": dict(self.server_errors),
             "total_server_errors": sum(self.server_errors.values()),
             "subscriptions": {k: dict(v) for k, v in self.by_subscription.items()},
+            "correlations": dict(self.by_correlation),
         }
 
     def clear(self) -> None:
@@ -42,3 +47,4 @@ class Counters:
         self.throttled.clear()
         self.server_errors.clear()
         self.by_subscription.clear()
+        self.by_correlation.clear()

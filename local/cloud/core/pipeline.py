@@ -95,6 +95,8 @@ class ArmApp:
             headers.get("x-ms-correlation-request-id") or headers.get("x-ms-client-request-id") or request_id
         )
         base_headers = {"x-ms-request-id": request_id, "x-ms-correlation-request-id": correlation_id}
+        if not internal and "x-ms-correlation-request-id" in headers:
+            cloud.counters.correlated(correlation_id)
         if "x-ms-client-request-id" in headers:
             base_headers["x-ms-client-request-id"] = headers["x-ms-client-request-id"]
         operation_id = "Unknown"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from local.stack import LocalStack
@@ -187,3 +188,25 @@ def test_poll_url_on_a_foreign_origin_is_refused_without_a_token(
     assert got["error"]["urlOrigin"] == recorder.url
     assert "refused to follow a URL outside the management origin" in got["reason"]
     assert recorder.requests == [], "nothing, and so no bearer token, may reach a foreign origin"
+
+
+def test_one_correlation_id_follows_a_resource_from_its_write_to_its_outcome(
+    stack: LocalStack, outcomes: Outcomes
+) -> None:
+    """The write's correlation id -> the event -> the queue -> the orchestration -> every ARM call the app
+    makes for it (``x-ms-correlation-request-id``) -> the outcome event."""
+    resource = account_id(PROD, "rg-data-weu", "e2ecorrelated")
+    correlation_id = "5f1d7c3e-0000-4a11-9c2e-c0ffee000001"
+    start = outcomes.mark()
+    written = httpx.put(
+        f"{stack.cloud_url}{resource}?api-version=2023-05-01",
+        json=account_body(),
+        headers={"Authorization": "Bearer local-user-token", "x-ms-correlation-request-id": correlation_id},
+        timeout=30,
+    )
+    assert written.status_code in (200, 201, 202), written.text
+    got = outcomes.wait_for([resource], start=start)[resource]
+    assert got["kind"] == "protected" and got["correlation_id"] == correlation_id
+    calls = stack.admin("GET", "/_admin/counters")["correlations"].get(correlation_id, 0)
+    # the user's PUT + the app's read, validateForBackup (+ poll), create (+ poll), read of the instance
+    assert calls >= 6, calls
