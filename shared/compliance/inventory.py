@@ -118,20 +118,7 @@ def reduce_row(source: Source, row: Mapping[str, Any]) -> dict[str, Any] | None:
     if source is Source.SUBSCRIPTIONS:
         return {"subscriptionId": str(row.get("subscriptionId") or ""), "name": str(row.get("name") or "")}
     if source is Source.DATASOURCES:
-        return {
-            k: row.get(k)
-            for k in (
-                "id",
-                "name",
-                "type",
-                "kind",
-                "location",
-                "resourceGroup",
-                "subscriptionId",
-                "sku",
-                "tags",
-            )
-        } | {"properties": props}
+        return {k: row.get(k) for k in _DATASOURCE_COLUMNS} | {"properties": props}
     if source is Source.BACKUP_INSTANCES:
         info = _dict(props.get("dataSourceInfo"))
         status = _dict(props.get("protectionStatus"))

@@ -2,12 +2,17 @@
 
 Every one is a :class:`~shared.records.Record` (typed across Durable boundaries).
 ``ProtectionRequest.from_dict`` is also the validating parser of an untrusted queue message: it raises
-``InvalidRequestError`` naming the field, so a malformed message is a clear error, never a crash.
+``InvalidRequestError`` naming the field, so a malformed message is a clear error, never a crash. Whatever
+it accepts can be carried to the end: every text is well-formed Unicode without control characters (a lone
+surrogate cannot be encoded into a URL, a header or a log line), and the correlation id, which travels as
+the ``x-ms-correlation-request-id`` header, is printable ASCII. :func:`check_text` is that rule, shared with
+the Event Grid decision (:mod:`shared.protection.resource_events`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -23,18 +28,58 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads pairs valid escapes; what is left is lone
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_HEADER_TOKEN = re.compile(r"[\x21-\x7e]+")
+
+
+def check_text(value: str, field: str, *, max_len: int = 2048, header: bool = False) -> str:
+    """``value`` if it is text that can go anywhere (URL, header, log, JSON); else ``InvalidRequestError``.
+
+    ``header``: it will be sent as an HTTP header value, so printable ASCII without spaces only.
+    """
+    if len(value) > max_len:
+        raise InvalidRequestError(field, f"longer than {max_len} characters")
+    if _LONE_SURROGATE.search(value):
+        raise InvalidRequestError(field, "is not well-formed Unicode text (it holds a lone surrogate)")
+    if _CONTROL.search(value):
+        raise InvalidRequestError(field, "contains control characters")
+    if header and not _HEADER_TOKEN.fullmatch(value):
+        raise InvalidRequestError(
+            field, "must be printable ASCII without spaces (it is sent as an HTTP header)"
+        )
+    return value
+
+
+def printable(value: object, limit: int = 200) -> str:
+    """``value`` cut to ``limit`` characters, lone surrogates and control characters escaped: safe to log."""
+    text = (value if isinstance(value, str) else repr(value))[:limit]
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def parse_json(data: str | bytes, what: str) -> Any:
+    """``json.loads`` whose every failure (bad JSON, bad UTF-8, a document nested too deeply for the parser,
+    a number too long) is an ``InvalidRequestError`` naming ``what``."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise InvalidRequestError(what, "nested too deeply to be read") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, the int digits limit
+        raise InvalidRequestError(what, f"not valid JSON: {printable(str(exc))}") from None
+
+
 def _mapping(data: Any, what: str) -> Mapping[str, Any]:
     if isinstance(data, str | bytes):
-        try:
-            data = json.loads(data)
-        except ValueError as exc:
-            raise InvalidRequestError(what, f"not valid JSON: {exc}") from None
+        data = parse_json(data, what)
     if not isinstance(data, Mapping):
         raise InvalidRequestError(what, "must be a JSON object")
     return data
 
 
-def _str(data: Mapping[str, Any], key: str, *, required: bool = True, max_len: int = 2048) -> str | None:
+def _str(
+    data: Mapping[str, Any], key: str, *, required: bool = True, max_len: int = 2048, header: bool = False
+) -> str | None:
     value = data.get(key)
     if value is None or value == "":
         if required:
@@ -42,9 +87,7 @@ def _str(data: Mapping[str, Any], key: str, *, required: bool = True, max_len: i
         return None
     if not isinstance(value, str):
         raise InvalidRequestError(key, "must be a string")
-    if len(value) > max_len:
-        raise InvalidRequestError(key, f"longer than {max_len} characters")
-    return value
+    return check_text(value, key, max_len=max_len, header=header)
 
 
 def _bool(data: Mapping[str, Any], key: str) -> bool:
@@ -91,7 +134,7 @@ class ProtectionRequest(Record):
             datasource_id=rid.canonical(),
             resource_type=rid.type,
             source_event_id=_str(d, "source_event_id", required=False, max_len=200),
-            correlation_id=_str(d, "correlation_id", required=False, max_len=200),
+            correlation_id=_str(d, "correlation_id", required=False, max_len=200, header=True),
             requested_at=_str(d, "requested_at", required=False, max_len=64) or _now(),
             dry_run=_bool(d, "dry_run"),
             origin=origin,

@@ -6,7 +6,7 @@ result's ``error``. Results are typed records (the job read crosses an activity 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,20 +142,26 @@ def _point(item: Any) -> dict[str, Any] | None:
     }
 
 
-@answers_errors(lambda error: RecoveryPoints(error=error))
-async def list_recovery_points(arm: ArmClient, backup_instance_id: str) -> RecoveryPoints:
-    points: list[dict[str, Any]] = []
-    url: str | None = dp.recovery_points_path(backup_instance_id)
+async def _listed(arm: ArmClient, path: str, max_pages: int) -> AsyncIterator[dict[str, Any]]:
+    """The items of an ARM list, following ``nextLink`` for at most ``max_pages`` pages."""
+    url: str | None = path
     version: str | None = dp.API_VERSION
-    for _ in range(MAX_RECOVERY_POINT_PAGES):
+    for _ in range(max_pages):
         if url is None:
-            break
+            return
         response = await arm.get(url, api_version=version)
         body = _dict(response.body)
-        points.extend(p for p in (_point(i) for i in _list(body.get("value"))) if p is not None)
+        for item in _list(body.get("value")):
+            yield _dict(item)
         next_link = body.get("nextLink")
         url, version = (next_link, None) if isinstance(next_link, str) and next_link else (None, None)
-    return RecoveryPoints(points)
+
+
+@answers_errors(lambda error: RecoveryPoints(error=error))
+async def list_recovery_points(arm: ArmClient, backup_instance_id: str) -> RecoveryPoints:
+    path = dp.recovery_points_path(backup_instance_id)
+    found = [_point(item) async for item in _listed(arm, path, MAX_RECOVERY_POINT_PAGES)]
+    return RecoveryPoints([p for p in found if p is not None])
 
 
 @answers_errors(lambda error: JobRead(error=error))
@@ -185,18 +191,9 @@ async def list_restore_jobs(arm: ArmClient, vault_id: str, backup_instance_id: s
     """Every Restore job of the vault that belongs to this backup instance (bounded pages of the list)."""
     wanted = parse_resource_id(backup_instance_id).key()
     found: list[str] = []
-    url: str | None = dp.backup_jobs_path(vault_id)
-    version: str | None = dp.API_VERSION
-    for _ in range(MAX_JOB_PAGES):
-        if url is None:
-            break
-        response = await arm.get(url, api_version=version)
-        body = _dict(response.body)
-        for item in _list(body.get("value")):
-            props = _dict(_dict(item).get("properties"))
-            instance = str(props.get("backupInstanceId") or "")
-            if str(props.get("operationCategory") or "").lower() == "restore" and instance.lower() == wanted:
-                found.append(job_name_from(item.get("name") or item.get("id")) or "")
-        next_link = body.get("nextLink")
-        url, version = (next_link, None) if isinstance(next_link, str) and next_link else (None, None)
+    async for item in _listed(arm, dp.backup_jobs_path(vault_id), MAX_JOB_PAGES):
+        props = _dict(item.get("properties"))
+        instance = str(props.get("backupInstanceId") or "")
+        if str(props.get("operationCategory") or "").lower() == "restore" and instance.lower() == wanted:
+            found.append(job_name_from(item.get("name") or item.get("id")) or "")
     return RestoreJobs(sorted(j for j in found if j))
