@@ -19,6 +19,7 @@ from shared.arm import steps as arm_steps
 from shared.arm.client import correlation
 from shared.arm.operations import AsyncOperation
 from shared.arm.steps import OperationPoll, OperationStarted
+from shared.errors import ArmError, Classification, ForeignOriginError
 from shared.records import Record
 
 # Transient ARM failures (429/5xx/timeouts) make an activity fail; the orchestrator runs it again later.
@@ -26,6 +27,7 @@ from shared.records import Record
 TRANSIENT_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=10_000, max_number_of_attempts=8)
 POLL_ACTIVITY = "poll_operation"
 MAX_POLLS = 240
+MAX_UNREADABLE_POLLS = 5  # status GETs in a row that may fail (4xx) before the operation counts as unknown
 
 bp = df.Blueprint()
 
@@ -86,9 +88,22 @@ def track_operation(
         )
     pending = started.operation
     delay = pending.retry_after_seconds
+    unreadable = 0
     for _ in range(max_polls):
         yield wait(context, delay)
         result: OperationPoll = yield call(context, POLL_ACTIVITY, PollRequest(pending, correlation_id))
+        if result.read_error is not None:
+            # A 4xx on the status GET means reading failed, not the operation: read again, bounded. An
+            # operation the service no longer knows (404) has expired; a refused poll URL is never retried.
+            unreadable += 1
+            kind = result.read_error.classification
+            if kind is Classification.NOT_FOUND:
+                expired = ArmError(status=404, code="OperationExpired", message=result.read_error.message)
+                return OperationPoll(done=True, error=expired)
+            if isinstance(result.read_error, ForeignOriginError) or unreadable >= MAX_UNREADABLE_POLLS:
+                return OperationPoll(done=True, error=result.read_error)
+            continue
+        unreadable = 0
         if result.done:
             return result
         pending = result.operation or pending

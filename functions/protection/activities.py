@@ -7,6 +7,7 @@ Inputs and results are typed records; every ARM call carries the request's corre
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from functions import runtime
 from functions.protection.blueprint import bp
@@ -31,9 +32,14 @@ from shared.services import dataprotection as dp
 
 @dataclass(frozen=True)
 class BackupInstanceState(Record):
+    """A backup instance as read: its protection state (``CurrentProtectionState``) and status, and the
+    service's error details when protection failed."""
+
     found: bool = False
     protection_status: str | None = None
     provisioning_state: str | None = None
+    current_protection_state: str | None = None
+    error_details: dict[str, Any] | None = None
     error: BackupAutopilotError | None = None
 
 
@@ -77,8 +83,15 @@ async def read_backup_instance(payload: ReadRequest) -> BackupInstanceState:
         read = await arm_steps.read_resource(runtime.arm(), payload.resource_id, payload.api_version)
     if not read.found:
         return BackupInstanceState(error=read.error)
-    status, provisioning = dp.protection_status(read.resource)
-    return BackupInstanceState(found=True, protection_status=status, provisioning_state=provisioning)
+    state, status, details = dp.protection_state(read.resource)
+    _, provisioning = dp.protection_status(read.resource)
+    return BackupInstanceState(
+        found=True,
+        protection_status=status,
+        provisioning_state=provisioning,
+        current_protection_state=state,
+        error_details=details if isinstance(details, dict) else None,
+    )
 
 
 @bp.activity_trigger(input_name="payload")

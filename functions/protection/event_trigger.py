@@ -1,40 +1,43 @@
-"""Event Grid -> protection request queue. Thin: parse, decide, enqueue; never calls ARM or waits on Azure."""
+"""Event Grid -> protection request queue. Thin: parse, decide, enqueue; never calls ARM or waits on Azure.
+
+The trigger takes the event as its JSON text (``str``: the Python worker's generic binding), not as
+``func.EventGridEvent``: the worker's converter parses ``eventTime`` itself and fails the invocation on a
+value it cannot read, before any code of ours runs, so one such event would fail its whole batch (the host
+answers 500 and Event Grid redelivers every event of it) and be recorded nowhere. Read as text, every event,
+whatever its fields, ends either as a protection request or on ``protection-rejects`` with its reason
+(:func:`shared.protection.resource_events.request_from_event_json` never raises), and the batch is accepted.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 
 import azure.functions as func
 
 from functions.protection.blueprint import bp
 from functions.protection.queues import PROTECTION_REJECTS, PROTECTION_REQUESTS, STORAGE_CONNECTION
-from shared.protection.resource_events import Rejection, protection_request_from_event
+from shared.protection.messages import printable
+from shared.protection.resource_events import Rejection, request_from_event_json
 
 log = logging.getLogger("backup_autopilot.resource_events")
 
 
-def _event_fields(event: Any) -> tuple[str | None, str | None, str | None, Any]:
-    """(id, type, subject, data) of an Event Grid schema event or a CloudEvent, as the worker gives them."""
-    event_type = getattr(event, "event_type", None) or getattr(event, "type", None)
-    try:
-        data = event.get_json()
-    except (ValueError, AttributeError):
-        data = None
-    return getattr(event, "id", None), event_type, getattr(event, "subject", None), data
-
-
-@bp.event_grid_trigger(arg_name="event")
+@bp.event_grid_trigger(arg_name="event", data_type=func.DataType.STRING)
 @bp.queue_output(arg_name="requests", queue_name=PROTECTION_REQUESTS, connection=STORAGE_CONNECTION)
 @bp.queue_output(arg_name="rejects", queue_name=PROTECTION_REJECTS, connection=STORAGE_CONNECTION)
-def on_resource_written(event: func.EventGridEvent, requests: func.Out[str], rejects: func.Out[str]) -> None:
-    """A ``ResourceWriteSuccess`` event -> a protection request, or a rejection with its reason."""
-    event_id, event_type, subject, data = _event_fields(event)
-    outcome = protection_request_from_event(event_id, event_type, subject, data)
+def on_resource_written(event: str, requests: func.Out[str], rejects: func.Out[str]) -> None:
+    """A ``ResourceWriteSuccess`` event (Event Grid schema or CloudEvents 1.0, as JSON text) -> a protection
+    request, or a rejection with its reason."""
+    outcome = request_from_event_json(event)
     if isinstance(outcome, Rejection):
-        log.warning("event %s not acted on: %s (subject %s)", event_id, outcome.reason, subject)
+        log.warning(
+            "event %s not acted on: %s (subject %s)",
+            printable(outcome.event_id),
+            printable(outcome.reason, 1000),
+            printable(outcome.subject, 300),
+        )
         rejects.set(json.dumps(outcome.to_dict()))
         return
-    log.info("event %s: protection requested for %s", event_id, outcome.datasource_id)
+    log.info("event %s: protection requested for %s", outcome.source_event_id, outcome.datasource_id)
     requests.set(outcome.to_message())

@@ -17,7 +17,13 @@ from functions.protection.blueprint import bp
 from functions.tracking import call, track_operation, wait
 from shared.arm.ids import parse_resource_id
 from shared.arm.steps import OperationPoll, OperationStarted, ResourceRead, RoleAssigned
-from shared.errors import MISSING_PERMISSIONS_CODE, ArmError, BackupAutopilotError, Classification
+from shared.errors import (
+    MISSING_PERMISSIONS_CODE,
+    ArmError,
+    BackupAutopilotError,
+    Classification,
+    parse_error_object,
+)
 from shared.protection.kinds import kind_for_type
 from shared.protection.messages import (
     BackupInstanceRequest,
@@ -32,6 +38,12 @@ from shared.protection.plan import DRY_RUN, SKIP, ProtectionPlan
 from shared.services import dataprotection as dp
 
 MAX_VALIDATIONS = 4  # first validation + re-validations while granted roles propagate
+MAX_CREATES = 3  # the create, and re-creates after failures the service marks retryable
+RETRY_CREATE_SECONDS = 60.0
+MAX_SETTLE_CHECKS = 20  # reads of the instance until ProtectionConfigured (the first right after create)
+SETTLE_SECONDS = 30.0
+_CONFIGURING = frozenset({"configuringprotection", "updatingprotection"})
+_PROTECTION_FAILED = frozenset({"protectionerror", "configuringprotectionfailed"})
 Flow = Generator[Any, Any, dict[str, Any]]
 
 
@@ -190,32 +202,73 @@ class _Protection:
     def create(self) -> Generator[Any, Any, ProtectionOutcome]:
         plan = self.plan
         assert plan is not None and plan.vault_id is not None and plan.instance is not None
-        assert plan.backup_instance_name is not None and plan.backup_instance_id is not None
+        assert plan.backup_instance_name is not None
         self.phase("creating_backup_instance")
         request = BackupInstanceRequest(
             plan.vault_id, plan.instance, plan.backup_instance_name, self.correlation_id
         )
-        result = yield from self.start_and_track("create_backup_instance", request)
-        if result.error is not None:
-            if result.error.classification is Classification.ALREADY_PROTECTED:
-                return self.outcome(OutcomeKind.ALREADY_PROTECTED, result.error.message, result.error)
-            return self.failed(result.error, "creating the backup instance failed")
-        check: BackupInstanceState = yield call(
-            self.context, "read_backup_instance", self.read_request(plan.backup_instance_id, dp.API_VERSION)
-        )
-        if check.error is not None:
-            return self.failed(check.error, "reading the backup instance failed")
-        if not check.found:
-            missing = ArmError(
-                status=404, code="BackupInstanceNotFound", message="it was not found after create"
+        for attempt in range(1, MAX_CREATES + 1):
+            result = yield from self.start_and_track("create_backup_instance", request)
+            error = result.error
+            if error is None:
+                return (yield from self.settle())
+            if error.classification is Classification.ALREADY_PROTECTED:
+                return self.outcome(OutcomeKind.ALREADY_PROTECTED, error.message, error)
+            if error.classification is not Classification.TRANSIENT or attempt == MAX_CREATES:
+                return self.failed(error, "creating the backup instance failed")
+            # The service says the failure is worth retrying (isRetryable, InternalError...): the PUT is
+            # idempotent (same name, same body), so configuring protection is asked for again.
+            self.phase(
+                "retrying_create",
+                attempt=attempt,
+                code=error.kind if not isinstance(error, ArmError) else error.code,
             )
-            return self.failed(missing, "reading the backup instance failed")
-        status = check.protection_status
-        if status and "failed" in status.lower():
-            error = ArmError(status=200, code=status, message=f"protection status is {status}")
-            return self.outcome(OutcomeKind.FAILED, f"protection status is {status}", error)
+            yield wait(self.context, RETRY_CREATE_SECONDS)
+        raise AssertionError("unreachable: the loop returns")
+
+    def settle(self) -> Generator[Any, Any, ProtectionOutcome]:
+        """Protected only once the instance says ``ProtectionConfigured``; followed with durable timers."""
+        plan = self.plan
+        assert plan is not None and plan.backup_instance_id is not None
+        state = ""
+        for check_number in range(1, MAX_SETTLE_CHECKS + 1):
+            check: BackupInstanceState = yield call(
+                self.context,
+                "read_backup_instance",
+                self.read_request(plan.backup_instance_id, dp.API_VERSION),
+            )
+            if check.error is not None:
+                return self.failed(check.error, "reading the backup instance failed")
+            if not check.found:
+                missing = ArmError(
+                    status=404, code="BackupInstanceNotFound", message="not found after create"
+                )
+                return self.failed(missing, "reading the backup instance failed")
+            state = check.current_protection_state or check.protection_status or "Unknown"
+            lowered = state.lower()
+            if lowered == "protectionconfigured":
+                reason = f"protected by rule {plan.rule} (protection status {state})"
+                return self.outcome(OutcomeKind.PROTECTED, reason)
+            if lowered in _PROTECTION_FAILED:
+                reason = f"protection status is {state}"
+                error = ArmError(status=200, **parse_error_object(check.error_details or {}))
+                if not error.code:  # no details: the state is all the service said
+                    return self.outcome(
+                        OutcomeKind.FAILED, reason, ArmError(status=200, code=state, message=reason)
+                    )
+                return self.outcome(OutcomeKind.FAILED, f"{reason}: {error.message}", error)
+            if lowered not in _CONFIGURING:
+                error = ArmError(status=200, code=state, message=f"the backup instance is {state}")
+                return self.outcome(OutcomeKind.FAILED, f"protection state is {state}", error)
+            self.phase("configuring_protection", state=state, checks=check_number)
+            if check_number < MAX_SETTLE_CHECKS:
+                yield wait(self.context, SETTLE_SECONDS)
+        minutes = (MAX_SETTLE_CHECKS - 1) * SETTLE_SECONDS / 60
+        error = ArmError(
+            status=200, code="ProtectionNotSettled", message=f"still {state} after {minutes:g} minutes"
+        )
         return self.outcome(
-            OutcomeKind.PROTECTED, f"protected by rule {plan.rule} (protection status {status})"
+            OutcomeKind.FAILED, f"protection had not settled: still {state} after {minutes:g} minutes", error
         )
 
     def run(self) -> Generator[Any, Any, ProtectionOutcome]:

@@ -10,9 +10,22 @@ import azure.functions as func
 
 from functions import runtime
 from functions.protection.blueprint import bp
-from functions.protection.queues import PROTECTION_REQUESTS, PROTECTION_REQUESTS_POISON, STORAGE_CONNECTION
+from functions.protection.queues import (
+    MAX_DEQUEUE_COUNT,
+    MAX_POISON_ENTRY,
+    PROTECTION_REQUESTS,
+    PROTECTION_REQUESTS_POISON,
+    STORAGE_CONNECTION,
+)
 from shared.errors import InvalidRequestError
-from shared.protection.messages import OutcomeKind, ProtectionOptions, ProtectionRequest, ProtectionStart
+from shared.events import scrub
+from shared.protection.messages import (
+    OutcomeKind,
+    ProtectionOptions,
+    ProtectionRequest,
+    ProtectionStart,
+    printable,
+)
 
 log = logging.getLogger("backup_autopilot.protection")
 
@@ -45,6 +58,19 @@ def _options() -> ProtectionOptions:
     )
 
 
+def poison_entry(reason: str, message_id: str | None, body: str) -> str:
+    """The poison queue entry of a message: its reason, its id and its text (cut, and said so, when the entry
+    would not fit in a queue message)."""
+    entry: dict[str, object] = {"reason": printable(reason, 2000), "messageId": message_id, "message": body}
+    text = json.dumps(entry)
+    keep = len(body)
+    while len(text) > MAX_POISON_ENTRY and keep > 0:
+        keep //= 2
+        entry.update(message=body[:keep], truncated=True, messageLength=len(body))
+        text = json.dumps(entry)
+    return text
+
+
 @bp.queue_trigger(arg_name="msg", queue_name=PROTECTION_REQUESTS, connection=STORAGE_CONNECTION)
 @bp.queue_output(arg_name="poison", queue_name=PROTECTION_REQUESTS_POISON, connection=STORAGE_CONNECTION)
 @bp.durable_client_input(client_name="client")
@@ -56,15 +82,29 @@ async def start_protection(
     Event Grid delivers at least once and fires on every update, so duplicates are normal: a request for a
     datasource whose orchestration is running joins it; one whose protection is settled is a no-op (a
     compliance sweep, ``origin == "sweep"``, always re-checks). A malformed message can never succeed, so it
-    goes straight to the poison queue wrapped with its reason instead of being retried.
+    goes straight to the poison queue wrapped with its reason instead of being retried. Any other failure is
+    raised, so the host delivers the message again, until its last delivery (``maxDequeueCount``): then the
+    message goes to the poison queue wrapped with the last error, so no poison entry lacks its reason.
     """
     body = msg.get_body().decode("utf-8", errors="replace")
     try:
         request = ProtectionRequest.from_dict(body)
     except InvalidRequestError as exc:
-        log.error("malformed protection request %s: %s", msg.id, exc.message)
-        poison.set(json.dumps({"reason": exc.message, "messageId": msg.id, "message": body[:16_000]}))
+        log.error("malformed protection request %s: %s", msg.id, printable(exc.message, 1000))
+        poison.set(poison_entry(exc.message, msg.id, body))
         return
+    try:
+        await _start(request, client)
+    except Exception as exc:
+        attempts = msg.dequeue_count or 1
+        if attempts < MAX_DEQUEUE_COUNT:
+            raise
+        reason = scrub(f"failed on each of {attempts} deliveries; last error: {type(exc).__name__}: {exc}")
+        log.error("protection request %s given up: %s", msg.id, printable(reason, 1000))
+        poison.set(poison_entry(reason, msg.id, body))
+
+
+async def _start(request: ProtectionRequest, client: df.DurableOrchestrationClient) -> None:
     instance_id = request.instance_id()
     existing = await client.get_status(instance_id)
     if existing and existing.runtime_status in ACTIVE:

@@ -94,7 +94,8 @@ class OperationPoll(Record):
     job_id: str | None = None
     percent_complete: float | None = None
     body: dict[str, Any] | None = None
-    error: BackupAutopilotError | None = None
+    error: BackupAutopilotError | None = None  # the operation failed (its own error)
+    read_error: BackupAutopilotError | None = None  # reading its status failed: says nothing of the operation
 
     @classmethod
     def gave_up(cls, polls: int) -> OperationPoll:
@@ -143,7 +144,7 @@ async def start_operation(
     return OperationStarted(status=response.status, body=response.body, operation=operation)
 
 
-@answers_errors(lambda error: OperationPoll(done=True, error=error))
+@answers_errors(lambda error: OperationPoll(read_error=error))
 async def poll_operation(arm: ArmClient, operation: AsyncOperation, policy: PollPolicy) -> OperationPoll:
     """One poll: the ``Azure-AsyncOperation`` status when given, else the ``Location`` result."""
     if operation.status_url:

@@ -4,7 +4,8 @@ Pure: no I/O, no ARM. The trigger that calls it never waits on Azure; the orches
 resource from ARM rather than trusting the event payload (the event only tells us *which* resource).
 Both schemas are accepted: Event Grid (``id``, ``eventType``, ``subject``, ``eventTime``, ``data``) and
 CloudEvents 1.0 (``specversion``, ``id``, ``source``, ``type``, ``time``, ``subject``, ``data``). Subjects
-and ids differ in casing between deliveries; ids are canonicalised by :func:`shared.arm.ids.parse_resource_id`.
+and ids differ in casing between deliveries; ids are canonicalised by
+:func:`shared.arm.ids.parse_resource_id`.
 
 :func:`request_from_event_json` takes one event exactly as delivered (its JSON text) and never raises: any
 event whose fields cannot be used (not JSON, a missing or mistyped attribute, an ``eventTime`` that is not an
@@ -32,7 +33,8 @@ CLOUDEVENTS_VERSION = "1.0"
 MAX_ID_LENGTH = 200  # ProtectionRequest.source_event_id and correlation_id
 MAX_REASON_LENGTH = 1000
 
-# RFC 3339 date-time with ASCII digits only (``\d`` would take "²" and "٥"); any fraction length.
+# RFC 3339 date-time with ASCII digits only (``\d`` also takes superscript and Arabic-Indic digits); any
+# fraction length.
 _INSTANT = re.compile(
     r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ](?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})(?P<fraction>\.[0-9]+)?"
     r"(?P<offset>[Zz]|[+-][0-9]{2}:[0-9]{2})"

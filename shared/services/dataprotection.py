@@ -182,6 +182,17 @@ def backup_instance_resource_body(instance: dict[str, Any]) -> dict[str, Any]:
     return {"properties": instance}
 
 
+def protection_state(resource: Any) -> tuple[str | None, str | None, Any]:
+    """(``currentProtectionState``, ``protectionStatus.status``, ``protectionStatus.errorDetails``)."""
+    props = resource.get("properties") if isinstance(resource, dict) else None
+    if not isinstance(props, dict):
+        return None, None, None
+    raw = props.get("protectionStatus")
+    status: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    state = props.get("currentProtectionState")
+    return (state if isinstance(state, str) else None, status.get("status"), status.get("errorDetails"))
+
+
 def protection_status(resource: Any) -> tuple[str | None, str | None]:
     """(``properties.protectionStatus.status``, ``properties.provisioningState``) of a backup instance."""
     props = resource.get("properties") if isinstance(resource, dict) else None

@@ -210,3 +210,44 @@ def test_one_correlation_id_follows_a_resource_from_its_write_to_its_outcome(
     calls = stack.admin("GET", "/_admin/counters")["correlations"].get(correlation_id, 0)
     # the user's PUT + the app's read, validateForBackup (+ poll), create (+ poll), read of the instance
     assert calls >= 6, calls
+
+
+def test_a_failed_create_the_service_marks_retryable_is_created_again(
+    stack: LocalStack, outcomes: Outcomes
+) -> None:
+    resource = account_id(PROD, "rg-data-weu", "e2eretryable")
+    stack.admin("DELETE", "/_admin/faults")
+    stack.admin(
+        "POST",
+        "/_admin/faults",
+        {"kind": "fail_operation", "operation": "BackupInstances_CreateOrUpdate", "count": 1},
+    )
+    try:
+        start = outcomes.mark()
+        put_account(stack, resource, account_body())
+        got = outcomes.wait_for([resource], start=start)[resource]
+        fired = [r["fired"] for r in stack.admin("GET", "/_admin/faults")["rules"]]
+    finally:
+        stack.admin("DELETE", "/_admin/faults")
+    assert fired == [1]  # the first configure failed with InternalServerError (retryable)
+    assert got["kind"] == "protected", got
+    assert len(backup_instances(stack)[resource.lower()]) == 1
+
+
+def test_a_status_read_that_fails_is_not_a_failed_operation(stack: LocalStack, outcomes: Outcomes) -> None:
+    resource = account_id(PROD, "rg-data-weu", "e2eunreadable")
+    stack.admin("DELETE", "/_admin/faults")
+    stack.admin(
+        "POST",
+        "/_admin/faults",
+        {"kind": "error", "operation": "OperationStatus*", "status": 400, "code": "BadRequest", "count": 2},
+    )
+    try:
+        start = outcomes.mark()
+        put_account(stack, resource, account_body())
+        got = outcomes.wait_for([resource], start=start)[resource]
+        fired = [r["fired"] for r in stack.admin("GET", "/_admin/faults")["rules"]]
+    finally:
+        stack.admin("DELETE", "/_admin/faults")
+    assert fired == [2]
+    assert got["kind"] == "protected", got

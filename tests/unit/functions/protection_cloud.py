@@ -105,6 +105,8 @@ class Cloud:
         retry_after: float = 30.0,
         create_retry_after: float = 30.0,
         flaky: set[str] | None = None,
+        instances: list[BackupInstanceState] | None = None,
+        create_polls: list[OperationPoll] | None = None,
     ) -> None:
         self.validations = list(validations or [None])
         self.read = read or ResourceRead(found=True, resource=resource or ACCOUNT)
@@ -115,6 +117,8 @@ class Cloud:
         self.retry_after = retry_after
         self.create_retry_after = create_retry_after
         self.flaky = flaky or set()
+        self.instances = list(instances or [])  # reads of the instance in turn (then ``instance``)
+        self.create_polls = list(create_polls or [])  # polls of the create operation in turn (then the rest)
 
     def answer(self, name: str, payload: Any) -> Any:
         if name in self.flaky:
@@ -131,6 +135,8 @@ class Cloud:
                 return OperationStarted(202, operation=AsyncOperation(VALIDATE_URL, None, self.retry_after))
             case "poll_operation":
                 assert isinstance(payload, PollRequest)
+                if payload.operation.status_url == CREATE_URL and self.create_polls:
+                    return self.create_polls.pop(0)
                 if payload.operation.status_url == CREATE_URL:
                     error = self.create_poll_error
                 else:
@@ -143,7 +149,7 @@ class Cloud:
                     201, operation=AsyncOperation(CREATE_URL, None, self.create_retry_after)
                 )
             case "read_backup_instance":
-                return self.instance
+                return self.instances.pop(0) if self.instances else self.instance
             case "read_vault_principal":
                 return VaultPrincipal(principal_id="p-1")
             case "assign_role":

@@ -498,3 +498,84 @@ def test_the_input_request_travels_unchanged_into_the_plan() -> None:
         for c in played.calls()
         if c.name != "plan_protection"
     )
+
+
+# -- protected only when the instance says so ----------------------------------------------------------
+
+
+def _state(state: str, details: dict[str, Any] | None = None) -> BackupInstanceState:
+    return BackupInstanceState(
+        found=True, protection_status=state, current_protection_state=state, error_details=details
+    )
+
+
+def test_protected_only_once_configuring_protection_has_settled() -> None:
+    configuring = _state("ConfiguringProtection")
+    played = _play(start(), Cloud(instances=[configuring, configuring, _state("ProtectionConfigured")]))
+
+    assert played.names.count("read_backup_instance") == 3
+    settle_waits = played.waits()[-2:]
+    assert settle_waits == [timedelta(seconds=orchestrator.SETTLE_SECONDS)] * 2
+    assert played.output["kind"] == "protected"
+    assert any(s.get("phase") == "configuring_protection" for s in played.statuses)
+
+
+def test_a_create_that_succeeds_into_protection_error_fails_with_the_error_details_verbatim() -> None:
+    details = {
+        "code": "UserErrorMissingRequiredPermissions",
+        "message": "Appropriate permissions to perform the operation is missing.",
+        "recommendedAction": ["Grant the vault's identity its role, then retry."],
+        "isRetryable": False,
+        "isUserError": True,
+    }
+    played = _play(start(), Cloud(instance=_state("ProtectionError", details)))
+
+    output = played.output
+    assert output["kind"] == "failed"
+    assert output["error"]["code"] == details["code"] and output["error"]["message"] == details["message"]
+    assert output["error"]["recommendedAction"] == details["recommendedAction"]
+    assert output["reason"] == f"protection status is ProtectionError: {details['message']}"
+
+
+def test_protection_that_never_settles_ends_failed_saying_so() -> None:
+    played = _play(start(), Cloud(instance=_state("ConfiguringProtection")))
+
+    assert played.names.count("read_backup_instance") == orchestrator.MAX_SETTLE_CHECKS
+    assert played.output["kind"] == "failed"
+    assert played.output["error"]["code"] == "ProtectionNotSettled"
+    assert "ConfiguringProtection" in played.output["reason"]
+
+
+def test_a_status_get_that_fails_to_read_is_read_again_not_taken_as_a_failed_operation() -> None:
+    unreadable = OperationPoll(read_error=ArmError(status=403, code="AuthorizationFailed", message="denied"))
+    done = OperationPoll(done=True, succeeded=True)
+    played = _play(start(), Cloud(create_polls=[unreadable, done]))
+
+    assert played.output["kind"] == "protected"
+    assert played.names.count("create_backup_instance") == 1
+
+
+def test_an_operation_the_service_no_longer_knows_is_a_distinct_outcome() -> None:
+    gone = OperationPoll(read_error=ArmError(status=404, code="NotFound", message="no such operation"))
+    played = _play(start(), Cloud(create_polls=[gone]))
+
+    assert played.output["kind"] == "failed"
+    assert played.output["error"]["code"] == "OperationExpired"
+
+
+def test_a_failed_operation_marked_retryable_is_created_again() -> None:
+    retryable = ArmError(status=200, code="InternalError", message="try again", is_retryable=True)
+    failed_once = OperationPoll(done=True, error=retryable)
+    played = _play(start(), Cloud(create_polls=[failed_once, OperationPoll(done=True, succeeded=True)]))
+
+    assert played.names.count("create_backup_instance") == 2
+    assert timedelta(seconds=orchestrator.RETRY_CREATE_SECONDS) in played.waits()
+    assert played.output["kind"] == "protected"
+
+
+def test_a_failed_operation_that_is_not_retryable_is_not_created_again() -> None:
+    refused = ArmError(status=200, code="UserErrorInvalidPolicy", message="the policy does not fit")
+    played = _play(start(), Cloud(create_polls=[OperationPoll(done=True, error=refused)]))
+
+    assert played.names.count("create_backup_instance") == 1
+    assert played.output["kind"] == "failed" and played.output["error"]["code"] == "UserErrorInvalidPolicy"

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from ...core import Cloud, CloudError, RequestContext, Resource, Response, norm
+from ...core.operations import AsyncOperation
 from .checks import check_instance, instance_properties, missing_permissions, permissions_error
 from .operations import VAULT, start, vault_id_of
 from .recovery import start_recovery_points
@@ -78,7 +79,7 @@ def register_instance_routes(cloud: Cloud) -> None:
         props.setdefault("friendlyName", ds.get("resourceName") or ctx.params["backupInstanceName"])
         props["policyInfo"].setdefault("policyVersion", "")
         state = cloud.state(DataProtectionState)
-        if existing is not None:
+        if existing is not None and existing.properties.get("provisioningState") != "Failed":
             merged = existing.properties
             merged["policyInfo"] = props["policyInfo"]
             if "friendlyName" in props:
@@ -170,6 +171,22 @@ def register_instance_routes(cloud: Cloud) -> None:
         validate_for_backup,
         kind="action",
     )
+
+    def configure_failed(op: AsyncOperation) -> None:
+        """A configure that ends Failed leaves the instance ConfiguringProtectionFailed (a PUT retries)."""
+        if op.operation_id != "BackupInstances_CreateOrUpdate" or op.status != "Failed":
+            return
+        instance = cloud.store.get(op.target_id)
+        if instance is None or instance.properties.get("currentProtectionState") != "ConfiguringProtection":
+            return
+        instance.properties["provisioningState"] = "Failed"
+        instance.properties["currentProtectionState"] = "ConfiguringProtectionFailed"
+        instance.properties["protectionStatus"] = {
+            "status": "ConfiguringProtectionFailed",
+            "errorDetails": op.error,
+        }
+
+    cloud.operations.on_finish(configure_failed)
     r.add("PUT", INSTANCE, "BackupInstances_CreateOrUpdate", put_instance, arm_operation=f"{BI_TYPE}/write")
     r.add("GET", INSTANCE, "BackupInstances_Get", get_instance)
     r.add("GET", INSTANCES, "BackupInstances_List", list_instances)
