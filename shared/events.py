@@ -20,6 +20,7 @@ EVENT_SOURCE = "/backup-autopilot"
 PROTECTION_EVENT_TYPES: dict[OutcomeKind, str] = {
     OutcomeKind.PROTECTED: "BackupAutopilot.Protection.Protected",
     OutcomeKind.ALREADY_PROTECTED: "BackupAutopilot.Protection.AlreadyProtected",
+    OutcomeKind.DRIFT: "BackupAutopilot.Protection.Drift",
     OutcomeKind.SKIPPED: "BackupAutopilot.Protection.Skipped",
     OutcomeKind.FAILED: "BackupAutopilot.Protection.Failed",
     OutcomeKind.DRY_RUN: "BackupAutopilot.Protection.DryRun",

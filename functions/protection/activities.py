@@ -17,6 +17,7 @@ from shared.arm.client import correlation
 from shared.arm.steps import OperationStarted, ResourceRead, RoleAssigned
 from shared.errors import BackupAutopilotError
 from shared.events import protection_event
+from shared.protection.holder import Holder, find_holder
 from shared.protection.messages import (
     BackupInstanceRequest,
     PlanRequest,
@@ -75,6 +76,13 @@ async def create_backup_instance(payload: BackupInstanceRequest) -> OperationSta
     path = dp.backup_instance_path(payload.vault_id, payload.name)
     body = dp.backup_instance_resource_body(payload.instance)
     return await start_operation("PUT", path, dp.API_VERSION, body, payload.correlation_id)
+
+
+@bp.activity_trigger(input_name="payload")
+async def find_protection_holder(payload: ReadRequest) -> Holder:
+    """The backup instance (vault, policy) that already protects the datasource, from Resource Graph."""
+    with correlation(payload.correlation_id):
+        return await find_holder(runtime.arm(), payload.resource_id)
 
 
 @bp.activity_trigger(input_name="payload")

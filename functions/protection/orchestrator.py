@@ -8,6 +8,7 @@ Every wait is a durable timer; every ARM call is an activity; the outcome is the
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import replace
 from typing import Any
 
 import azure.durable_functions as df
@@ -24,6 +25,7 @@ from shared.errors import (
     Classification,
     parse_error_object,
 )
+from shared.protection.holder import Holder
 from shared.protection.kinds import kind_for_type
 from shared.protection.messages import (
     BackupInstanceRequest,
@@ -36,6 +38,7 @@ from shared.protection.messages import (
 )
 from shared.protection.plan import DRY_RUN, SKIP, ProtectionPlan
 from shared.services import dataprotection as dp
+from shared.services import resourcegraph as rg
 
 MAX_VALIDATIONS = 4  # first validation + re-validations while granted roles propagate
 MAX_CREATES = 3  # the create, and re-creates after failures the service marks retryable
@@ -144,7 +147,7 @@ class _Protection:
             if error is None:
                 return None
             if error.classification is Classification.ALREADY_PROTECTED:
-                return self.outcome(OutcomeKind.ALREADY_PROTECTED, error.message, error)
+                return (yield from self.already_protected(error))
             if not _missing_permissions(error):
                 return self.failed(error, "validation failed")
             if not self.options.grant_roles:
@@ -213,7 +216,7 @@ class _Protection:
             if error is None:
                 return (yield from self.settle())
             if error.classification is Classification.ALREADY_PROTECTED:
-                return self.outcome(OutcomeKind.ALREADY_PROTECTED, error.message, error)
+                return (yield from self.already_protected(error))
             if error.classification is not Classification.TRANSIENT or attempt == MAX_CREATES:
                 return self.failed(error, "creating the backup instance failed")
             # The service says the failure is worth retrying (isRetryable, InternalError...): the PUT is
@@ -225,6 +228,29 @@ class _Protection:
             )
             yield wait(self.context, RETRY_CREATE_SECONDS)
         raise AssertionError("unreachable: the loop returns")
+
+    def already_protected(self, error: BackupAutopilotError) -> Generator[Any, Any, ProtectionOutcome]:
+        """A success when the rule's vault and policy hold it; drift (reported, never moved) otherwise."""
+        plan = self.plan
+        assert plan is not None
+        holder: Holder = yield call(
+            self.context, "find_protection_holder", self.read_request(self.datasource_id, rg.API_VERSION)
+        )
+        same_vault = (holder.vault_id or "").lower() == (plan.vault_id or "").lower()
+        same_policy = (holder.policy_id or "").lower() == (plan.policy_id or "").lower()
+        if holder.found and not (same_vault and same_policy):
+            reason = (
+                f"already protected by {holder.policy_id} in {holder.vault_id}, but rule {plan.rule} names "
+                f"{plan.policy_id} in {plan.vault_id}; backups are not moved automatically"
+            )
+            outcome = self.outcome(OutcomeKind.DRIFT, reason, error)
+            return replace(
+                outcome,
+                backup_instance_id=holder.backup_instance_id,
+                vault_id=holder.vault_id,
+                policy_id=holder.policy_id,
+            )
+        return self.outcome(OutcomeKind.ALREADY_PROTECTED, error.message, error)
 
     def settle(self) -> Generator[Any, Any, ProtectionOutcome]:
         """Protected only once the instance says ``ProtectionConfigured``; followed with durable timers."""

@@ -37,7 +37,9 @@ ACTIVE = frozenset(
         df.OrchestrationRuntimeStatus.ContinuedAsNew,
     }
 )
-SETTLED_OUTCOMES = frozenset({OutcomeKind.PROTECTED.value, OutcomeKind.ALREADY_PROTECTED.value})
+SETTLED_OUTCOMES = frozenset(
+    {OutcomeKind.PROTECTED.value, OutcomeKind.ALREADY_PROTECTED.value, OutcomeKind.DRIFT.value}
+)
 
 
 def _settled(status: df.DurableOrchestrationStatus) -> bool:

@@ -150,6 +150,7 @@ class ProtectionRequest(Record):
 class OutcomeKind(StrEnum):
     PROTECTED = "protected"
     ALREADY_PROTECTED = "already_protected"
+    DRIFT = "drift"  # already protected, but in another vault or policy than the rule names (never moved)
     SKIPPED = "skipped"
     FAILED = "failed"
     DRY_RUN = "dry_run"

@@ -20,6 +20,7 @@ PROTECTION_ACTIVITIES = {
     "create_backup_instance",
     "poll_operation",
     "read_backup_instance",
+    "find_protection_holder",
     "read_vault_principal",
     "assign_role",
     "publish_protection_outcome",

@@ -18,6 +18,7 @@ from functions.tracking import PollRequest
 from shared.arm.operations import AsyncOperation
 from shared.arm.steps import OperationPoll, OperationStarted, ResourceRead, RoleAssigned
 from shared.errors import ArmError, BackupAutopilotError
+from shared.protection.holder import Holder
 from shared.protection.messages import PlanRequest, ProtectionOptions, ProtectionRequest, ProtectionStart
 from shared.protection.plan import plan_protection
 from shared.protection.rules import load_rules
@@ -107,6 +108,7 @@ class Cloud:
         flaky: set[str] | None = None,
         instances: list[BackupInstanceState] | None = None,
         create_polls: list[OperationPoll] | None = None,
+        holder: Holder | None = None,
     ) -> None:
         self.validations = list(validations or [None])
         self.read = read or ResourceRead(found=True, resource=resource or ACCOUNT)
@@ -119,6 +121,7 @@ class Cloud:
         self.flaky = flaky or set()
         self.instances = list(instances or [])  # reads of the instance in turn (then ``instance``)
         self.create_polls = list(create_polls or [])  # polls of the create operation in turn (then the rest)
+        self.holder = holder or Holder()  # who Resource Graph says protects it (default: unknown)
 
     def answer(self, name: str, payload: Any) -> Any:
         if name in self.flaky:
@@ -150,6 +153,8 @@ class Cloud:
                 )
             case "read_backup_instance":
                 return self.instances.pop(0) if self.instances else self.instance
+            case "find_protection_holder":
+                return self.holder
             case "read_vault_principal":
                 return VaultPrincipal(principal_id="p-1")
             case "assign_role":

@@ -20,6 +20,7 @@ from functions.tracking import TRANSIENT_RETRY, PollRequest
 from shared.arm.operations import AsyncOperation
 from shared.arm.steps import OperationPoll, OperationStarted, ResourceRead
 from shared.errors import ArmError, BackupAutopilotError
+from shared.protection.holder import Holder
 from shared.protection.messages import (
     BackupInstanceRequest,
     PlanRequest,
@@ -301,7 +302,7 @@ def test_already_protected_at_validation_ends_without_create() -> None:
     error = already_protected()
     played = _play(start(), Cloud(validations=[error]))
 
-    assert played.names == [*HAPPY[:5], "publish_protection_outcome"]
+    assert played.names == [*HAPPY[:5], "find_protection_holder", "publish_protection_outcome"]
     assert played.output["kind"] == "already_protected"
     assert played.output["reason"] == error.message
     assert played.output["error"] == error.to_dict()
@@ -579,3 +580,27 @@ def test_a_failed_operation_that_is_not_retryable_is_not_created_again() -> None
 
     assert played.names.count("create_backup_instance") == 1
     assert played.output["kind"] == "failed" and played.output["error"]["code"] == "UserErrorInvalidPolicy"
+
+
+def test_already_protected_in_the_rules_vault_and_policy_is_a_success() -> None:
+    plan = plan_protection(ProtectionRequest(DATASOURCE, STORAGE), ACCOUNT, RULES)
+    holder = Holder(True, f"{plan.vault_id}/backupInstances/bi-x", plan.vault_id, plan.policy_id)
+    played = _play(start(), Cloud(validations=[already_protected()], holder=holder))
+
+    assert played.output["kind"] == "already_protected"
+    (lookup,) = played.inputs("find_protection_holder")
+    assert lookup.resource_id == DATASOURCE
+
+
+def test_already_protected_elsewhere_is_drift_naming_both_and_nothing_moves() -> None:
+    legacy = DATASOURCE.split("/resourceGroups/")[0] + (
+        "/resourceGroups/rg-old/providers/Microsoft.DataProtection/backupVaults/bv-legacy"
+    )
+    holder = Holder(True, f"{legacy}/backupInstances/bi-x", legacy, f"{legacy}/backupPolicies/old")
+    played = _play(start(), Cloud(validations=[already_protected()], holder=holder))
+
+    output = played.output
+    assert output["kind"] == "drift"
+    assert "bv-legacy" in output["reason"] and "bv-weu" in output["reason"]
+    assert output["vault_id"] == legacy and output["policy_id"].endswith("/old")
+    assert "create_backup_instance" not in played.names
