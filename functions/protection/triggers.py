@@ -51,6 +51,17 @@ def _settled(status: df.DurableOrchestrationStatus) -> bool:
     )
 
 
+def _started_by_another(
+    now: df.DurableOrchestrationStatus | None, before: df.DurableOrchestrationStatus | None
+) -> bool:
+    """After a refused start: another start of the instance happened since ``before`` was read."""
+    if not now or not now.runtime_status:
+        return False
+    if now.runtime_status in ACTIVE:
+        return True
+    return before is None or not before.runtime_status or now.created_time != before.created_time
+
+
 def _options() -> ProtectionOptions:
     settings = runtime.settings()
     return ProtectionOptions(
@@ -117,9 +128,10 @@ async def _start(request: ProtectionRequest, client: df.DurableOrchestrationClie
         return
     try:
         await client.start_new(ORCHESTRATOR, instance_id, ProtectionStart(request, _options()))
-    except Exception as exc:
-        # Two duplicates raced past get_status: the extension refuses the second start of a running id.
-        if "already exists" in str(exc):
+    except Exception:
+        # Two duplicates raced past get_status and the other start won (the extension refuses a second start
+        # of a running id): that orchestration serves this request too, even if it has already finished.
+        if _started_by_another(await client.get_status(instance_id), existing):
             log.info("%s: protection %s started concurrently; joining it", request.datasource_id, instance_id)
             return
         raise

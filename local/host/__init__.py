@@ -48,7 +48,9 @@ Settings names this host reads besides the app's own:
 ``WEBSITE_SITE_NAME``
     The durable task hub name when host.json has no ``extensions.durableTask.hubName`` (else ``TestHubName``).
 
-Default keys are fixed, documented local values (printed at start-up); keys set in settings are never printed.
+Default keys are fixed, documented local values. No key is ever printed or logged: start-up names each key
+and says whether it is the local default or set in settings (Core Tools likewise lists function URLs without
+their keys), and request URLs (``?code=``) are not logged.
 
 Known gaps: identity-based connections (``<name>__queueServiceUri``), blob/table/Service Bus bindings,
 HTTP streaming, function-specific keys. An Azurite the host started is stopped on a graceful exit only

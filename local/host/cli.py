@@ -43,7 +43,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def _key_line(name: str, value: str, default: str) -> str:
-    return f"  {name}: {value} (local default)" if value == default else f"  {name}: (from settings)"
+    """Which key is in use, never the key itself (Core Tools lists function URLs without their keys)."""
+    source = "local default (documented in local/host/__init__.py)" if value == default else "from settings"
+    return f"  {name}: {source}"
 
 
 def main(argv: list[str]) -> int:

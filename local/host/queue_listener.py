@@ -6,6 +6,9 @@
 - Success deletes the message. Failure makes it visible again after ``visibilityTimeout``; once its
   ``DequeueCount`` reaches ``maxDequeueCount`` the original content goes to ``<queue>-poison`` and the
   message is deleted. At-least-once: a crash mid-run leaves the message to reappear after its lease.
+- A message whose content cannot be decoded (not base64 under ``messageEncoding`` base64) never reaches the
+  function: it goes to ``<queue>-poison`` at once, as the extension's ``MessageDecodingFailed`` handler moves
+  it (``QueueServiceClientProvider``), with the reason in the host log.
 """
 
 from __future__ import annotations
@@ -136,9 +139,20 @@ class QueueListener:
         if dequeue_count > self.options.max_dequeue_count:
             await self._to_poison(message)
             return
-        renewal = asyncio.create_task(self._renew(message))
         try:
             body = queues.decode(str(message.content), self.dispatcher.encoding)
+        except queues.QueueBindingError as exc:
+            log.error(
+                "message %s of %s cannot be decoded, moving it to %s: %s",
+                message.id,
+                self.client.queue_name,
+                self.poison.queue_name,
+                exc,
+            )
+            await self._to_poison(message)
+            return
+        renewal = asyncio.create_task(self._renew(message))
+        try:
             await self.dispatcher.run(self.spec, to_function_message(message, body))
         except asyncio.CancelledError:
             raise

@@ -35,15 +35,20 @@ def encode_bytes(data: bytes, encoding: str) -> str:
 
 
 def decode(content: str, encoding: str) -> str:
-    """The message body as the function sees it (the worker receives a string)."""
+    """The message body as the function sees it (the worker receives a string).
+
+    As the Storage Queues extension: the SDK client decodes base64 (``messageEncoding``), and a message it
+    cannot decode raises :class:`QueueBindingError` (the extension's ``MessageDecodingFailed`` handler moves
+    it to the poison queue at once); the body bytes become text as ``BinaryData.ToString()`` makes them,
+    UTF-8 with ill-formed sequences replaced by U+FFFD, never a failure.
+    """
     if encoding != "base64":
         return content
     try:
-        return base64.b64decode(content, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        raise QueueBindingError(
-            f"message is not valid base64 UTF-8 text (messageEncoding base64): {exc}"
-        ) from exc
+        data = base64.b64decode(content, validate=True)
+    except binascii.Error as exc:
+        raise QueueBindingError(f"message is not valid base64 (messageEncoding base64): {exc}") from exc
+    return data.decode("utf-8", errors="replace")
 
 
 class QueueClients:

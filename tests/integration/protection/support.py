@@ -157,7 +157,7 @@ def queue_messages(stack: LocalStack, name: str) -> list[Any]:
             text = base64.b64decode(text, validate=True).decode("utf-8")
         try:
             out.append(json.loads(text))
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply to read: the text itself
             out.append(text)
     return out
 
