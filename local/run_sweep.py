@@ -62,7 +62,6 @@ def sweep_demo(stack: LocalStack, timeout: float = 120.0) -> int:
     """0 when the sweep found every pre-existing resource unprotected and remediation protected them."""
     assert stack.host is not None
     _, since = stack.topic_events(0)
-    key = stack.host.function_key
     with httpx.Client(
         base_url=f"{stack.host.base_url}/api",
         headers={"x-functions-key": stack.host.function_key},
@@ -80,7 +79,7 @@ def sweep_demo(stack: LocalStack, timeout: float = 120.0) -> int:
             f"  {summary.get('total')} resources in scope, {summary.get('gaps')} gaps: {counts}", flush=True
         )
         print(f"  remediation: {status.get('remediation')}", flush=True)
-        print(f"  the page: {sweep['pageUrl']}?code={key}", flush=True)
+        print(f"  the page: {sweep['pageUrl']} (with the function key: ?code=...)", flush=True)
         report = api.get("/sweeps/latest/report").json()
     unprotected = {e["resourceId"].lower() for e in report["entries"] if e["classification"] == "unprotected"}
     print("\nProtection outcomes of what remediation sent:", flush=True)

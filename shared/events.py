@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -29,11 +30,14 @@ RESTORE_SUCCEEDED = "BackupAutopilot.Restore.Succeeded"
 RESTORE_FAILED = "BackupAutopilot.Restore.Failed"
 SWEEP_COMPLETED = "BackupAutopilot.Sweep.Completed"
 
-_SECRET_KEY = re.compile(r"secret|password|passwd|token|key|sig|credential|authorization", re.IGNORECASE)
+_SECRET_KEY = re.compile(
+    r"secret|password|passwd|token|key|sig|credential|authorization|^code$", re.IGNORECASE
+)  # code: a Functions key in a URL
 _ALLOWED_KEYS = frozenset({"secreturi", "secret_uri", "keyvaultid", "key_vault_id"})  # references, not values
 _URL = re.compile(r"https?://[^\s\"'<>]+")
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
 REDACTED = "***"
+_EVENT_NAMESPACE = uuid.UUID("0b3f5c2d-7a41-4e8e-b9a6-3d2c1e0f9a84")  # fixed: event ids must stay stable
 
 
 def _scrub_url(url: str) -> str:
@@ -76,8 +80,16 @@ def scrub(value: Any) -> Any:
     return value
 
 
+def event_id(*parts: object) -> str:
+    """A stable CloudEvent id: an activity runs at least once, so an outcome may be published twice (after a
+    crash); the same outcome always has the same id, and subscribers deduplicate by it (CloudEvents: source +
+    id identify an event)."""
+    return str(uuid.uuid5(_EVENT_NAMESPACE, "|".join(str(p) for p in parts)))
+
+
 def protection_event(outcome: ProtectionOutcome) -> CloudEvent:
     return CloudEvent(
+        id=event_id("protection", outcome.datasource_id.lower(), outcome.started_at, outcome.kind.value),
         source=EVENT_SOURCE,
         type=PROTECTION_EVENT_TYPES[outcome.kind],
         subject=outcome.datasource_id,
@@ -89,6 +101,7 @@ def protection_event(outcome: ProtectionOutcome) -> CloudEvent:
 def restore_event(status: RestoreStatus) -> CloudEvent:
     succeeded = status.phase in ("succeeded", "succeeded_with_warnings")
     return CloudEvent(
+        id=event_id("restore", status.restore_id or status.backup_instance_id, status.phase),
         source=EVENT_SOURCE,
         type=RESTORE_SUCCEEDED if succeeded else RESTORE_FAILED,
         subject=status.backup_instance_id,
@@ -100,6 +113,7 @@ def restore_event(status: RestoreStatus) -> CloudEvent:
 def sweep_event(sweep_id: str, summary: dict[str, Any]) -> CloudEvent:
     """``BackupAutopilot.Sweep.Completed`` with the counts (the report is addressed by the sweep id)."""
     return CloudEvent(
+        id=event_id("sweep", sweep_id),
         source=EVENT_SOURCE,
         type=SWEEP_COMPLETED,
         subject=f"/sweeps/{sweep_id}",

@@ -148,6 +148,11 @@ class _Protection:
                 return None
             if error.classification is Classification.ALREADY_PROTECTED:
                 return (yield from self.already_protected(error))
+            if error.classification is Classification.TRANSIENT and attempt < MAX_VALIDATIONS:
+                # A validation operation the service failed but marks retryable (InternalError...): again.
+                self.phase("retrying_validation", attempt=attempt)
+                yield wait(self.context, RETRY_CREATE_SECONDS)
+                continue
             if not _missing_permissions(error):
                 return self.failed(error, "validation failed")
             if not self.options.grant_roles:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -49,6 +50,20 @@ def _settled(status: df.DurableOrchestrationStatus) -> bool:
         status.runtime_status == df.OrchestrationRuntimeStatus.Completed
         and output.get("kind") in SETTLED_OUTCOMES
     )
+
+
+def _same_event(status: df.DurableOrchestrationStatus, request: ProtectionRequest) -> bool:
+    """Whether the finished instance was started by this very event (a redelivery, not a new write)."""
+    if not request.source_event_id:
+        return False
+    data: Any = status.input_
+    try:
+        data = json.loads(data) if isinstance(data, str) else data
+    except ValueError:
+        return False
+    for key in ("__data__", "request", "__data__"):  # ProtectionStart -> its request (records are wrapped)
+        data = data.get(key, data) if isinstance(data, dict) else {}
+    return isinstance(data, dict) and data.get("source_event_id") == request.source_event_id
 
 
 def _started_by_another(
@@ -119,12 +134,21 @@ async def start_protection(
 
 async def _start(request: ProtectionRequest, client: df.DurableOrchestrationClient) -> None:
     instance_id = request.instance_id()
-    existing = await client.get_status(instance_id)
+    existing = await client.get_status(instance_id, show_input=True)
     if existing and existing.runtime_status in ACTIVE:
         log.info("%s: protection %s already running; joining it", request.datasource_id, instance_id)
         return
     if existing and request.origin == "event" and _settled(existing):
         log.info("%s: already settled by %s; nothing to do", request.datasource_id, instance_id)
+        return
+    if existing and existing.runtime_status and _same_event(existing, request):
+        # The same event delivered again (at least once) after its protection ended: its outcome stands.
+        log.info(
+            "%s: event %s was handled by %s already",
+            request.datasource_id,
+            request.source_event_id,
+            instance_id,
+        )
         return
     try:
         await client.start_new(ORCHESTRATOR, instance_id, ProtectionStart(request, _options()))

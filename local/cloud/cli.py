@@ -42,6 +42,7 @@ def main(argv: list[str]) -> int:
         port=args.port,
         log_level=args.log_level,
         lifespan="on",
+        timeout_keep_alive=75,  # longer than any client pool keeps idle connections (no reset races)
         ssl_certfile=str(args.certfile) if args.certfile else None,
         ssl_keyfile=str(args.keyfile) if args.keyfile else None,
     )

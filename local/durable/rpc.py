@@ -23,6 +23,7 @@ from local.durable.errors import DurableError
 
 RPC_PATH = "/durabletask"
 SHUTDOWN_SECONDS = 5
+KEEP_ALIVE_SECONDS = 75  # idle connections outlive the clients' pools (aiohttp keeps them 15 s)
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -58,6 +59,7 @@ class LocalRpcListener:
             lifespan="off",
             access_log=False,
             timeout_graceful_shutdown=SHUTDOWN_SECONDS,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,  # longer than the SDK client's aiohttp pool keeps them
         )
         server = _EmbeddedServer(config)
         self._server = server

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from local import azurite
 from local.app_loader import AppLoadError, load_app
+from local.durable.rpc import KEEP_ALIVE_SECONDS
 from local.host import logs
 from local.host.errors import HostError
 from local.host.settings import (
@@ -114,7 +115,15 @@ def _serve(host: object, bind: str, port: int) -> int:
 
     assert isinstance(host, Host)
     config = uvicorn.Config(
-        host.asgi(), host=bind, port=port, log_config=None, lifespan="on", access_log=False
+        host.asgi(),
+        host=bind,
+        port=port,
+        log_config=None,
+        lifespan="on",
+        access_log=False,
+        # Longer than the clients' pools keep idle connections (aiohttp 15 s, httpx 5 s): a server that closes
+        # first races a client reusing the connection, which then sees a reset it cannot tell from a crash.
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     server = Server(config)
     server.run()

@@ -182,3 +182,26 @@ def test_malformed_queue_messages_go_to_poison_with_their_reason(stack: LocalSta
     assert host is not None
     status = httpx.get(f"{host.base_url}/admin/host/status", headers={"x-functions-key": host.master_key})
     assert status.status_code == 200
+
+
+def test_an_event_delivered_again_after_a_failed_outcome_is_not_redone_but_a_new_write_is(
+    stack: LocalStack, outcomes: Outcomes
+) -> None:
+    resource = account_id(PROD, "rg-data-neu", "e2eredelivered")  # its vault lacks the role: it fails
+    start = outcomes.mark()
+    put_account(stack, resource, account_body("northeurope"))  # the emulator's own write event
+    assert outcomes.wait_for([resource], start=start)[resource]["kind"] == "failed"
+
+    def outcomes_after(count: int, timeout: float = 45.0) -> int:
+        deadline = time.monotonic() + timeout
+        while len(outcomes.for_id(resource, start)) < count and time.monotonic() < deadline:
+            outcomes.collect(wait=1.0)
+        return len(outcomes.for_id(resource, start))
+
+    event = _event(resource, id="redelivered-1")
+    assert post_events(stack, [event]).status_code < 300  # another write: a failed protection is redone
+    assert outcomes_after(2) == 2
+    assert post_events(stack, [event]).status_code < 300  # the same event again (at least once)
+    assert outcomes_after(3, timeout=4.0) == 2  # its outcome stands: nothing is redone
+    assert post_events(stack, [_event(resource, id="a-new-write")]).status_code < 300
+    assert outcomes_after(3) == 3

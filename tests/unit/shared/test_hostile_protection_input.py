@@ -209,7 +209,7 @@ class _Out:
 
 
 class _DownClient:
-    async def get_status(self, instance_id: str) -> Any:
+    async def get_status(self, instance_id: str, show_input: bool = False) -> Any:
         raise RuntimeError("the durable engine is down")
 
 
@@ -259,7 +259,7 @@ class _RacingClient:
     def __init__(self, after: Any) -> None:
         self.reads = [_status("2026-01-01T00:00:00Z"), after]
 
-    async def get_status(self, instance_id: str) -> Any:
+    async def get_status(self, instance_id: str, show_input: bool = False) -> Any:
         return self.reads.pop(0)
 
     async def start_new(self, name: str, instance_id: str, start: Any) -> str:
