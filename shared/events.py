@@ -30,9 +30,8 @@ RESTORE_SUCCEEDED = "BackupAutopilot.Restore.Succeeded"
 RESTORE_FAILED = "BackupAutopilot.Restore.Failed"
 SWEEP_COMPLETED = "BackupAutopilot.Sweep.Completed"
 
-_SECRET_KEY = re.compile(
-    r"secret|password|passwd|token|key|sig|credential|authorization|^code$", re.IGNORECASE
-)  # code: a Functions key in a URL
+_SECRET_KEY = re.compile(r"secret|password|passwd|token|key|sig|credential|authorization", re.IGNORECASE)
+_SECRET_QUERY = re.compile(rf"{_SECRET_KEY.pattern}|^code$", re.IGNORECASE)  # code=: a Functions key in a URL
 _ALLOWED_KEYS = frozenset({"secreturi", "secret_uri", "keyvaultid", "key_vault_id"})  # references, not values
 _URL = re.compile(r"https?://[^\s\"'<>]+")
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
@@ -48,7 +47,7 @@ def _scrub_url(url: str) -> str:
     if not parts.query and not parts.password:
         return url
     query = [
-        (k, REDACTED if _SECRET_KEY.search(k) else v)
+        (k, REDACTED if _SECRET_QUERY.search(k) else v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
     ]
     netloc = parts.hostname or ""

@@ -6,8 +6,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
-
 from local.stack import LocalStack
 from tests.integration.restore.restore_stack import ACCOUNT, RestoreApi, point_in_range
 
@@ -81,15 +79,3 @@ def test_a_restore_post_whose_answer_is_lost_is_not_sent_again(
     after = _restore_jobs(restore_stack, instance)
     assert len(after) == len(before) + 1, after  # found, not re-sent
     assert document["job"]["id"].rsplit("/", 1)[-1] in after
-
-
-def test_the_restore_lock_refuses_a_second_restore_while_one_runs(api: RestoreApi) -> None:
-    first = api.post(_body(api, "lock-1"))
-    assert first.status_code == 202, first.text
-    second = api.post(_body(api, "lock-2"))
-    assert second.status_code == 409 and first.json()["id"] in second.json()["runningRestores"]
-    assert api.wait_until_done(first.json()["id"])[0]["phase"] == "succeeded"
-    assert (
-        httpx.get(f"{api.base}/api/restores/{first.json()['id']}", headers=api.key, timeout=30).status_code
-        == 200
-    )

@@ -154,3 +154,13 @@ def test_settings_from_env_defaults_and_errors():
         with pytest.raises(ConfigError) as info:
             Settings.from_env(env)
         assert info.value.setting == name
+
+
+def test_scrub_removes_a_functions_key_from_urls_but_keeps_error_codes():
+    data = {
+        "error": {"code": "UserErrorMissingRequiredPermissions"},
+        "statusUrl": "https://app.example/api/restores/r1?code=s3cr3t-function-key&x=1",
+    }
+    out = scrub(data)
+    assert out["error"]["code"] == "UserErrorMissingRequiredPermissions"
+    assert "s3cr3t-function-key" not in json.dumps(out) and "x=1" in out["statusUrl"]
