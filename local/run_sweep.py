@@ -81,7 +81,12 @@ def sweep_demo(stack: LocalStack, timeout: float = 120.0) -> int:
         print(f"  remediation: {status.get('remediation')}", flush=True)
         print(f"  the page: {sweep['pageUrl']} (with the function key: ?code=...)", flush=True)
         report = api.get("/sweeps/latest/report").json()
-    unprotected = {e["resourceId"].lower() for e in report["entries"] if e["classification"] == "unprotected"}
+    # What remediation sent: the unprotected that a vault can take (none in its region: reported, not sent).
+    unprotected = {
+        e["resourceId"].lower()
+        for e in report["entries"]
+        if e["classification"] == "unprotected" and e.get("expectedVaultId")
+    }
     print("\nProtection outcomes of what remediation sent:", flush=True)
     outcomes = _outcomes(stack, unprotected, since, timeout)
     missing = [name for name in PRE_EXISTING if not any(rid.endswith(f"/{name}") for rid in unprotected)]
