@@ -66,6 +66,7 @@ class _Protection:
         start: ProtectionStart = context.get_input(expected_type=ProtectionStart)
         self.request = start.request
         self.options = start.options
+        self.known_backup_instance_id = start.known_backup_instance_id
         self.datasource_id: str = self.request.datasource_id
         self.correlation_id = self.request.correlation_id
         self.started_at = context.current_utc_datetime.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -302,7 +303,25 @@ class _Protection:
             OutcomeKind.FAILED, f"protection had not settled: still {state} after {minutes:g} minutes", error
         )
 
+    def recheck(self) -> Generator[Any, Any, ProtectionOutcome | None]:
+        """One read of the backup instance a settled protection left: unchanged, or None (protect again)."""
+        known = self.known_backup_instance_id
+        assert known is not None
+        self.phase("rechecking", backupInstanceId=known)
+        check: BackupInstanceState = yield call(
+            self.context, "read_backup_instance", self.read_request(known, dp.API_VERSION)
+        )
+        state = check.current_protection_state or check.protection_status or ""
+        if check.error is None and check.found and state.lower() == "protectionconfigured":
+            outcome = self.outcome(OutcomeKind.UNCHANGED, f"re-checked: {known} is still {state}")
+            return replace(outcome, backup_instance_id=known)
+        return None
+
     def run(self) -> Generator[Any, Any, ProtectionOutcome]:
+        if self.known_backup_instance_id:
+            unchanged = yield from self.recheck()
+            if unchanged is not None:
+                return unchanged
         read = yield from self.read()
         if isinstance(read, ProtectionOutcome):
             return read
@@ -335,7 +354,8 @@ def protect_datasource(context: df.DurableOrchestrationContext) -> Flow:
         outcome = protection.outcome(
             OutcomeKind.FAILED, f"gave up after repeated transient failures: {exc}".strip(), error
         )
-    protection.phase("publishing", outcome=outcome.kind.value)
-    yield call(context, "publish_protection_outcome", outcome)
+    if outcome.kind is not OutcomeKind.UNCHANGED:  # a re-check that changed nothing tells nobody anything new
+        protection.phase("publishing", outcome=outcome.kind.value)
+        yield call(context, "publish_protection_outcome", outcome)
     protection.phase("done", outcome=outcome.kind.value)
     return outcome.to_json()

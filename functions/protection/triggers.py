@@ -39,7 +39,12 @@ ACTIVE = frozenset(
     }
 )
 SETTLED_OUTCOMES = frozenset(
-    {OutcomeKind.PROTECTED.value, OutcomeKind.ALREADY_PROTECTED.value, OutcomeKind.DRIFT.value}
+    {
+        OutcomeKind.PROTECTED.value,
+        OutcomeKind.ALREADY_PROTECTED.value,
+        OutcomeKind.DRIFT.value,
+        OutcomeKind.UNCHANGED.value,
+    }
 )
 
 
@@ -138,9 +143,6 @@ async def _start(request: ProtectionRequest, client: df.DurableOrchestrationClie
     if existing and existing.runtime_status in ACTIVE:
         log.info("%s: protection %s already running; joining it", request.datasource_id, instance_id)
         return
-    if existing and request.origin == "event" and _settled(existing):
-        log.info("%s: already settled by %s; nothing to do", request.datasource_id, instance_id)
-        return
     if existing and existing.runtime_status and _same_event(existing, request):
         # The same event delivered again (at least once) after its protection ended: its outcome stands.
         log.info(
@@ -150,8 +152,16 @@ async def _start(request: ProtectionRequest, client: df.DurableOrchestrationClie
             instance_id,
         )
         return
+    known = None
+    if existing and request.origin == "event" and _settled(existing):
+        # A new write of a settled datasource: the durable record is not Azure. Re-check it cheaply (one
+        # read of its backup instance); the orchestration protects again only if it is gone or unconfigured.
+        output = existing.output if isinstance(existing.output, dict) else {}
+        known = (
+            output.get("backup_instance_id") if isinstance(output.get("backup_instance_id"), str) else None
+        )
     try:
-        await client.start_new(ORCHESTRATOR, instance_id, ProtectionStart(request, _options()))
+        await client.start_new(ORCHESTRATOR, instance_id, ProtectionStart(request, _options(), known))
     except Exception:
         # Two duplicates raced past get_status and the other start won (the extension refuses a second start
         # of a running id): that orchestration serves this request too, even if it has already finished.

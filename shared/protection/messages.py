@@ -151,6 +151,7 @@ class OutcomeKind(StrEnum):
     PROTECTED = "protected"
     ALREADY_PROTECTED = "already_protected"
     DRIFT = "drift"  # already protected, but in another vault or policy than the rule names (never moved)
+    UNCHANGED = "unchanged"  # a re-check found the protection as it was: nothing done, nothing published
     SKIPPED = "skipped"
     FAILED = "failed"
     DRY_RUN = "dry_run"
@@ -171,6 +172,9 @@ class ProtectionStart(Record):
 
     request: ProtectionRequest
     options: ProtectionOptions
+    # The backup instance an earlier, settled protection left: a write event re-checks it (one read) and
+    # protects again only when it is gone or no longer configured.
+    known_backup_instance_id: str | None = None
 
 
 @dataclass(frozen=True)

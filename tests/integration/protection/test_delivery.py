@@ -205,3 +205,34 @@ def test_an_event_delivered_again_after_a_failed_outcome_is_not_redone_but_a_new
     assert outcomes_after(3, timeout=4.0) == 2  # its outcome stands: nothing is redone
     assert post_events(stack, [_event(resource, id="a-new-write")]).status_code < 300
     assert outcomes_after(3) == 3
+
+
+def test_a_write_of_a_protected_datasource_re_checks_it_and_protects_again_when_its_instance_is_gone(
+    stack: LocalStack, outcomes: Outcomes
+) -> None:
+    resource = account_id(PROD, "rg-data-weu", "e2erecheck")
+    start = outcomes.mark()
+    put_account(stack, resource, account_body())
+    first = outcomes.wait_for([resource], start=start)[resource]
+    assert first["kind"] == "protected"
+    instance = first["backup_instance_id"]
+
+    put_account(stack, resource, account_body(tags={"owner": "team-a"}))  # an update: another write event
+    time.sleep(4.0)
+    outcomes.collect()
+    assert len(outcomes.for_id(resource, start)) == 1  # re-checked (one read): unchanged, nothing published
+    assert len(backup_instances(stack)[resource.lower()]) == 1
+
+    deleted = stack.arm("DELETE", instance, api_version="2025-09-01")  # out of band, by someone else
+    assert deleted.status_code in (200, 202, 204), deleted.text
+    deadline = time.monotonic() + 30
+    while resource.lower() in backup_instances(stack) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert resource.lower() not in backup_instances(stack)
+    put_account(stack, resource, account_body(tags={"owner": "team-b"}))
+    deadline = time.monotonic() + 45
+    while len(outcomes.for_id(resource, start)) < 2 and time.monotonic() < deadline:
+        outcomes.collect(wait=1.0)
+    again = outcomes.for_id(resource, start)
+    assert len(again) == 2 and again[-1]["data"]["kind"] == "protected", again
+    assert len(backup_instances(stack)[resource.lower()]) == 1  # protected again, once

@@ -7,6 +7,7 @@ path taken and the outcome published.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -604,3 +605,32 @@ def test_already_protected_elsewhere_is_drift_naming_both_and_nothing_moves() ->
     assert "bv-legacy" in output["reason"] and "bv-weu" in output["reason"]
     assert output["vault_id"] == legacy and output["policy_id"].endswith("/old")
     assert "create_backup_instance" not in played.names
+
+
+KNOWN = (
+    f"{DATASOURCE.split('/resourceGroups/')[0]}/resourceGroups/rg-backup-weu/providers/"
+    "Microsoft.DataProtection/backupVaults/bv-weu/backupInstances/bi-known"
+)
+
+
+def test_a_write_of_a_settled_datasource_reads_its_instance_once_and_publishes_nothing_when_unchanged() -> (
+    None
+):
+    begin = replace(start(), known_backup_instance_id=KNOWN)
+    played = _play(begin, Cloud(instance=_state("ProtectionConfigured")))
+
+    assert played.names == ["read_backup_instance"]
+    (read,) = played.inputs("read_backup_instance")
+    assert read.resource_id == KNOWN
+    assert played.output["kind"] == "unchanged" and played.output["backup_instance_id"] == KNOWN
+
+
+@pytest.mark.parametrize("found", [BackupInstanceState(found=False), _state("ProtectionStopped")])
+def test_a_write_of_a_settled_datasource_whose_instance_is_gone_or_unconfigured_protects_again(
+    found: BackupInstanceState,
+) -> None:
+    begin = replace(start(), known_backup_instance_id=KNOWN)
+    played = _play(begin, Cloud(instances=[found]))
+
+    assert played.names[0] == "read_backup_instance" and played.names[1:] == HAPPY
+    assert played.output["kind"] == "protected"
