@@ -35,6 +35,9 @@ DATASOURCE_OPERATIONS = [
     "Microsoft.Storage/storageAccounts/write",
     "Microsoft.DBforPostgreSQL/servers/databases/write",
     "Microsoft.DBforPostgreSQL/flexibleServers/write",
+    "Microsoft.Storage/storageAccounts/delete",
+    "Microsoft.DBforPostgreSQL/servers/databases/delete",
+    "Microsoft.DBforPostgreSQL/flexibleServers/delete",
 ]
 
 
@@ -229,7 +232,10 @@ class LocalStack:
                 "scope": f"/subscriptions/{subscription_id}",
                 "schema": "EventGridSchema",
                 "filter": {
-                    "includedEventTypes": ["Microsoft.Resources.ResourceWriteSuccess"],
+                    "includedEventTypes": [
+                        "Microsoft.Resources.ResourceWriteSuccess",
+                        "Microsoft.Resources.ResourceDeleteSuccess",
+                    ],
                     "advancedFilters": [
                         {
                             "operatorType": "StringIn",

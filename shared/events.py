@@ -22,6 +22,7 @@ PROTECTION_EVENT_TYPES: dict[OutcomeKind, str] = {
     OutcomeKind.PROTECTED: "BackupAutopilot.Protection.Protected",
     OutcomeKind.ALREADY_PROTECTED: "BackupAutopilot.Protection.AlreadyProtected",
     OutcomeKind.DRIFT: "BackupAutopilot.Protection.Drift",
+    OutcomeKind.ORPHANED: "BackupAutopilot.Protection.Orphaned",
     OutcomeKind.SKIPPED: "BackupAutopilot.Protection.Skipped",
     OutcomeKind.FAILED: "BackupAutopilot.Protection.Failed",
     OutcomeKind.DRY_RUN: "BackupAutopilot.Protection.DryRun",

@@ -317,7 +317,31 @@ class _Protection:
             return replace(outcome, backup_instance_id=known)
         return None
 
+    def deleted(self) -> Generator[Any, Any, ProtectionOutcome]:
+        """The datasource was deleted: which backup instance keeps its data (a person decides its fate)."""
+        self.phase("recording_deletion")
+        holder: Holder = yield call(
+            self.context, "find_protection_holder", self.read_request(self.datasource_id, rg.API_VERSION)
+        )
+        if not holder.found:
+            return self.outcome(
+                OutcomeKind.SKIPPED, "the resource was deleted; no backup instance protected it"
+            )
+        reason = (
+            f"the resource was deleted; backup instance {holder.backup_instance_id} keeps its backup data "
+            "(never deleted automatically: stop protection and retain or delete the data in the vault)"
+        )
+        outcome = self.outcome(OutcomeKind.ORPHANED, reason)
+        return replace(
+            outcome,
+            backup_instance_id=holder.backup_instance_id,
+            vault_id=holder.vault_id,
+            policy_id=holder.policy_id,
+        )
+
     def run(self) -> Generator[Any, Any, ProtectionOutcome]:
+        if self.request.origin == "delete":
+            return (yield from self.deleted())
         if self.known_backup_instance_id:
             unchanged = yield from self.recheck()
             if unchanged is not None:

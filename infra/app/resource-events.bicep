@@ -13,6 +13,10 @@ param operationNames array = [
   'Microsoft.Storage/storageAccounts/fileServices/shares/write'
   'Microsoft.DBforPostgreSQL/servers/databases/write'
   'Microsoft.DBforPostgreSQL/flexibleServers/write'
+  // Deletes: the app records the orphaned backup instance (it never deletes backup data).
+  'Microsoft.Storage/storageAccounts/delete'
+  'Microsoft.DBforPostgreSQL/servers/databases/delete'
+  'Microsoft.DBforPostgreSQL/flexibleServers/delete'
 ]
 
 resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = {
@@ -45,6 +49,7 @@ resource subscriptionToFunction 'Microsoft.EventGrid/systemTopics/eventSubscript
     filter: {
       includedEventTypes: [
         'Microsoft.Resources.ResourceWriteSuccess'
+        'Microsoft.Resources.ResourceDeleteSuccess'
       ]
       advancedFilters: [
         {

@@ -23,6 +23,8 @@ from shared.arm.ids import parse_resource_id
 from shared.errors import BackupAutopilotError, InvalidRequestError
 from shared.records import Record
 
+ORIGINS = ("event", "delete", "sweep", "manual")
+
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -107,7 +109,7 @@ class ProtectionRequest(Record):
     correlation_id: str | None = None
     requested_at: str = field(default_factory=_now)
     dry_run: bool = False
-    origin: str = "event"  # event | sweep | manual
+    origin: str = "event"  # event (a write) | delete (the resource was deleted) | sweep | manual
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,8 +130,8 @@ class ProtectionRequest(Record):
                 "resource_type", f"{resource_type} does not match the id's type {rid.type}"
             )
         origin = _str(d, "origin", required=False) or "event"
-        if origin not in ("event", "sweep", "manual"):
-            raise InvalidRequestError("origin", "must be event, sweep or manual")
+        if origin not in ORIGINS:
+            raise InvalidRequestError("origin", "must be " + ", ".join(ORIGINS))
         return cls(
             datasource_id=rid.canonical(),
             resource_type=rid.type,
@@ -152,6 +154,7 @@ class OutcomeKind(StrEnum):
     ALREADY_PROTECTED = "already_protected"
     DRIFT = "drift"  # already protected, but in another vault or policy than the rule names (never moved)
     UNCHANGED = "unchanged"  # a re-check found the protection as it was: nothing done, nothing published
+    ORPHANED = "orphaned"  # the datasource was deleted; its backup instance keeps the data (never deleted)
     SKIPPED = "skipped"
     FAILED = "failed"
     DRY_RUN = "dry_run"

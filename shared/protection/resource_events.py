@@ -29,6 +29,8 @@ from shared.protection.kinds import kind_for_type
 from shared.protection.messages import ProtectionRequest, check_text, parse_json
 
 RESOURCE_WRITE_SUCCESS = "Microsoft.Resources.ResourceWriteSuccess"
+RESOURCE_DELETE_SUCCESS = "Microsoft.Resources.ResourceDeleteSuccess"
+HANDLED_EVENT_TYPES = (RESOURCE_WRITE_SUCCESS, RESOURCE_DELETE_SUCCESS)
 CLOUDEVENTS_VERSION = "1.0"
 MAX_ID_LENGTH = 200  # ProtectionRequest.source_event_id and correlation_id
 MAX_REASON_LENGTH = 1000
@@ -152,8 +154,9 @@ def protection_request_from_event(
     def reject(reason: str) -> Rejection:
         return Rejection(reason[:MAX_REASON_LENGTH], event_id, event_type, subject)
 
-    if event_type != RESOURCE_WRITE_SUCCESS:
-        return reject(f"unexpected event type {event_type!r}: only {RESOURCE_WRITE_SUCCESS} is handled")
+    if event_type not in HANDLED_EVENT_TYPES:
+        return reject(f"unexpected event type {event_type!r}: only {' and '.join(HANDLED_EVENT_TYPES)}")
+    deleted = event_type == RESOURCE_DELETE_SUCCESS
     if not isinstance(data, Mapping):
         return reject("event data must be a JSON object")
     problem = _data_problem(data)
@@ -171,8 +174,9 @@ def protection_request_from_event(
     except BackupAutopilotError as exc:
         return reject(f"invalid resource id: {exc.message}")
     operation = data.get("operationName")
-    if isinstance(operation, str) and operation and not operation.lower().endswith("/write"):
-        return reject(f"operation {operation[:200]!r} is not a write")
+    verb = "/delete" if deleted else "/write"
+    if isinstance(operation, str) and operation and not operation.lower().endswith(verb):
+        return reject(f"operation {operation[:200]!r} is not a {verb[1:]}")
     if kind_for_type(resource_id.type) is None:
         return reject(f"resource type {resource_id.type} is not a datasource Backup Autopilot protects")
     correlation = _text(data.get("correlationId"), MAX_ID_LENGTH) or correlation_id
@@ -181,7 +185,7 @@ def protection_request_from_event(
         resource_type=resource_id.type,
         source_event_id=event_id,
         correlation_id=correlation,
-        origin="event",
+        origin="delete" if deleted else "event",
     )
     try:
         return ProtectionRequest.from_dict(request.to_dict())  # what start_protection will accept

@@ -124,7 +124,10 @@ def test_bad_events_are_rejected_with_a_reason_and_nothing_crashes(
     vm = f"/subscriptions/{PROD}/resourceGroups/rg-data-weu/providers/Microsoft.Compute/virtualMachines/vm1"
     bad = {
         "type": _event(
-            account_id(PROD, "rg-data-weu", "a1"), eventType="Microsoft.Resources.ResourceDeleteSuccess"
+            account_id(PROD, "rg-data-weu", "a1"), eventType="Microsoft.Resources.ResourceActionSuccess"
+        ),
+        "deletewrite": _event(  # a delete event that says it was a write: contradictory, refused
+            account_id(PROD, "rg-data-weu", "a6"), eventType="Microsoft.Resources.ResourceDeleteSuccess"
         ),
         "data": _event(account_id(PROD, "rg-data-weu", "a2"), data="not an object"),
         "unsupported": _event(vm),
@@ -142,7 +145,11 @@ def test_bad_events_are_rejected_with_a_reason_and_nothing_crashes(
     rejects = wait_messages(stack, PROTECTION_REJECTS, len(bad))
     by_id = {r["event_id"]: r["reason"] for r in rejects}
     reasons = {key: by_id[str(event["id"])] for key, event in bad.items()}
-    assert "only Microsoft.Resources.ResourceWriteSuccess is handled" in reasons["type"]
+    assert (
+        "only Microsoft.Resources.ResourceWriteSuccess and Microsoft.Resources.ResourceDeleteSuccess"
+        in (reasons["type"])
+    )
+    assert "is not a delete" in reasons["deletewrite"]
     assert reasons["data"] == "event data must be a JSON object"
     assert "Microsoft.Compute/virtualMachines is not a datasource" in reasons["unsupported"]
     assert reasons["dotdot"].startswith("invalid resource id")
@@ -236,3 +243,30 @@ def test_a_write_of_a_protected_datasource_re_checks_it_and_protects_again_when_
     again = outcomes.for_id(resource, start)
     assert len(again) == 2 and again[-1]["data"]["kind"] == "protected", again
     assert len(backup_instances(stack)[resource.lower()]) == 1  # protected again, once
+
+
+def test_a_deleted_datasource_is_reported_orphaned_and_its_next_creation_is_protected_again(
+    stack: LocalStack, outcomes: Outcomes
+) -> None:
+    resource = account_id(PROD, "rg-data-weu", "e2edeleted")
+    start = outcomes.mark()
+    put_account(stack, resource, account_body())
+    assert outcomes.wait_for([resource], start=start)[resource]["kind"] == "protected"
+
+    deleted = stack.arm("DELETE", resource)
+    assert deleted.status_code in (200, 202, 204), deleted.text
+    deadline = time.monotonic() + 45
+    while len(outcomes.for_id(resource, start)) < 2 and time.monotonic() < deadline:
+        outcomes.collect(wait=1.0)
+    orphaned = outcomes.for_id(resource, start)[-1]
+    assert orphaned["type"] == "BackupAutopilot.Protection.Orphaned", orphaned
+    assert orphaned["data"]["backup_instance_id"] in {
+        i for ids in backup_instances(stack).values() for i in ids
+    }
+    assert "never deleted automatically" in orphaned["data"]["reason"]
+
+    put_account(stack, resource, account_body())  # the same name again: a new resource to protect
+    deadline = time.monotonic() + 45
+    while len(outcomes.for_id(resource, start)) < 3 and time.monotonic() < deadline:
+        outcomes.collect(wait=1.0)
+    assert outcomes.for_id(resource, start)[-1]["data"]["kind"] in ("protected", "already_protected")
