@@ -25,6 +25,7 @@ from shared.protection.kinds import BLOB, POSTGRESQL, POSTGRESQL_FLEXIBLE, Prote
 from shared.restore import bodies as restores
 from shared.services import dataprotection as dp
 from tests.conformance.corpus import load_json, seed_error_bodies, seed_json_blocks, seed_status_bodies
+from tests.fixtures.restore_shapes import check_restore_as_database
 
 pytestmark = pytest.mark.corpus
 
@@ -152,26 +153,10 @@ def test_restore_as_files_matches_example():
 
 
 def test_restore_as_database_matches_example_structure():
-    ex = load_json("dataprotection/examples/BackupInstanceOperations/TriggerRestore.json")["parameters"][
-        "parameters"
-    ]
-    target = ex["restoreTargetInfo"]
-    built = restores.restore_as_database(
-        source_datasource_id=ex["sourceResourceId"],
-        recovery_point_id=ex["recoveryPointId"],
-        restore_location=target["restoreLocation"],
-        target_database_id=target["datasourceInfo"]["resourceID"],
-        secret_uri=target["datasourceAuthCredentials"]["secretStoreResource"]["uri"],
-    )
-    assert set(built) == set(ex) - {"identityDetails"}
-    assert set(built["restoreTargetInfo"]) == set(target)
-    assert built["restoreTargetInfo"]["datasourceAuthCredentials"] == target["datasourceAuthCredentials"]
-    assert (
-        built["restoreTargetInfo"]["datasourceInfo"]["resourceID"] == target["datasourceInfo"]["resourceID"]
-    )
-    assert (
-        built["restoreTargetInfo"]["datasourceSetInfo"]["resourceID"]
-        == target["datasourceSetInfo"]["resourceID"]
+    check_restore_as_database(
+        load_json("dataprotection/examples/BackupInstanceOperations/TriggerRestore.json")["parameters"][
+            "parameters"
+        ]
     )
 
 

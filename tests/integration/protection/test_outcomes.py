@@ -7,6 +7,7 @@ One LocalStack (Azurite + emulated cloud + local Functions host) for the module,
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -212,16 +213,13 @@ def test_one_correlation_id_follows_a_resource_from_its_write_to_its_outcome(
     assert calls >= 6, calls
 
 
-def test_a_failed_create_the_service_marks_retryable_is_created_again(
-    stack: LocalStack, outcomes: Outcomes
-) -> None:
-    resource = account_id(PROD, "rg-data-weu", "e2eretryable")
+def _protect_under_fault(
+    stack: LocalStack, outcomes: Outcomes, name: str, rule: dict[str, Any]
+) -> tuple[str, dict[str, Any], list[int]]:
+    """Create an account while one fault rule is on: (its id, its outcome, how often the rule fired)."""
+    resource = account_id(PROD, "rg-data-weu", name)
     stack.admin("DELETE", "/_admin/faults")
-    stack.admin(
-        "POST",
-        "/_admin/faults",
-        {"kind": "fail_operation", "operation": "BackupInstances_CreateOrUpdate", "count": 1},
-    )
+    stack.admin("POST", "/_admin/faults", rule)
     try:
         start = outcomes.mark()
         put_account(stack, resource, account_body())
@@ -229,25 +227,21 @@ def test_a_failed_create_the_service_marks_retryable_is_created_again(
         fired = [r["fired"] for r in stack.admin("GET", "/_admin/faults")["rules"]]
     finally:
         stack.admin("DELETE", "/_admin/faults")
+    return resource, got, fired
+
+
+def test_a_failed_create_the_service_marks_retryable_is_created_again(
+    stack: LocalStack, outcomes: Outcomes
+) -> None:
+    rule = {"kind": "fail_operation", "operation": "BackupInstances_CreateOrUpdate", "count": 1}
+    resource, got, fired = _protect_under_fault(stack, outcomes, "e2eretryable", rule)
     assert fired == [1]  # the first configure failed with InternalServerError (retryable)
     assert got["kind"] == "protected", got
     assert len(backup_instances(stack)[resource.lower()]) == 1
 
 
 def test_a_status_read_that_fails_is_not_a_failed_operation(stack: LocalStack, outcomes: Outcomes) -> None:
-    resource = account_id(PROD, "rg-data-weu", "e2eunreadable")
-    stack.admin("DELETE", "/_admin/faults")
-    stack.admin(
-        "POST",
-        "/_admin/faults",
-        {"kind": "error", "operation": "OperationStatus*", "status": 400, "code": "BadRequest", "count": 2},
-    )
-    try:
-        start = outcomes.mark()
-        put_account(stack, resource, account_body())
-        got = outcomes.wait_for([resource], start=start)[resource]
-        fired = [r["fired"] for r in stack.admin("GET", "/_admin/faults")["rules"]]
-    finally:
-        stack.admin("DELETE", "/_admin/faults")
-    assert fired == [2]
+    rule = {"kind": "error", "operation": "OperationStatus*", "status": 400, "code": "BadRequest", "count": 2}
+    _, got, fired = _protect_under_fault(stack, outcomes, "e2eunreadable", rule)
+    assert fired == [2]  # two status reads answered 400: read again, not taken as the operation failing
     assert got["kind"] == "protected", got

@@ -13,6 +13,7 @@ from shared.protection.kinds import BLOB, POSTGRESQL, POSTGRESQL_FLEXIBLE, Prote
 from shared.restore import bodies as restores
 from shared.services import dataprotection as dp
 from tests.fixtures import dataprotection as fx
+from tests.fixtures.restore_shapes import check_restore_as_database
 
 SUB = fx.SUB
 SA = fx.STORAGE_ACCOUNT
@@ -170,22 +171,4 @@ def test_restore_as_files_matches_the_contract():
 
 
 def test_restore_as_database_matches_the_documented_structure():
-    ex = fx.PG_RESTORE_AS_DATABASE_DOCUMENTED
-    target = ex["restoreTargetInfo"]
-    built = restores.restore_as_database(
-        source_datasource_id=ex["sourceResourceId"],
-        recovery_point_id=ex["recoveryPointId"],
-        restore_location=target["restoreLocation"],
-        target_database_id=target["datasourceInfo"]["resourceID"],
-        secret_uri=target["datasourceAuthCredentials"]["secretStoreResource"]["uri"],
-    )
-    assert set(built) == set(ex) - {"identityDetails"}
-    assert set(built["restoreTargetInfo"]) == set(target)
-    assert built["restoreTargetInfo"]["datasourceAuthCredentials"] == target["datasourceAuthCredentials"]
-    assert (
-        built["restoreTargetInfo"]["datasourceInfo"]["resourceID"] == target["datasourceInfo"]["resourceID"]
-    )
-    assert (
-        built["restoreTargetInfo"]["datasourceSetInfo"]["resourceID"]
-        == target["datasourceSetInfo"]["resourceID"]
-    )
+    check_restore_as_database(fx.PG_RESTORE_AS_DATABASE_DOCUMENTED)
