@@ -210,16 +210,16 @@ async def classify_sweep(
         await json_out.write(json_chunk)
         await csv_out.write(csv_chunk)
 
-    def fresh(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        """Each resource once, though overlapping scopes (a group and a subscription in it) list it twice."""
+    def fresh(rows: Iterable[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each resource once (with its key), though overlapping scopes (a group and a subscription in it)
+        list it twice; the id is parsed once."""
         for row in rows:
             key = parse_resource_id(str(row["id"])).key()
             if key not in seen:
                 seen.add(key)
-                yield row
+                yield key, row
 
-    def judge(resource: dict[str, Any], parent: dict[str, Any] | None) -> Entry:
-        key = parse_resource_id(str(resource["id"])).key()
+    def judge(key: str, resource: dict[str, Any], parent: dict[str, Any] | None) -> Entry:
         facts = Facts(protections.get(key, ()), jobs.get(key), request.policy_intervals, facts_at)
         return classify(resource, rules, facts, parent)
 
@@ -231,9 +231,9 @@ async def classify_sweep(
             if str(row.get("type", "")).lower() == inventory.POSTGRESQL_SERVER_TYPE:
                 servers[parse_resource_id(str(row["id"])).key()] = row
         handled = [r for r in page if kind_for_type(str(r.get("type", ""))) is not None]
-        await emit(judge(r, None) for r in fresh(handled))
+        await emit(judge(key, r, None) for key, r in fresh(handled))
     async for page in pages(store, pages_prefix(sweep_id, "databases")):
-        await emit(judge(r, servers.get(str(r.get("parent")))) for r in fresh(page))
+        await emit(judge(key, r, servers.get(str(r.get("parent")))) for key, r in fresh(page))
     unlisted = {parse_resource_id(s).key() for s in request.unlisted_servers}
     await emit(_orphans(protections, seen, set(names), unlisted))
     await json_out.write(writer.closing(names))

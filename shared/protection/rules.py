@@ -9,6 +9,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -141,10 +142,16 @@ def _any_tag(tags: Mapping[str, str], spec: Mapping[str, Any] | None) -> str | N
     return None
 
 
+@lru_cache(maxsize=4096)
+def _normalised(allowed: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(_norm(a) for a in allowed)
+
+
 def _in(value: str | None, allowed: list[str] | None) -> bool:
+    """Case-insensitive membership (the allowed values are normalised once per distinct list)."""
     if not allowed:
         return True
-    return value is not None and _norm(value) in {_norm(a) for a in allowed}
+    return value is not None and _norm(value) in _normalised(tuple(allowed))
 
 
 class Rules:
