@@ -173,3 +173,18 @@ class Cloud:
             # As the extension records a failed Python activity: its exception as Reason, trace as Details.
             return Failed(f"Activity function '{call.name}' failed: {result.message}", "Traceback (...)")
         return result
+
+
+# The activities (and timers) of a protection that goes as planned, in order.
+HAPPY = [
+    "read_resource",
+    "plan_protection",
+    "validate_for_backup",
+    "timer",
+    "poll_operation",
+    "create_backup_instance",
+    "timer",
+    "poll_operation",
+    "read_backup_instance",
+    "publish_protection_outcome",
+]

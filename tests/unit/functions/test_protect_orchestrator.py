@@ -12,6 +12,7 @@ from shared.protection.messages import ProtectionOutcome, RoleGrant
 from tests.unit.functions.driver import drive
 from tests.unit.functions.protection_cloud import (
     DATASOURCE,
+    HAPPY,
     ROLE,
     RULE,
     Cloud,
@@ -26,18 +27,7 @@ def test_happy_path_validates_creates_confirms_and_publishes() -> None:
     cloud = Cloud()
     run = drive(protect_fn(), start(), cloud.for_driver)
 
-    assert run.activities == [
-        "read_resource",
-        "plan_protection",
-        "validate_for_backup",
-        "timer",
-        "poll_operation",
-        "create_backup_instance",
-        "timer",
-        "poll_operation",
-        "read_backup_instance",
-        "publish_protection_outcome",
-    ]
+    assert run.activities == HAPPY
     assert run.output["kind"] == "protected"
     assert run.output["rule"] == RULE
     assert run.output["correlation_id"] == "c-1"

@@ -37,6 +37,7 @@ from tests.unit.functions.history import Call, History, Played, Timer, play
 from tests.unit.functions.protection_cloud import (
     ACCOUNT,
     DATASOURCE,
+    HAPPY,
     ROLE,
     RULE,
     RULES,
@@ -53,18 +54,6 @@ from tests.unit.functions.protection_cloud import (
 )
 
 NAME = "protect_datasource"
-HAPPY = [
-    "read_resource",
-    "plan_protection",
-    "validate_for_backup",
-    "timer",
-    "poll_operation",
-    "create_backup_instance",
-    "timer",
-    "poll_operation",
-    "read_backup_instance",
-    "publish_protection_outcome",
-]
 
 
 def _play(begin: ProtectionStart, cloud: Cloud) -> Played:
