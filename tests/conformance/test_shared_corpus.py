@@ -14,7 +14,6 @@ import json
 import pytest
 
 from shared.arm.operations import (
-    OperationState,
     async_operation_from,
     interpret_job,
     interpret_operation_status,
@@ -25,7 +24,8 @@ from shared.protection.kinds import BLOB, POSTGRESQL, POSTGRESQL_FLEXIBLE, Prote
 from shared.restore import bodies as restores
 from shared.services import dataprotection as dp
 from tests.conformance.corpus import load_json, seed_error_bodies, seed_json_blocks, seed_status_bodies
-from tests.fixtures.restore_shapes import check_restore_as_database
+from tests.fixtures.operation_shapes import check_status_body
+from tests.fixtures.restore_shapes import check_restore_as_database, check_restore_as_files
 
 pytestmark = pytest.mark.corpus
 
@@ -142,14 +142,7 @@ def test_restore_as_files_matches_example():
     ex = load_json("dataprotection/examples/BackupInstanceOperations/TriggerRestoreAsFiles.json")[
         "parameters"
     ]["parameters"]
-    built = restores.restore_as_files(
-        source_datasource_id=ex["sourceResourceId"],
-        recovery_point_id=ex["recoveryPointId"],
-        restore_location=ex["restoreTargetInfo"]["restoreLocation"],
-        container_url=ex["restoreTargetInfo"]["targetDetails"]["url"],
-        file_prefix=ex["restoreTargetInfo"]["targetDetails"]["filePrefix"],
-    )
-    assert built == ex
+    check_restore_as_files(ex)
 
 
 def test_restore_as_database_matches_example_structure():
@@ -241,12 +234,7 @@ def test_every_seed_status_body(prefix):
     bodies = seed_status_bodies(prefix)
     assert bodies
     for body in bodies:
-        state = interpret_operation_status(body)
-        assert state.done == (body["status"].lower() in ("succeeded", "failed", "canceled"))
-        if body["status"] == "Failed":
-            assert state.arm_error is not None
-            assert state.arm_error.classification is Classification.USER_FIXABLE
-        assert OperationState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
+        check_status_body(body)
 
 
 def test_job_id_full_arm_id_last_segment():

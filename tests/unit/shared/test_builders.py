@@ -13,7 +13,7 @@ from shared.protection.kinds import BLOB, POSTGRESQL, POSTGRESQL_FLEXIBLE, Prote
 from shared.restore import bodies as restores
 from shared.services import dataprotection as dp
 from tests.fixtures import dataprotection as fx
-from tests.fixtures.restore_shapes import check_restore_as_database
+from tests.fixtures.restore_shapes import check_restore_as_database, check_restore_as_files
 
 SUB = fx.SUB
 SA = fx.STORAGE_ACCOUNT
@@ -159,15 +159,7 @@ def test_blob_restore_bodies_match_the_contract():
 
 
 def test_restore_as_files_matches_the_contract():
-    ex = fx.PG_RESTORE_AS_FILES
-    built = restores.restore_as_files(
-        source_datasource_id=ex["sourceResourceId"],
-        recovery_point_id=ex["recoveryPointId"],
-        restore_location=ex["restoreTargetInfo"]["restoreLocation"],
-        container_url=ex["restoreTargetInfo"]["targetDetails"]["url"],
-        file_prefix=ex["restoreTargetInfo"]["targetDetails"]["filePrefix"],
-    )
-    assert built == ex
+    check_restore_as_files(fx.PG_RESTORE_AS_FILES)
 
 
 def test_restore_as_database_matches_the_documented_structure():

@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from shared.arm.operations import (
     AsyncOperation,
     JobPhase,
-    OperationState,
     PollPolicy,
     async_operation_from,
     interpret_job,
@@ -16,9 +13,9 @@ from shared.arm.operations import (
     job_phase,
 )
 from shared.arm.retry_after import parse_retry_after
-from shared.errors import Classification
 from tests.fixtures import dataprotection as fx
 from tests.fixtures import recoveryservices as rs
+from tests.fixtures.operation_shapes import check_status_body
 
 
 def test_prefers_azure_async_operation_and_reads_retry_after_string():
@@ -83,12 +80,7 @@ def test_succeeded_status_bodies(body):
     "body", fx.STATUS_BODIES, ids=lambda b: b["status"] + ("+job" if "properties" in b else "")
 )
 def test_every_contract_status_body(body):
-    state = interpret_operation_status(body)
-    assert state.done == (body["status"].lower() in ("succeeded", "failed", "canceled"))
-    if body["status"] == "Failed":
-        assert state.arm_error is not None
-        assert state.arm_error.classification is Classification.USER_FIXABLE
-    assert OperationState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
+    check_status_body(body)
 
 
 def test_status_bodies_cover_every_outcome():
