@@ -7,6 +7,6 @@ import azure.durable_functions as df
 
 def blueprints() -> list[df.Blueprint]:
     """The blueprints function_app.py registers, in a stable order."""
-    from functions import compliance, health, openapi, protection, restore, tracking
+    from functions import compliance, health, jobs, openapi, protection, restore, tracking
 
-    return [protection.bp, restore.bp, compliance.bp, tracking.bp, openapi.bp, health.bp]
+    return [protection.bp, restore.bp, compliance.bp, tracking.bp, jobs.bp, openapi.bp, health.bp]

@@ -7,7 +7,7 @@ from typing import Any
 
 import azure.functions as func
 
-from shared.errors import InvalidRequestError, RestoreApiError
+from shared.errors import InvalidRequestError, RequestRefusedError
 
 PROBLEM_BASE = "https://backup-autopilot.dev/problems/"
 JSON = "application/json"
@@ -32,8 +32,8 @@ def problem(
     return func.HttpResponse(json.dumps(body), status_code=status, mimetype="application/problem+json")
 
 
-def from_error(error: InvalidRequestError | RestoreApiError) -> func.HttpResponse:
-    if isinstance(error, RestoreApiError):
+def from_error(error: InvalidRequestError | RequestRefusedError) -> func.HttpResponse:
+    if isinstance(error, RequestRefusedError):
         return problem(
             error.status, error.title, error.detail, error.problem_type, error.errors, **error.extra
         )

@@ -19,9 +19,9 @@ from shared.arm.operations import PollPolicy
 from shared.compliance.store import BlobStore
 from shared.config import Settings
 from shared.events import EventPublisher, make_publisher
+from shared.locks import CONTAINER as LOCKS_CONTAINER
+from shared.locks import InstanceLocks
 from shared.protection.rules import Rules, load_rules
-from shared.restore.lock import CONTAINER as LOCKS_CONTAINER
-from shared.restore.lock import RestoreLocks
 from shared.storage import blob_container
 
 APP_ROOT = Path(__file__).resolve().parent.parent
@@ -73,15 +73,15 @@ def publisher() -> EventPublisher:
 
 
 _stores: dict[int, BlobStore] = {}
-_locks: dict[int, RestoreLocks] = {}
+_locks: dict[int, InstanceLocks] = {}
 
 
-def restore_locks() -> RestoreLocks:
-    """The one-restore-per-backup-instance locks (blobs in the app's storage), per event loop."""
+def instance_locks() -> InstanceLocks:
+    """The one-request-per-backup-instance locks (blobs in the app's storage), per event loop."""
     loop = id(asyncio.get_running_loop())
     found = _locks.get(loop)
     if found is None:
-        found = _locks[loop] = RestoreLocks(blob_container(settings(), LOCKS_CONTAINER))
+        found = _locks[loop] = InstanceLocks(blob_container(settings(), LOCKS_CONTAINER))
     return found
 
 

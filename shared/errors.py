@@ -8,11 +8,12 @@
     ├── ForeignOriginError               a poll URL outside the management origin: never followed
     ├── ArmError                         an ARM error response or a failed operation, classified
     ├── SweepLimitError                  more compliance sweeps asked for in one minute than it allows
-    └── RestoreApiError                  a refusal of the restore API, with its HTTP status
-        ├── RestoreNotFoundError         404
-        ├── RestoreForbiddenError        403: outside the allowed scopes
-        ├── RestoreConflictError         409: a restore of the backup instance is running
-        └── RestoreRejectedError         422: well-formed, but Azure's facts say no
+    └── RequestRefusedError              a refusal of the HTTP API (restores, backups now, protection
+        │                                changes), with its HTTP status and problem type
+        ├── NotFoundError                404
+        ├── ScopeForbiddenError          403: outside the allowed scopes
+        ├── InProgressError              409: another request of the backup instance is running
+        └── NotPossibleError             422: well-formed, but Azure's facts say no
 
 Errors are data: every error serialises to a plain dict (``to_dict``) and back (``error_from_dict``),
 because it crosses Durable activity boundaries inside typed results (:mod:`shared.records`). ``ArmError``
@@ -279,16 +280,16 @@ class SweepLimitError(BackupAutopilotError):
     kind = "SweepLimitError"
 
 
-# -- refusals of the restore API, each with its HTTP status and problem type ----------------------
+# -- refusals of the HTTP API, each with its HTTP status and problem type ------------------------
 
 
-class RestoreApiError(BackupAutopilotError):
-    """A refusal of the restore API; ``status``/``title``/``problem_type`` feed the problem-details body."""
+class RequestRefusedError(BackupAutopilotError):
+    """A refusal of the HTTP API; ``status``/``title``/``problem_type`` feed the problem-details body."""
 
-    kind = "RestoreApiError"
+    kind = "RequestRefusedError"
     status = 400
-    title = "The restore request was refused"
-    problem_type = "restore-refused"
+    title = "The request was refused"
+    problem_type = "refused"
 
     def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra: Any) -> None:
         super().__init__(detail)
@@ -300,34 +301,34 @@ class RestoreApiError(BackupAutopilotError):
         return {**super().to_dict(), "status": self.status, "errors": self.errors, **self.extra}
 
 
-class RestoreNotFoundError(RestoreApiError):
-    kind = "RestoreNotFoundError"
+class NotFoundError(RequestRefusedError):
+    kind = "NotFoundError"
     status = 404
     title = "Not found"
     problem_type = "not-found"
 
 
-class RestoreForbiddenError(RestoreApiError):
-    kind = "RestoreForbiddenError"
+class ScopeForbiddenError(RequestRefusedError):
+    kind = "ScopeForbiddenError"
     status = 403
-    title = "The restore target is outside the allowed scopes"
+    title = "Outside the allowed scopes"
     problem_type = "scope-not-allowed"
 
 
-class RestoreConflictError(RestoreApiError):
-    kind = "RestoreConflictError"
+class InProgressError(RequestRefusedError):
+    kind = "InProgressError"
     status = 409
-    title = "A restore of this backup instance is already running"
-    problem_type = "restore-in-progress"
+    title = "Another request of this backup instance is running"
+    problem_type = "in-progress"
 
 
-class RestoreRejectedError(RestoreApiError):
+class NotPossibleError(RequestRefusedError):
     """Well-formed, but Azure's facts say no (time outside the ranges, unknown recovery point ...)."""
 
-    kind = "RestoreRejectedError"
+    kind = "NotPossibleError"
     status = 422
-    title = "The restore cannot be done as requested"
-    problem_type = "restore-not-possible"
+    title = "The request cannot be done as asked"
+    problem_type = "not-possible"
 
 
 def classify(status: int, code: str, is_retryable: bool | None, is_user_error: bool | None) -> Classification:

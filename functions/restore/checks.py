@@ -6,34 +6,27 @@ POST findRestorableTimeRanges (a read-only action) or GET recoveryPoints (time /
 They are two or three short calls; nothing here waits on an asynchronous operation (validateRestore and the
 restore itself run in the orchestration).
 
-The backup instance of a datasource is found deterministically: its name is ``backup_instance_name(id)``
-(what the protection pipeline creates) in one of the vaults the protection rules name. No Resource Graph
-lookup: it lags behind ARM by minutes and would make "protected a minute ago" look unknown.
+The backup instance is found as every request on a protected datasource finds it
+(:func:`functions.instances.find_instance`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import azure.durable_functions as df
 
-from functions import runtime
+from functions import instances, runtime
 from shared.arm.ids import parse_resource_id
 from shared.arm.steps import read_resource
 from shared.errors import (
-    ArmError,
-    BackupAutopilotError,
-    RestoreApiError,
-    RestoreConflictError,
-    RestoreNotFoundError,
-    RestoreRejectedError,
+    InProgressError,
+    NotFoundError,
+    NotPossibleError,
 )
 from shared.restore import steps as restore_steps
-from shared.restore.lock import lock_key
 from shared.restore.request import (
     RestoreKind,
     RestoreSubmission,
@@ -42,15 +35,9 @@ from shared.restore.request import (
     check_scopes,
     restore_body,
 )
-from shared.restore.status import TERMINAL
 from shared.restore.steps import BackupInstanceFacts
 
 RESTORE_PREFIX = "restore-"
-ACTIVE = [
-    df.OrchestrationRuntimeStatus.Running,
-    df.OrchestrationRuntimeStatus.Pending,
-    df.OrchestrationRuntimeStatus.ContinuedAsNew,
-]
 _ID_NAMESPACE = uuid.UUID("3c5e0d3e-8f0b-4a8e-93a4-6f0f6c1de7b2")  # fixed: restore ids must stay stable
 
 
@@ -59,69 +46,20 @@ def instance_prefix(backup_instance_id: str) -> str:
     return f"{RESTORE_PREFIX}{uuid.uuid5(_ID_NAMESPACE, parse_resource_id(backup_instance_id).key())}-"
 
 
-def _named_by_rules(field: str) -> Iterator[str]:
-    """The resource ids the protection rules name under ``field`` (``vault``, ``keyVault``), each once."""
-    seen: set[str] = set()
-    for rule in runtime.rules().document.get("rules", []):
-        named = (rule.get(field) or {}).get("id") if isinstance(rule, dict) else None
-        if isinstance(named, str) and named.lower() not in seen:
-            seen.add(named.lower())
-            yield named
-
-
-def rule_vaults() -> Iterator[str]:
-    """The Backup vaults the protection rules name, in rule order."""
-    return _named_by_rules("vault")
-
-
-def arm_failure(error: BackupAutopilotError, what: str) -> RestoreApiError:
-    if not isinstance(error, ArmError):
-        return RestoreRejectedError(
-            f"{what}: {error.message}", errors=[{"field": "resourceId", "reason": error.kind}]
-        )
-    if error.status == 404:
-        return RestoreNotFoundError(f"{what}: {error.message}")
-    return RestoreRejectedError(
-        f"{what}: {error.message}",
-        errors=[{"field": "resourceId", "reason": error.code}],
-        armError=error.to_dict(),
-    )
-
-
 async def resolve_instance(resource_id: str | None, backup_instance_id: str | None) -> BackupInstanceFacts:
-    """The backup instance facts, or a 404/422 problem."""
-    arm = runtime.arm()
-    if backup_instance_id is not None:
-        found = await restore_steps.read_backup_instance(arm, backup_instance_id)
-        what = f"backup instance {backup_instance_id}"
-    else:
-        assert resource_id is not None
-        found = await restore_steps.find_backup_instance(arm, resource_id, rule_vaults())
-        what = f"resource {resource_id}"
-    if found.error is not None:
-        raise arm_failure(found.error, f"reading {what} failed")
-    if not found.found:
-        raise RestoreNotFoundError(
-            f"{what} is not protected by a backup instance this app can see",
-            errors=[{"field": "resourceId" if resource_id else "backupInstanceId", "reason": "not found"}],
-        )
+    """The backup instance facts of a datasource ready for restores, or a 404/422 problem."""
+    found = await instances.find_instance(resource_id, backup_instance_id)
+    what = f"backup instance {backup_instance_id}" if backup_instance_id else f"resource {resource_id}"
     if found.protection_status != "ProtectionConfigured":
-        raise RestoreRejectedError(
+        raise NotPossibleError(
             f"{what} is not ready for restores (protection status {found.protection_status})",
             errors=[{"field": "resourceId", "reason": "protection is not configured"}],
         )
     return found
 
 
-def _running(status: df.DurableOrchestrationStatus | None) -> bool:
-    """Still running (a restore whose job has ended is only publishing its event: it blocks nothing)."""
-    if status is None or status.runtime_status not in ACTIVE:
-        return False
-    return not (isinstance(status.custom_status, dict) and status.custom_status.get("phase") in TERMINAL)
-
-
-def _conflict(ids: list[str]) -> RestoreConflictError:
-    return RestoreConflictError(
+def _conflict(ids: list[str]) -> InProgressError:
+    return InProgressError(
         f"restore {ids[0]} of this backup instance is still running; retry when it has finished",
         errors=[{"field": "resourceId", "reason": "a restore is already running"}],
         runningRestores=ids,
@@ -131,26 +69,11 @@ def _conflict(ids: list[str]) -> RestoreConflictError:
 async def check_not_running(client: df.DurableOrchestrationClient, backup_instance_id: str) -> None:
     """The cheap early check (a refusal before any ARM read); ``take_lock`` is the atomic one."""
     found = await client.get_status_by(
-        runtime_status=ACTIVE, instance_id_prefix=instance_prefix(backup_instance_id)
+        runtime_status=instances.ACTIVE, instance_id_prefix=instance_prefix(backup_instance_id)
     )
-    running = sorted(str(s.instance_id) for s in found if _running(s))
+    running = sorted(str(s.instance_id) for s in found if instances.running(s))
     if running:
         raise _conflict(running)
-
-
-async def take_lock(client: df.DurableOrchestrationClient, backup_instance_id: str, restore_id: str) -> None:
-    """Hold the backup instance's restore lock for ``restore_id``, or refuse with 409 (atomic).
-
-    A lock whose restore no longer runs (and that is past its start grace) is taken over.
-    """
-    locks, key = runtime.restore_locks(), lock_key(backup_instance_id)
-    holder = await locks.acquire(key, restore_id)
-    if holder is None:
-        return
-    if holder.young(datetime.now(UTC)) or _running(await client.get_status(holder.restore_id)):
-        raise _conflict([holder.restore_id])
-    if not await locks.take_over(key, holder, restore_id):
-        raise _conflict([holder.restore_id])
 
 
 STORAGE_API_VERSION = "2023-05-01"
@@ -175,26 +98,26 @@ async def check_target(submission: RestoreSubmission) -> None:
         assert account is not None
         read = await read_resource(arm, account.canonical(), STORAGE_API_VERSION)
         if read.error is not None or not read.found:
-            raise arm_failure(
-                read.error or RestoreNotFoundError("not found"), "reading the target account failed"
+            raise instances.arm_failure(
+                read.error or NotFoundError("not found"), "reading the target account failed"
             )
         endpoint = str(
             ((read.resource or {}).get("properties") or {}).get("primaryEndpoints", {}).get("blob") or ""
         )
         expected = f"{endpoint.rstrip('/')}/{container.name}"
         if not endpoint or not _same_url(str(target["containerUrl"]), expected):
-            raise RestoreRejectedError(
+            raise NotPossibleError(
                 f"containerUrl is not the URL of {container.canonical()} ({expected})",
                 errors=[{"field": "target.containerUrl", "reason": "not the container's URL in ARM"}],
             )
     elif submission.kind is RestoreKind.RECOVERY_POINT_AS_DATABASE:
         secret = str(target["secretUri"])
-        for vault_id in _named_by_rules("keyVault"):
+        for vault_id in instances.named_by_rules("keyVault"):
             read = await read_resource(arm, vault_id, KEY_VAULT_API_VERSION)
             uri = str(((read.resource or {}).get("properties") or {}).get("vaultUri") or "")
             if uri and secret.lower().startswith(uri.rstrip("/").lower() + "/secrets/"):
                 return
-        raise RestoreRejectedError(
+        raise NotPossibleError(
             "secretUri is not a secret of a Key Vault the protection rules name",
             errors=[{"field": "target.secretUri", "reason": "not in a known Key Vault"}],
         )
@@ -211,7 +134,7 @@ class CheckedRestore:
 async def check_restore(
     submission: RestoreSubmission, client: df.DurableOrchestrationClient
 ) -> CheckedRestore:
-    """Every check, cheapest first; raises a ``RestoreApiError`` / ``InvalidRequestError`` on refusal."""
+    """Every check, cheapest first; raises a ``RequestRefusedError`` / ``InvalidRequestError`` on refusal."""
     scopes = runtime.settings().restore_allowed_scopes
     if submission.resource_id is not None:
         check_scopes([submission.resource_id, *submission.target_ids(submission.resource_id)], scopes)
@@ -225,7 +148,7 @@ async def check_restore(
         assert submission.point_in_time is not None
         found = await restore_steps.find_restorable_time_ranges(arm, instance.backup_instance_id)
         if found.error is not None:
-            raise arm_failure(found.error, "finding the restorable time ranges failed")
+            raise instances.arm_failure(found.error, "finding the restorable time ranges failed")
         service_now = check_point_in_time(submission.point_in_time, found.ranges)
         body = restore_body(submission, instance.datasource_info, service_now=service_now)
         point: dict[str, Any] = {"pointInTime": submission.point_in_time}
@@ -233,10 +156,10 @@ async def check_restore(
     else:
         listed = await restore_steps.list_recovery_points(arm, instance.backup_instance_id)
         if listed.error is not None:
-            raise arm_failure(listed.error, "listing the recovery points failed")
+            raise instances.arm_failure(listed.error, "listing the recovery points failed")
         ids = [p["id"] for p in listed.points]
         if submission.recovery_point_id not in ids:
-            raise RestoreRejectedError(
+            raise NotPossibleError(
                 f"recovery point {submission.recovery_point_id} does not exist for this backup instance",
                 errors=[{"field": "recoveryPointId", "reason": "unknown recovery point"}],
                 recoveryPoints=listed.points[:20],

@@ -23,18 +23,18 @@ from urllib.parse import urlsplit
 import azure.durable_functions as df
 import azure.functions as func
 
-from functions import runtime
+from functions import instances, runtime
 from functions.http import from_error, json_response, problem
 from functions.restore import checks
 from functions.restore.blueprint import bp
 from functions.restore.orchestrator import ORCHESTRATOR
 from shared.arm.ids import parse_resource_id
-from shared.errors import ArmError, InvalidRequestError, RestoreApiError
+from shared.errors import ArmError, InvalidRequestError, RequestRefusedError
+from shared.progress import PHASES
 from shared.restore import steps as restore_steps
-from shared.restore.lock import lock_key
 from shared.restore.messages import RestoreJobRequest, RestoreStart
 from shared.restore.request import check_scopes, parse_resource_reference, parse_submission
-from shared.restore.status import PHASES, RestoreProgress, status_document
+from shared.restore.status import RestoreProgress, status_document
 from shared.restore.steps import RestorableRanges
 
 log = logging.getLogger("backup_autopilot.restore")
@@ -90,7 +90,7 @@ async def restore_start(req: func.HttpRequest, client: df.DurableOrchestrationCl
     try:
         submission = parse_submission(_body(req), dry_run_query=req.params.get("dryRun"))
         checked = await checks.check_restore(submission, client)
-    except (InvalidRequestError, RestoreApiError) as exc:
+    except (InvalidRequestError, RequestRefusedError) as exc:
         return from_error(exc)
     except ArmError as exc:
         return _transient(exc)
@@ -122,13 +122,13 @@ async def restore_start(req: func.HttpRequest, client: df.DurableOrchestrationCl
         runtime.settings().restore_polls_per_generation,
     )
     try:
-        await checks.take_lock(client, instance.backup_instance_id, restore_id)
-    except RestoreApiError as exc:
+        await instances.take_lock(client, instance.backup_instance_id, restore_id)
+    except RequestRefusedError as exc:
         return from_error(exc)
     try:
         await client.start_new(ORCHESTRATOR, restore_id, RestoreStart(request, progress))
     except Exception:
-        await runtime.restore_locks().release(lock_key(instance.backup_instance_id), restore_id)
+        await instances.release_lock(instance.backup_instance_id, restore_id)
         raise
     log.info("restore %s started for %s", restore_id, instance.backup_instance_id)
     status_url = f"{_origin(req)}/api/restores/{restore_id}"
@@ -230,8 +230,8 @@ async def restore_points(req: func.HttpRequest) -> func.HttpResponse:
             ranges = await restore_steps.find_restorable_time_ranges(arm, instance.backup_instance_id)
         for error in (points.error, ranges.error):
             if error is not None:
-                raise checks.arm_failure(error, "reading restore points failed")
-    except (InvalidRequestError, RestoreApiError) as exc:
+                raise instances.arm_failure(error, "reading restore points failed")
+    except (InvalidRequestError, RequestRefusedError) as exc:
         return from_error(exc)
     except ArmError as exc:
         return _transient(exc)

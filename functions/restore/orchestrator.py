@@ -1,5 +1,8 @@
 """``restore_backup_instance``: validateRestore -> restore -> job id -> poll the job -> completion event.
 
+The restore POST is started once (:func:`functions.jobs.start_job_once`: never re-sent blindly) and its job
+followed by :func:`functions.jobs.follow_job`.
+
 Input: :class:`~shared.restore.messages.RestoreStart`. The job poll loop
 runs at most ``POLLS_PER_GENERATION`` polls per execution, then ``continue_as_new`` carries ``progress``
 forward: the history of one execution stays bounded whatever the job's length (a six-hour job costs per poll
@@ -13,34 +16,17 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from functions.jobs import follow_job, job_id_of, start_job_once
 from functions.restore.blueprint import bp
-from functions.tracking import call, track_operation, wait
+from functions.tracking import call, track_operation
 from shared.arm.operations import JobPhase
 from shared.arm.steps import OperationPoll, OperationStarted
 from shared.errors import ArmError, BackupAutopilotError
-from shared.restore.messages import (
-    JobReadRequest,
-    LockRelease,
-    RestoreCall,
-    RestoreJobsRequest,
-    RestoreStart,
-)
-from shared.restore.status import (
-    FAILED,
-    RUNNING,
-    STARTING,
-    SUCCEEDED,
-    VALIDATING,
-    error_view,
-    job_error,
-)
-from shared.restore.steps import JobRead, RestoreJobs
+from shared.jobs import JobCategory, JobsRequest, job_error
+from shared.progress import FAILED, RUNNING, STARTING, SUCCEEDED, VALIDATING, error_view
+from shared.restore.messages import LockRelease, RestoreCall, RestoreStart
 
 ORCHESTRATOR = "restore_backup_instance"
-MAX_TRIGGER_ATTEMPTS = 3
-UNKNOWN_OUTCOME_WAIT_SECONDS = (
-    30.0  # before looking for the job an attempt of unknown outcome may have started
-)
 DONE, CONTINUED = "done", "continued"
 Flow = Generator[Any, Any, Any]
 
@@ -77,40 +63,6 @@ class _Restore:
         started: OperationStarted = yield call(self.context, activity, call_input)
         return (yield from track_operation(self.context, started, self.progress.correlation_id))
 
-    def trigger(self) -> Generator[Any, Any, OperationPoll]:
-        """POST restore; after an attempt of unknown outcome, find the job it started before asking again.
-
-        The POST is not idempotent (a second one starts a second job), so it is never retried blindly: the
-        Restore jobs the instance already had are listed first, and when an attempt times out, loses its
-        connection or gets a 5xx, a job that was not there before is that attempt's job.
-        """
-        r, correlation_id = self.request, self.progress.correlation_id
-        jobs = RestoreJobsRequest(r.vault_id, r.backup_instance_id, correlation_id)
-        before: RestoreJobs = yield call(self.context, "restore_list_jobs", jobs)
-        if before.error is not None:
-            return OperationPoll(done=True, error=before.error)
-        known = set(before.job_ids)
-        request = RestoreCall(r.backup_instance_id, r.body, correlation_id)
-        for _ in range(MAX_TRIGGER_ATTEMPTS):
-            try:
-                started: OperationStarted = yield self.context.call_activity("restore_trigger", request)
-            except Exception:  # the request may have reached Azure: look before asking again
-                yield wait(self.context, UNKNOWN_OUTCOME_WAIT_SECONDS)
-                after: RestoreJobs = yield call(self.context, "restore_list_jobs", jobs)
-                if after.error is not None:
-                    return OperationPoll(done=True, error=after.error)
-                new = sorted(set(after.job_ids) - known)
-                if new:
-                    return OperationPoll(done=True, succeeded=True, job_id=new[0])
-                continue
-            return (yield from track_operation(self.context, started, correlation_id))
-        unknown = ArmError(
-            status=0,
-            code="RestoreNotStarted",
-            message=f"{MAX_TRIGGER_ATTEMPTS} attempts failed and none of them started a restore job",
-        )
-        return OperationPoll(done=True, error=unknown)
-
     def validate_and_start(self) -> Generator[Any, Any, str | None]:
         p = self.progress
         p.phase = VALIDATING
@@ -120,47 +72,37 @@ class _Restore:
             return self.fail(validated.error, "validateRestore refused the restore")
         p.phase = STARTING
         self.publish()
-        started = yield from self.trigger()
+        r = self.request
+        call_input = RestoreCall(r.backup_instance_id, r.body, p.correlation_id)
+        listing = JobsRequest(r.vault_id, r.backup_instance_id, JobCategory.RESTORE, p.correlation_id)
+        started = yield from start_job_once(self.context, "restore_trigger", call_input, listing)
         if started.error is not None:
             return self.fail(started.error, "triggering the restore failed")
-        job_id = started.job_id or (started.body or {}).get("jobId")
+        job_id = job_id_of(started)
         if not job_id:
             missing = ArmError(
                 status=0, code="RestoreJobIdMissing", message="the operation reported no job id"
             )
             return self.fail(missing, "triggering the restore failed")
-        p.job_id = str(job_id)
+        p.job_id = job_id
         p.phase = RUNNING
         p.next_delay_seconds = started.retry_after_seconds if started.operation else None
         self.publish()
         return None
 
     def follow_job(self) -> Generator[Any, Any, str]:
-        p = self.progress
-        for _ in range(self.request.polls_per_generation):
-            yield wait(self.context, float(p.next_delay_seconds or 60.0))
-            assert p.job_id is not None
-            read: JobRead = yield call(
-                self.context,
-                "restore_read_job",
-                JobReadRequest(self.request.vault_id, p.job_id, p.next_delay_seconds, p.correlation_id),
-            )
-            p.polls += 1
-            if read.error is not None or read.job is None:
-                return self.fail(read.error, "reading the restore job failed")
-            job = read.job
-            p.job_status = job.status
-            p.job_start_time = job.start_time or p.job_start_time
-            p.job_end_time = job.end_time
-            p.percent_complete = read.percent_complete
-            if job.done:
-                succeeded = job.phase in (JobPhase.SUCCEEDED, JobPhase.SUCCEEDED_WITH_WARNINGS)
-                p.phase = SUCCEEDED if succeeded else FAILED
-                p.error = None if succeeded else job_error(job)
-                return DONE
-            p.next_delay_seconds = read.next_delay_seconds
-            self.publish()
-        return CONTINUED
+        p, r = self.progress, self.request
+        read = yield from follow_job(
+            self.context, p, r.vault_id, p.correlation_id, r.polls_per_generation, self.publish
+        )
+        if read is None:
+            return CONTINUED
+        if read.job is None or read.error is not None:
+            return self.fail(read.error, "reading the restore job failed")
+        succeeded = read.job.phase in (JobPhase.SUCCEEDED, JobPhase.SUCCEEDED_WITH_WARNINGS)
+        p.phase = SUCCEEDED if succeeded else FAILED
+        p.error = None if succeeded else job_error(read.job, JobCategory.RESTORE)
+        return DONE
 
     def run(self) -> Flow:
         if self.progress.phase in (VALIDATING, STARTING):

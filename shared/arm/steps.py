@@ -12,7 +12,7 @@ Nothing is swallowed: unexpected exceptions propagate and fail the activity with
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
@@ -112,6 +112,24 @@ class RoleAssigned(Record):
 
 
 # -- steps ------------------------------------------------------------------------------------------
+
+
+async def list_pages(
+    arm: ArmClient, path: str, api_version: str, max_pages: int
+) -> AsyncIterator[dict[str, Any]]:
+    """The items of an ARM list, following ``nextLink`` (which carries its own api-version), bounded."""
+    url: str | None = path
+    version: str | None = api_version
+    for _ in range(max_pages):
+        if url is None:
+            return
+        response = await arm.get(url, api_version=version)
+        body = response.body if isinstance(response.body, dict) else {}
+        items = body.get("value")
+        for item in items if isinstance(items, list) else []:
+            yield item if isinstance(item, dict) else {}
+        next_link = body.get("nextLink")
+        url, version = (next_link, None) if isinstance(next_link, str) and next_link else (None, None)
 
 
 @answers_errors(lambda error: ResourceRead(error=error))

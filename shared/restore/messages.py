@@ -37,23 +37,8 @@ class RestoreCall(Record):
 
 
 @dataclass(frozen=True)
-class JobReadRequest(Record):
-    vault_id: str
-    job_id: str
-    previous_delay_seconds: float | None = None
-    correlation_id: str | None = None
-
-
-@dataclass(frozen=True)
 class LockRelease(Record):
     """Free the backup instance's restore lock once this restore's job has ended."""
 
     backup_instance_id: str
     restore_id: str
-
-
-@dataclass(frozen=True)
-class RestoreJobsRequest(Record):
-    vault_id: str
-    backup_instance_id: str
-    correlation_id: str | None = None

@@ -6,7 +6,7 @@
 (ids, names, instants, a URL that agrees with its container id). ``check_scopes`` refuses targets outside
 ``RESTORE_ALLOWED_SCOPES``. ``check_point_in_time`` refuses a time outside the restorable ranges (listing
 them). ``restore_body`` builds the DataProtection request once the backup instance is known. Every refusal
-is a :class:`RestoreApiError` (or ``InvalidRequestError``) that the HTTP layer turns into problem details.
+is a :class:`RequestRefusedError` (or ``InvalidRequestError``) that the HTTP layer turns into problem details.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from jsonschema import ValidationError
 
 from shared.arm.ids import parse_resource_id
-from shared.errors import InvalidRequestError, RestoreForbiddenError, RestoreRejectedError
+from shared.errors import InvalidRequestError, NotPossibleError, ScopeForbiddenError
 from shared.parsing import parse_flag
 from shared.restore import bodies as restores
 from shared.schemas import json_path
@@ -247,14 +247,14 @@ def parse_submission(body: Any, *, dry_run_query: str | None = None) -> RestoreS
 def check_scopes(target_ids: Sequence[str], allowed_scopes: Sequence[str]) -> None:
     """Every target must lie within one of the configured scopes; no scopes configured = no restores."""
     if not allowed_scopes:
-        raise RestoreForbiddenError(
+        raise ScopeForbiddenError(
             "restores are disabled: no scope is configured in RESTORE_ALLOWED_SCOPES",
             errors=[{"field": "resourceId", "reason": "no restore scope is configured"}],
         )
     for target in target_ids:
         rid = parse_resource_id(target)
         if not any(rid.is_within(scope) for scope in allowed_scopes):
-            raise RestoreForbiddenError(
+            raise ScopeForbiddenError(
                 f"{rid.canonical()} is outside the scopes allowed for restores",
                 errors=[{"field": "target", "reason": "outside the allowed scopes"}],
                 allowedScopes=list(allowed_scopes),
@@ -275,13 +275,13 @@ def check_point_in_time(point_in_time: str, ranges: Sequence[Mapping[str, Any]])
     ]
     listed = [{"startTime": str(r.get("startTime")), "endTime": str(r.get("endTime"))} for r in ranges]
     if not spans:
-        raise RestoreRejectedError(
+        raise NotPossibleError(
             "the backup instance has no restorable time range yet",
             errors=[{"field": "pointInTime", "reason": "no restorable time range"}],
             restorableTimeRanges=[],
         )
     if not any(low <= when <= high for low, high in spans):
-        raise RestoreRejectedError(
+        raise NotPossibleError(
             f"{point_in_time} is outside the restorable time ranges",
             errors=[{"field": "pointInTime", "reason": "outside the restorable time ranges"}],
             restorableTimeRanges=listed,
@@ -353,7 +353,7 @@ def check_kind_fits(submission: RestoreSubmission, datasource_type: str) -> None
     is_blob = datasource_type.lower() == BLOB_DATASOURCE_TYPE.lower()
     blob_kinds = {RestoreKind.BLOB_POINT_IN_TIME, RestoreKind.RECOVERY_POINT_BLOB_CONTAINERS}
     if is_blob != (submission.kind in blob_kinds):
-        raise RestoreRejectedError(
+        raise NotPossibleError(
             f"a {submission.kind.value} restore does not apply to a {datasource_type} backup instance",
             errors=[{"field": "kind", "reason": f"not applicable to {datasource_type}"}],
         )
@@ -361,7 +361,7 @@ def check_kind_fits(submission: RestoreSubmission, datasource_type: str) -> None
         submission.kind is RestoreKind.RECOVERY_POINT_AS_DATABASE
         and "flexibleservers" in datasource_type.lower()
     ):
-        raise RestoreRejectedError(
+        raise NotPossibleError(
             "flexible servers can only be restored as files (recoveryPointAsFiles)",
             errors=[{"field": "kind", "reason": "flexible servers restore as files only"}],
         )

@@ -15,21 +15,15 @@ import pytest
 from azure.durable_functions.models.actions.ActionType import ActionType
 from azure.durable_functions.models.history.HistoryEventType import HistoryEventType as Event
 
+from functions import jobs
 from functions.restore import orchestrator
 from functions.tracking import TRANSIENT_RETRY, PollRequest
 from shared.arm.operations import AsyncOperation, JobPhase, JobState
 from shared.arm.steps import OperationPoll, OperationStarted
 from shared.errors import ArmError, BackupAutopilotError
-from shared.restore.messages import (
-    JobReadRequest,
-    LockRelease,
-    RestoreCall,
-    RestoreJobRequest,
-    RestoreJobsRequest,
-    RestoreStart,
-)
-from shared.restore.status import RestoreProgress, RestoreStatus, seconds_between
-from shared.restore.steps import JobRead, RestoreJobs
+from shared.jobs import JobCategory, JobIds, JobRead, JobReadRequest, JobsRequest, seconds_between
+from shared.restore.messages import LockRelease, RestoreCall, RestoreJobRequest, RestoreStart
+from shared.restore.status import RestoreProgress, RestoreStatus
 from tests.unit.functions.history import (
     Call,
     ContinueAsNew,
@@ -152,18 +146,19 @@ class RestoreCloud:
                 if self.trigger_error is not None:
                     return OperationStarted(400, error=self.trigger_error)
                 return self.trigger_answers.pop(0) if self.trigger_answers else self.trigger
-            case "restore_list_jobs":
-                assert isinstance(payload, RestoreJobsRequest)
+            case "list_backup_jobs":
+                assert isinstance(payload, JobsRequest)
                 assert (payload.vault_id, payload.backup_instance_id) == (VAULT, INSTANCE)
+                assert payload.category is JobCategory.RESTORE
                 listed = self.job_lists.pop(0) if len(self.job_lists) > 1 else self.job_lists[0]
-                return RestoreJobs(listed)
+                return JobIds(listed)
             case "poll_operation":
                 assert isinstance(payload, PollRequest)
                 if payload.operation.status_url == VALIDATE_URL:
                     error = self.refuse_operation
                     return OperationPoll(done=True, succeeded=error is None, error=error)
                 return self.trigger_result
-            case "restore_read_job":
+            case "read_backup_job":
                 assert isinstance(payload, JobReadRequest)
                 return self.jobs.pop(0) if len(self.jobs) > 1 else self.jobs[0]
             case "restore_release_lock":
@@ -193,12 +188,12 @@ HAPPY = [
     "restore_validate",
     "timer",
     "poll_operation",
-    "restore_list_jobs",
+    "list_backup_jobs",
     "restore_trigger",
     "timer",
     "poll_operation",
     "timer",
-    "restore_read_job",
+    "read_backup_job",
     "restore_release_lock",
     "restore_publish_outcome",
 ]
@@ -243,9 +238,9 @@ def test_the_restore_is_triggered_once_validate_restore_succeeded() -> None:
     history.completed("poll_operation", OperationPoll(done=True, succeeded=True))
 
     listing = history.replay(restore_fn()).steps[-1]
-    assert isinstance(listing, Call) and listing.name == "restore_list_jobs"
-    assert listing.input == RestoreJobsRequest(VAULT, INSTANCE, "c-r")
-    history.completed("restore_list_jobs", RestoreJobs(["an-earlier-restore"]))
+    assert isinstance(listing, Call) and listing.name == "list_backup_jobs"
+    assert listing.input == JobsRequest(VAULT, INSTANCE, JobCategory.RESTORE, "c-r")
+    history.completed("list_backup_jobs", JobIds(["an-earlier-restore"]))
     replay = history.replay(restore_fn())
 
     trigger = replay.steps[-1]
@@ -261,7 +256,7 @@ def test_the_restore_is_triggered_once_validate_restore_succeeded() -> None:
 def test_validate_then_restore_then_job_polls_until_the_job_succeeds() -> None:
     played = _play(start(), RestoreCloud(jobs=[running(40.0, 35.0), finished()]))
 
-    assert played.names == [*HAPPY[:-2], "timer", "restore_read_job", *HAPPY[-2:]]
+    assert played.names == [*HAPPY[:-2], "timer", "read_backup_job", *HAPPY[-2:]]
     phases = [s["phase"] for s in played.statuses]
     assert phases[:3] == ["validating", "validating", "validating"]
     assert "starting" in phases and "running" in phases
@@ -282,7 +277,7 @@ def test_the_first_job_poll_waits_the_retry_after_of_the_restore_operation() -> 
     played = _play(start(), RestoreCloud(job_retry_after=25.0))
 
     assert played.waits()[2] == timedelta(seconds=25)
-    assert played.inputs("restore_read_job") == [JobReadRequest(VAULT, JOB_ID, 25.0, "c-r")]
+    assert played.inputs("read_backup_job") == [JobReadRequest(VAULT, JOB_ID, 25.0, "c-r")]
 
 
 def test_job_polls_wait_the_next_delay_seconds_of_the_previous_read() -> None:
@@ -291,7 +286,7 @@ def test_job_polls_wait_the_next_delay_seconds_of_the_previous_read() -> None:
     )
 
     assert played.waits()[2:] == [timedelta(seconds=s) for s in (25, 40, 90)]
-    assert [r.previous_delay_seconds for r in played.inputs("restore_read_job")] == [25.0, 40.0, 90.0]
+    assert [r.previous_delay_seconds for r in played.inputs("read_backup_job")] == [25.0, 40.0, 90.0]
     assert played.output["job"]["progress"]["polls"] == 3
 
 
@@ -317,7 +312,7 @@ def test_the_job_id_comes_from_the_restore_operation(
 ) -> None:
     played = _play(start(), RestoreCloud(trigger=trigger, trigger_result=trigger_result))
 
-    assert [r.job_id for r in played.inputs("restore_read_job")] == [JOB_ID]
+    assert [r.job_id for r in played.inputs("read_backup_job")] == [JOB_ID]
     assert played.output["job"]["id"] == JOB_ID
 
 
@@ -329,15 +324,15 @@ def test_a_synchronous_restore_takes_the_job_id_from_its_body_and_polls_after_si
         "restore_validate",
         "timer",
         "poll_operation",
-        "restore_list_jobs",
+        "list_backup_jobs",
         "restore_trigger",
         "timer",
-        "restore_read_job",
+        "read_backup_job",
         "restore_release_lock",
         "restore_publish_outcome",
     ]
     assert played.waits()[-1] == timedelta(seconds=60)
-    assert played.inputs("restore_read_job") == [JobReadRequest(VAULT, JOB_ID, None, "c-r")]
+    assert played.inputs("read_backup_job") == [JobReadRequest(VAULT, JOB_ID, None, "c-r")]
 
 
 def test_continue_as_new_after_polls_per_generation_carries_the_progress_forward() -> None:
@@ -347,7 +342,7 @@ def test_continue_as_new_after_polls_per_generation_carries_the_progress_forward
 
     assert played.last.done is True
     assert played.output is None
-    assert played.names.count("restore_read_job") == 3
+    assert played.names.count("read_backup_job") == 3
     assert "restore_publish_outcome" not in played.names
     step = played.steps[-1]
     assert isinstance(step, ContinueAsNew)
@@ -380,9 +375,9 @@ def test_the_next_generation_resumes_job_polling_from_the_carried_progress() -> 
 
     played = _play(start(), cloud, following)
 
-    assert played.names == ["timer", "restore_read_job", "restore_release_lock", "restore_publish_outcome"]
+    assert played.names == ["timer", "read_backup_job", "restore_release_lock", "restore_publish_outcome"]
     assert played.waits() == [timedelta(seconds=80)]
-    assert played.inputs("restore_read_job") == [JobReadRequest(VAULT, JOB_ID, 80.0, "c-r")]
+    assert played.inputs("read_backup_job") == [JobReadRequest(VAULT, JOB_ID, 80.0, "c-r")]
     assert played.output["phase"] == "succeeded"
     assert played.output["history"] == {"generation": 2, "polls": 3}
     assert played.output["startedAt"] == "2025-03-01T12:00:00Z"
@@ -495,7 +490,7 @@ def test_a_validate_restore_refusal_fails_without_triggering_the_restore(where: 
 def test_a_refused_restore_fails_with_the_arm_error() -> None:
     played = _play(start(), RestoreCloud(trigger_error=_refusal()))
 
-    assert "restore_read_job" not in played.names
+    assert "read_backup_job" not in played.names
     assert played.output["phase"] == "failed"
     assert played.output["error"]["message"] == (
         "triggering the restore failed: A blob with the same name exists at the target."
@@ -507,7 +502,7 @@ def test_a_restore_operation_without_a_job_id_fails() -> None:
     no_job = OperationPoll(done=True, succeeded=True, operation=AsyncOperation(TRIGGER_URL, None, 10.0))
     played = _play(start(), RestoreCloud(trigger_result=no_job))
 
-    assert "restore_read_job" not in played.names
+    assert "read_backup_job" not in played.names
     assert played.output["error"] == {
         "code": "RestoreJobIdMissing",
         "message": "triggering the restore failed: the operation reported no job id",
@@ -521,7 +516,7 @@ def test_a_job_read_error_fails_the_restore() -> None:
     gone = ArmError(status=404, code="ResourceNotFound", message="the job was not found")
     played = _play(start(), RestoreCloud(jobs=[running(), JobRead(error=gone)]))
 
-    assert played.names.count("restore_read_job") == 2
+    assert played.names.count("read_backup_job") == 2
     assert played.output["phase"] == "failed"
     assert played.output["error"]["code"] == "ResourceNotFound"
     assert played.output["error"]["message"] == "reading the restore job failed: the job was not found"
@@ -530,7 +525,7 @@ def test_a_job_read_error_fails_the_restore() -> None:
 
 
 @pytest.mark.parametrize(
-    "activity", ["restore_validate", "poll_operation", "restore_list_jobs", "restore_read_job"]
+    "activity", ["restore_validate", "poll_operation", "list_backup_jobs", "read_backup_job"]
 )
 def test_an_activity_failing_after_its_retries_ends_failed_and_is_published(activity: str) -> None:
     played = _play(start(), RestoreCloud(flaky={activity}))
@@ -554,8 +549,8 @@ def test_every_activity_call_carries_the_transient_retry_options() -> None:
     assert {c.name for c in calls} == {
         "restore_validate",
         "poll_operation",
-        "restore_list_jobs",
-        "restore_read_job",
+        "list_backup_jobs",
+        "read_backup_job",
         "restore_release_lock",
         "restore_publish_outcome",
     }
@@ -573,9 +568,9 @@ def test_a_restore_post_of_unknown_outcome_is_not_sent_again_when_it_started_a_j
     played = _play(start(), cloud)
 
     assert played.names.count("restore_trigger") == 1  # the job it started was found: no second POST
-    assert played.names[3:7] == ["restore_list_jobs", "restore_trigger", "timer", "restore_list_jobs"]
-    assert played.waits()[1] == timedelta(seconds=orchestrator.UNKNOWN_OUTCOME_WAIT_SECONDS)
-    assert [r.job_id for r in played.inputs("restore_read_job")] == ["5a0c2a4e-new"]
+    assert played.names[3:7] == ["list_backup_jobs", "restore_trigger", "timer", "list_backup_jobs"]
+    assert played.waits()[1] == timedelta(seconds=jobs.UNKNOWN_OUTCOME_WAIT_SECONDS)
+    assert [r.job_id for r in played.inputs("read_backup_job")] == ["5a0c2a4e-new"]
     assert played.output["phase"] == "succeeded"
 
 
@@ -584,16 +579,16 @@ def test_a_restore_post_of_unknown_outcome_that_started_nothing_is_sent_again() 
     played = _play(start(), cloud)
 
     assert played.names.count("restore_trigger") == 2
-    assert played.names.count("restore_list_jobs") == 2
-    assert [r.job_id for r in played.inputs("restore_read_job")] == [JOB_ID]
+    assert played.names.count("list_backup_jobs") == 2
+    assert [r.job_id for r in played.inputs("read_backup_job")] == [JOB_ID]
     assert played.output["phase"] == "succeeded"
 
 
 def test_a_restore_that_never_gets_an_answer_fails_after_bounded_attempts_without_a_job() -> None:
-    cloud = RestoreCloud(trigger_answers=[UNANSWERED] * orchestrator.MAX_TRIGGER_ATTEMPTS)
+    cloud = RestoreCloud(trigger_answers=[UNANSWERED] * jobs.MAX_START_ATTEMPTS)
     played = _play(start(), cloud)
 
-    assert played.names.count("restore_trigger") == orchestrator.MAX_TRIGGER_ATTEMPTS
-    assert "restore_read_job" not in played.names
+    assert played.names.count("restore_trigger") == jobs.MAX_START_ATTEMPTS
+    assert "read_backup_job" not in played.names
     assert played.output["error"]["code"] == "RestoreNotStarted"
     assert _published(played).phase == "failed"

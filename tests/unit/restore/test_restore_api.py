@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.arm.operations import PollPolicy
-from shared.errors import InvalidRequestError, RestoreForbiddenError, RestoreRejectedError
+from shared.errors import InvalidRequestError, NotPossibleError, ScopeForbiddenError
+from shared.jobs import next_poll_delay
 from shared.restore.request import (
     RestoreKind,
     check_kind_fits,
@@ -18,7 +19,7 @@ from shared.restore.request import (
     parse_submission,
     restore_body,
 )
-from shared.restore.status import RestoreProgress, next_poll_delay, status_document
+from shared.restore.status import RestoreProgress, status_document
 
 RG = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-data-weu"
 ACCOUNT = f"{RG}/providers/Microsoft.Storage/storageAccounts/stsrc"
@@ -104,20 +105,20 @@ def test_files_target_must_agree_with_its_container_id() -> None:
             },
         }
     )
-    with pytest.raises(RestoreRejectedError):
+    with pytest.raises(NotPossibleError):
         check_kind_fits(sub_db, "Microsoft.DBforPostgreSQL/flexibleServers")
 
 
 def test_scopes_and_ranges_refuse_with_what_exists() -> None:
     check_scopes([ACCOUNT], [RG])
-    with pytest.raises(RestoreForbiddenError):
+    with pytest.raises(ScopeForbiddenError):
         check_scopes([ACCOUNT], ["/subscriptions/22222222-2222-2222-2222-222222222222"])
-    with pytest.raises(RestoreForbiddenError):
+    with pytest.raises(ScopeForbiddenError):
         check_scopes([ACCOUNT], [])
-    with pytest.raises(RestoreRejectedError) as caught:
+    with pytest.raises(NotPossibleError) as caught:
         check_point_in_time("2024-12-31T00:00:00Z", RANGES)
     assert caught.value.extra["restorableTimeRanges"] == RANGES
-    with pytest.raises(RestoreRejectedError):
+    with pytest.raises(NotPossibleError):
         check_point_in_time("2025-01-01T00:00:00Z", [])
 
 

@@ -1,0 +1,121 @@
+"""Which backup instance an HTTP request is about, and holding it for that request (restore, backup now,
+protection change): shared by every API that acts on a protected datasource.
+
+The backup instance of a datasource is found deterministically: its name is ``backup_instance_name(id)``
+(what the protection pipeline creates) in one of the vaults the protection rules name. No Resource Graph
+lookup: it lags behind ARM by minutes and would make "protected a minute ago" look unknown.
+
+One request per backup instance at a time (:mod:`shared.locks`): the request that creates the instance's
+lock blob runs; the others get 409 until it has ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import azure.durable_functions as df
+
+from functions import runtime
+from shared.errors import (
+    ArmError,
+    BackupAutopilotError,
+    InProgressError,
+    NotFoundError,
+    NotPossibleError,
+    RequestRefusedError,
+)
+from shared.locks import lock_key
+from shared.progress import TERMINAL
+from shared.restore import steps as restore_steps
+from shared.restore.steps import BackupInstanceFacts
+
+ACTIVE = [
+    df.OrchestrationRuntimeStatus.Running,
+    df.OrchestrationRuntimeStatus.Pending,
+    df.OrchestrationRuntimeStatus.ContinuedAsNew,
+]
+
+
+def named_by_rules(field: str) -> Iterator[str]:
+    """The resource ids the protection rules name under ``field`` (``vault``, ``keyVault``), each once."""
+    seen: set[str] = set()
+    for rule in runtime.rules().document.get("rules", []):
+        named = (rule.get(field) or {}).get("id") if isinstance(rule, dict) else None
+        if isinstance(named, str) and named.lower() not in seen:
+            seen.add(named.lower())
+            yield named
+
+
+def rule_vaults() -> Iterator[str]:
+    """The Backup vaults the protection rules name, in rule order."""
+    return named_by_rules("vault")
+
+
+def arm_failure(error: BackupAutopilotError, what: str) -> RequestRefusedError:
+    if not isinstance(error, ArmError):
+        return NotPossibleError(
+            f"{what}: {error.message}", errors=[{"field": "resourceId", "reason": error.kind}]
+        )
+    if error.status == 404:
+        return NotFoundError(f"{what}: {error.message}")
+    return NotPossibleError(
+        f"{what}: {error.message}",
+        errors=[{"field": "resourceId", "reason": error.code}],
+        armError=error.to_dict(),
+    )
+
+
+async def find_instance(resource_id: str | None, backup_instance_id: str | None) -> BackupInstanceFacts:
+    """The backup instance facts (whatever its protection state), or a 404/422 problem."""
+    arm = runtime.arm()
+    if backup_instance_id is not None:
+        found = await restore_steps.read_backup_instance(arm, backup_instance_id)
+        what = f"backup instance {backup_instance_id}"
+    else:
+        assert resource_id is not None
+        found = await restore_steps.find_backup_instance(arm, resource_id, rule_vaults())
+        what = f"resource {resource_id}"
+    if found.error is not None:
+        raise arm_failure(found.error, f"reading {what} failed")
+    if not found.found:
+        raise NotFoundError(
+            f"{what} is not protected by a backup instance this app can see",
+            errors=[{"field": "resourceId" if resource_id else "backupInstanceId", "reason": "not found"}],
+        )
+    return found
+
+
+def running(status: df.DurableOrchestrationStatus | None) -> bool:
+    """Still running (a request whose work has ended is only publishing its event: it blocks nothing)."""
+    if status is None or status.runtime_status not in ACTIVE:
+        return False
+    return not (isinstance(status.custom_status, dict) and status.custom_status.get("phase") in TERMINAL)
+
+
+def in_progress(ids: list[str]) -> InProgressError:
+    return InProgressError(
+        f"request {ids[0]} of this backup instance is still running; retry when it has finished",
+        errors=[{"field": "resourceId", "reason": "another request of this backup instance is running"}],
+        running=ids,
+    )
+
+
+async def take_lock(client: df.DurableOrchestrationClient, backup_instance_id: str, owner_id: str) -> None:
+    """Hold the backup instance's lock for request ``owner_id``, or refuse with 409 (atomic).
+
+    A lock whose request no longer runs (and that is past its start grace) is taken over.
+    """
+    locks, key = runtime.instance_locks(), lock_key(backup_instance_id)
+    holder = await locks.acquire(key, owner_id)
+    if holder is None:
+        return
+    if holder.young(datetime.now(UTC)) or running(await client.get_status(holder.owner_id)):
+        raise in_progress([holder.owner_id])
+    if not await locks.take_over(key, holder, owner_id):
+        raise in_progress([holder.owner_id])
+
+
+async def release_lock(backup_instance_id: str, owner_id: str) -> bool:
+    """Free the backup instance's lock if ``owner_id`` still holds it."""
+    return await runtime.instance_locks().release(lock_key(backup_instance_id), owner_id)
