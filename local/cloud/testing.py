@@ -24,6 +24,7 @@ FAST_DURATIONS = {
     "validate_for_backup": 0.05,
     "backup_instance.create": 0.1,
     "backup_instance.delete": 0.05,
+    "backup_instance.lifecycle": 0.05,
     "validate_restore": 0.05,
     "restore_trigger": 0.05,
     "restore_job": 0.2,

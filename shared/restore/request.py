@@ -12,7 +12,7 @@ is a :class:`RequestRefusedError` (or ``InvalidRequestError``) that the HTTP lay
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -20,20 +20,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from jsonschema import ValidationError
-
+from shared import scopes
 from shared.arm.ids import parse_resource_id
-from shared.errors import InvalidRequestError, NotPossibleError, ScopeForbiddenError
+from shared.errors import InvalidRequestError, NotPossibleError
 from shared.parsing import parse_flag
 from shared.restore import bodies as restores
-from shared.schemas import json_path
-from shared.schemas import problems as schema_problems
+from shared.schemas import validated_request
 from shared.services import dataprotection as dp
 
 BLOB_DATASOURCE_TYPE = "Microsoft.Storage/storageAccounts/blobServices"
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 SCHEMA_PATH = Path(__file__).with_name("request.schema.json")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class RestoreKind(StrEnum):
@@ -76,64 +73,6 @@ class RestoreSubmission:
         out["kind"] = self.kind.value
         out["ranges"] = [list(r) for r in self.ranges] if self.ranges else None
         return out
-
-
-def _schema_error(error: ValidationError) -> InvalidRequestError:
-    where = json_path(error.absolute_path, root="")
-    instance: Any = error.instance
-    if error.validator == "required":
-        required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
-        missing = [n for n in required if n not in instance]
-        return InvalidRequestError(json_path([*error.absolute_path, missing[0]], root=""), "is required")
-    if error.validator == "additionalProperties":
-        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-        unknown = sorted(str(k) for k in instance if k not in known)
-        return InvalidRequestError(where or "body", f"unknown field {unknown[0][:100]!r}")
-    if error.validator == "oneOf" and not where:
-        return InvalidRequestError("resourceId", "give exactly one of resourceId or backupInstanceId")
-    if error.validator == "not":  # ``{"not": {}}``: the field does not apply to this kind
-        return InvalidRequestError(where, "does not apply to this kind of restore")
-    if error.validator == "type" and not where:
-        return InvalidRequestError("body", "must be a JSON object")
-    reason = _REASONS.get(str(error.validator), _as_is)(error.validator_value)
-    return InvalidRequestError(where or "body", reason)
-
-
-def _rank(error: ValidationError) -> int:
-    """Which problem to report first: the body's type, unknown fields, the kind, then the rest in order."""
-    if not error.absolute_path:
-        return {"type": 0, "additionalProperties": 1}.get(str(error.validator), 3)
-    return 2 if list(error.absolute_path) == ["kind"] else 3
-
-
-def _as_is(value: Any) -> str:
-    return f"does not satisfy {str(value)[:200]}"
-
-
-# What a schema check means, said without repeating the (possibly huge or hostile) value.
-_REASONS: dict[str, Callable[[Any], str]] = {
-    "type": lambda v: f"must be of type {v}",
-    "enum": lambda v: "must be one of " + ", ".join(map(str, v)),
-    "maxItems": lambda v: f"at most {v} items are allowed",
-    "minItems": lambda v: f"at least {v} item(s) are required",
-    "maxLength": lambda v: f"is longer than {v} characters",
-    "minLength": lambda v: "must not be empty",
-    "pattern": lambda v: f"must match {v}",
-    "const": lambda v: f"must be {v}",
-}
-
-
-def _check_text(value: Any, where: str) -> None:
-    """Refuse lone surrogates anywhere: they cannot be stored, logged or sent on as UTF-8."""
-    if isinstance(value, str) and _SURROGATE.search(value):
-        raise InvalidRequestError(where or "body", "contains an unpaired surrogate (not valid Unicode)")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _check_text(key, where or "body")
-            _check_text(item, f"{where}.{key}" if where else str(key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _check_text(item, f"{where}[{i}]")
 
 
 def _ranges(raw: list[dict[str, str]]) -> list[tuple[str, str]]:
@@ -205,11 +144,7 @@ def _containers_target(target: Mapping[str, Any]) -> dict[str, Any]:
 
 def parse_submission(body: Any, *, dry_run_query: str | None = None) -> RestoreSubmission:
     """Validate the JSON body (already decoded) of ``POST /api/restores``."""
-    errors = list(schema_problems(SCHEMA_PATH, body))
-    if errors:
-        raise _schema_error(min(errors, key=_rank))
-    data: Mapping[str, Any] = body
-    _check_text(data, "")
+    data: Mapping[str, Any] = validated_request(SCHEMA_PATH, body, first=("kind",))
     kind = RestoreKind(data["kind"])
     resource_id, instance_id = parse_resource_reference(data)
     dry_run = data.get("dryRun") is True or parse_flag(dry_run_query, "dryRun")
@@ -245,20 +180,8 @@ def parse_submission(body: Any, *, dry_run_query: str | None = None) -> RestoreS
 
 
 def check_scopes(target_ids: Sequence[str], allowed_scopes: Sequence[str]) -> None:
-    """Every target must lie within one of the configured scopes; no scopes configured = no restores."""
-    if not allowed_scopes:
-        raise ScopeForbiddenError(
-            "restores are disabled: no scope is configured in RESTORE_ALLOWED_SCOPES",
-            errors=[{"field": "resourceId", "reason": "no restore scope is configured"}],
-        )
-    for target in target_ids:
-        rid = parse_resource_id(target)
-        if not any(rid.is_within(scope) for scope in allowed_scopes):
-            raise ScopeForbiddenError(
-                f"{rid.canonical()} is outside the scopes allowed for restores",
-                errors=[{"field": "target", "reason": "outside the allowed scopes"}],
-                allowedScopes=list(allowed_scopes),
-            )
+    """Every target must lie within one of ``RESTORE_ALLOWED_SCOPES``; none configured = no restores."""
+    scopes.check_within(target_ids, allowed_scopes, setting="RESTORE_ALLOWED_SCOPES", what="restores")
 
 
 def _instant(text: str) -> datetime:

@@ -14,6 +14,7 @@ DEFAULT_DURATIONS: dict[str, float] = {
     "validate_for_backup": 2.0,
     "backup_instance.create": 4.0,
     "backup_instance.delete": 3.0,
+    "backup_instance.lifecycle": 2.0,
     "validate_restore": 2.0,
     "restore_trigger": 1.0,
     "restore_job": 6.0,

@@ -31,6 +31,7 @@ SUB = "5d000000-0000-0000-0000-000000000001"
 GROUP = f"/subscriptions/{SUB}/resourceGroups"
 VAULT = f"{GROUP}/rg-backup/providers/Microsoft.DataProtection/backupVaults/bv-sdk"
 ACCOUNT = f"{GROUP}/rg-data/providers/Microsoft.Storage/storageAccounts/stsdk"
+LIFE = f"{GROUP}/rg-data/providers/Microsoft.Storage/storageAccounts/stlife"
 DB = f"{GROUP}/rg-data/providers/Microsoft.DBforPostgreSQL/servers/pgsdk/databases/orders"
 SEED = f"""
 subscriptions:
@@ -45,12 +46,13 @@ subscriptions:
               - {{name: pg, template: postgresql}}
       - name: rg-data
         location: westeurope
-        storageAccounts: [{{name: stsdk, containers: [c1]}}]
+        storageAccounts: [{{name: stsdk, containers: [c1]}}, {{name: stlife}}]
         postgresqlServers: [{{name: pgsdk, databases: [orders]}}]
         keyVaults:
           - {{name: kvsdk, secrets: [conn], enableRbacAuthorization: true}}
 roleAssignments:
   - {{scope: "{ACCOUNT}", role: Storage Account Backup Contributor, principalId: "vault:{VAULT}"}}
+  - {{scope: "{LIFE}", role: Storage Account Backup Contributor, principalId: "vault:{VAULT}"}}
   - {{scope: "{GROUP}/rg-data/providers/Microsoft.DBforPostgreSQL/servers/pgsdk", role: Reader,
       principalId: "vault:{VAULT}"}}
   - {{scope: "{GROUP}/rg-data/providers/Microsoft.KeyVault/vaults/kvsdk", role: Key Vault Secrets User,
@@ -188,3 +190,47 @@ def test_postgresql_protection_with_sdk_poller(sdk: Any) -> None:
     assert points[0].properties.object_type == "AzureBackupDiscreteRecoveryPoint"
     listed = [bi.name for bi in sdk.backup_instances.list("rg-backup", "bv-sdk")]
     assert "pg-orders" in listed
+
+
+def test_stop_suspend_resume_and_soft_delete_through_the_sdk_pollers(sdk: Any) -> None:
+    """The lifecycle actions as the SDK's LRO pollers drive them (final state via Location), then a DELETE
+    into soft delete (a new vault keeps deleted instances) and a re-protect the service refuses."""
+    ds = _datasource(
+        LIFE, "Microsoft.Storage/storageAccounts/blobServices", "Microsoft.Storage/storageAccounts"
+    )
+    body = m.BackupInstanceResource(
+        properties=m.BackupInstance(
+            data_source_info=ds,
+            policy_info=m.PolicyInfo(policy_id=f"{VAULT}/backupPolicies/blobop"),
+            object_type="BackupInstance",
+        )
+    )
+    ops = sdk.backup_instances
+    ops.begin_create_or_update("rg-backup", "bv-sdk", "stsdk-life", body, polling_interval=POLL).result()
+
+    def state() -> str:
+        return str(ops.get("rg-backup", "bv-sdk", "stsdk-life").properties.current_protection_state.value)
+
+    ops.begin_suspend_backups("rg-backup", "bv-sdk", "stsdk-life", polling_interval=POLL).result()
+    suspended = state()
+    ops.begin_resume_backups("rg-backup", "bv-sdk", "stsdk-life", polling_interval=POLL).result()
+    resumed = state()
+    ops.begin_stop_protection("rg-backup", "bv-sdk", "stsdk-life", polling_interval=POLL).result()
+    stopped = state()
+    with pytest.raises(Exception) as refused:  # suspend is not an action of a stopped instance
+        ops.begin_suspend_backups("rg-backup", "bv-sdk", "stsdk-life", polling_interval=POLL).result()
+    ops.begin_resume_protection("rg-backup", "bv-sdk", "stsdk-life", polling_interval=POLL).result()
+    assert (suspended, resumed, stopped, state()) == (
+        "BackupSchedulesSuspended",
+        "ProtectionConfigured",
+        "ProtectionStopped",
+        "ProtectionConfigured",
+    )
+    assert "UserErrorInvalidOperationForCurrentState" in str(refused.value)
+
+    ops.begin_delete("rg-backup", "bv-sdk", "stsdk-life", polling_interval=POLL).result()
+    deleted = sdk.deleted_backup_instances.get("rg-backup", "bv-sdk", "stsdk-life")
+    assert deleted.properties.deletion_info.scheduled_purge_time is not None
+    with pytest.raises(Exception) as again:
+        ops.begin_create_or_update("rg-backup", "bv-sdk", "stsdk-new", body, polling_interval=POLL).result()
+    assert "UserErrorBackupInstanceSoftDeleted" in str(again.value)

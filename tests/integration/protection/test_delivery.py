@@ -230,12 +230,21 @@ def test_a_write_of_a_protected_datasource_re_checks_it_and_protects_again_when_
     assert len(outcomes.for_id(resource, start)) == 1  # re-checked (one read): unchanged, nothing published
     assert len(backup_instances(stack)[resource.lower()]) == 1
 
-    deleted = stack.arm("DELETE", instance, api_version="2025-09-01")  # out of band, by someone else
+    # Out of band, by someone else, in a vault that does not keep deleted instances (with soft delete on,
+    # the service refuses to protect the datasource again: test_lifecycle covers that outcome).
+    vault = instance.rsplit("/backupInstances/", 1)[0]
+    soft_delete = {"softDeleteSettings": {"state": "Off", "retentionDurationInDays": 14}}
+    settings = {"location": "westeurope", "properties": {"securitySettings": soft_delete}}
+    off = stack.arm("PUT", vault, settings, api_version="2025-09-01")
+    assert off.status_code in (200, 201), off.text
+    deleted = stack.arm("DELETE", instance, api_version="2025-09-01")
     assert deleted.status_code in (200, 202, 204), deleted.text
     deadline = time.monotonic() + 30
     while resource.lower() in backup_instances(stack) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert resource.lower() not in backup_instances(stack)
+    soft_delete["softDeleteSettings"]["state"] = "On"
+    assert stack.arm("PUT", vault, settings, api_version="2025-09-01").status_code in (200, 201)
     put_account(stack, resource, account_body(tags={"owner": "team-b"}))
     deadline = time.monotonic() + 45
     while len(outcomes.for_id(resource, start)) < 2 and time.monotonic() < deadline:

@@ -193,7 +193,7 @@ async def test_postgresql_recovery_points_and_restore_as_files() -> None:
     )
 
 
-async def test_delete_is_async_and_unprotects() -> None:
+async def test_delete_is_async_and_keeps_a_soft_deleted_instance_that_blocks_protecting_again() -> None:
     app = create_app(fast_config())
     async with client(app) as c:
         await c.post("/_admin/seed", content=SEED.encode())
@@ -201,9 +201,29 @@ async def test_delete_is_async_and_unprotects() -> None:
         deleted = await c.delete(f"{VAULT}/backupInstances/bi1{V}")
         status = await wait_status(c, deleted)
         gone = await c.get(f"{VAULT}/backupInstances/bi1{V}")
+        kept = await c.get(f"{VAULT}/deletedBackupInstances/bi1{V}")
+        listed = await c.get(f"{VAULT}/deletedBackupInstances{V}")
         again = await c.put(f"{VAULT}/backupInstances/bi2{V}", json=blob_instance())
     assert deleted.status_code == 202 and status["status"] == "Succeeded"
     assert gone.status_code == 404
+    assert kept.status_code == 200 and kept.json()["properties"]["deletionInfo"]["scheduledPurgeTime"]
+    assert [i["name"] for i in listed.json()["value"]] == ["bi1"]
+    assert again.status_code == 409 and again.json()["error"]["code"] == "UserErrorBackupInstanceSoftDeleted"
+
+
+async def test_with_soft_delete_off_a_deleted_instance_is_gone_and_the_datasource_protectable_again() -> None:
+    app = create_app(fast_config())
+    async with client(app) as c:
+        await c.post("/_admin/seed", content=SEED.encode())
+        off = {"securitySettings": {"softDeleteSettings": {"state": "Off", "retentionDurationInDays": 14}}}
+        vault = await c.put(f"{VAULT}{V}", json={"location": "westeurope", "properties": off})
+        await wait_status(c, await _protected_blob(c))
+        status = await wait_status(c, await c.delete(f"{VAULT}/backupInstances/bi1{V}"))
+        kept = await c.get(f"{VAULT}/deletedBackupInstances/bi1{V}")
+        again = await c.put(f"{VAULT}/backupInstances/bi2{V}", json=blob_instance())
+    assert vault.status_code in (200, 201), vault.text
+    assert status["status"] == "Succeeded"
+    assert kept.status_code == 404
     assert again.status_code == 201
 
 

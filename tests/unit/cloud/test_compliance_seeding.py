@@ -53,7 +53,8 @@ async def test_arm_sees_the_seeded_instances_jobs_and_items() -> None:
 
 
 async def test_situations_keep_the_protection_index_as_the_service_does() -> None:
-    """Stopped/suspended/errored instances still hold their datasource; a soft-deleted one released it."""
+    """Stopped/suspended/errored instances still hold their datasource; a soft-deleted one still blocks
+    protecting it again in its vault (until undeleted or purged)."""
     async with compliance_tenant() as c:
         again_stopped = await c.put(f"{BV}/backupInstances/bi-new1{DP_V}", json=blob_instance("ststopped"))
         again_deleted = await c.put(
@@ -62,7 +63,8 @@ async def test_situations_keep_the_protection_index_as_the_service_does() -> Non
         nfs = await c.put(f"{BV}/backupInstances/bi-new3{DP_V}", json=blob_instance("stnfs"))
     assert again_stopped.status_code == 400
     assert again_stopped.json()["error"]["code"] == "UserErrorDppDatasourceAlreadyProtected"
-    assert again_deleted.status_code == 201
+    assert again_deleted.status_code == 409
+    assert again_deleted.json()["error"]["code"] == "UserErrorBackupInstanceSoftDeleted"
     assert nfs.status_code == 400 and nfs.json()["error"]["code"] == "UserErrorUnsupportedStorageAccountType"
 
 

@@ -11,6 +11,7 @@ from ...core.operations import AsyncOperation
 from .checks import check_instance, instance_properties, missing_permissions, permissions_error
 from .operations import VAULT, start, vault_id_of
 from .recovery import start_recovery_points
+from .softdelete import refuse_if_soft_deleted, soft_delete, soft_delete_on
 from .state import DataProtectionState
 
 BI_TYPE = "Microsoft.DataProtection/backupVaults/backupInstances"
@@ -79,6 +80,8 @@ def register_instance_routes(cloud: Cloud) -> None:
         props.setdefault("friendlyName", ds.get("resourceName") or ctx.params["backupInstanceName"])
         props["policyInfo"].setdefault("policyVersion", "")
         state = cloud.state(DataProtectionState)
+        if existing is None:
+            refuse_if_soft_deleted(cloud, vault, str(ds["resourceID"]))
         if existing is not None and existing.properties.get("provisioningState") != "Failed":
             merged = existing.properties
             merged["policyInfo"] = props["policyInfo"]
@@ -144,6 +147,10 @@ def register_instance_routes(cloud: Cloud) -> None:
         instance.properties["protectionStatus"] = {"status": "SoftDeleting"}
 
         def complete() -> dict[str, Any] | None:
+            if soft_delete_on(vault):  # kept as deletedBackupInstances/{name} for the retention days
+                soft_delete(cloud, instance)
+                cloud.emit_write_for(ctx, instance, delete=True)
+                return None
             state = cloud.state(DataProtectionState)
             ds_id = norm(str(instance.properties["dataSourceInfo"]["resourceID"]))
             if norm(state.protected.get(ds_id, "")) == norm(instance.id):

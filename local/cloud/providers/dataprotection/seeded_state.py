@@ -9,8 +9,8 @@ stated situation. The vocabulary is the swagger's (``dataprotection.json`` 2025-
   emulator reports ``ProtectionError`` (the value Az CLI / PowerShell Resource Graph filters use, not found
   in the corpus), with ``protectionStatus.errorDetails`` and ``protectionErrorDetails`` (``UserFacingError``).
 * ``SoftDeleted`` moves the instance to ``.../deletedBackupInstances/{name}`` (``DeletedBackupInstance``
-  with ``deletionInfo``): it is no longer a backup instance of the vault, and its datasource may be
-  protected again.
+  with ``deletionInfo``): it is no longer a backup instance of the vault, and its datasource cannot be
+  protected again in that vault until it is undeleted or purged (:mod:`.softdelete`).
 * ``datasourceDeleted: true`` deletes the datasource after protecting it (an orphaned instance).
 * ``jobs`` are finished (or running) ``AzureBackupJob`` records; ``status`` is one of ``JOB_STATUSES``
   (the swagger's description of ``AzureBackupJob.status``, plus ``Started`` from its examples).
@@ -18,7 +18,6 @@ stated situation. The vocabulary is the swagger's (``dataprotection.json`` 2025-
 
 from __future__ import annotations
 
-import copy
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -28,9 +27,8 @@ from .checks import user_facing_info
 from .kinds import kind_for
 from .operations import job_body
 from .recovery import start_recovery_points
+from .softdelete import soft_delete
 from .state import DataProtectionState
-
-DELETED_TYPE = "Microsoft.DataProtection/backupVaults/deletedBackupInstances"
 
 #: The seedable ``currentProtectionState`` values -> the ``protectionStatus.status`` reported with each.
 STATUS_OF = {
@@ -101,7 +99,7 @@ def _set_state(cloud: Cloud, instance: Resource, state: str, error: Any) -> None
     if state == "ConfiguringProtectionFailed":
         props["provisioningState"] = "Failed"
     if state == "SoftDeleted":
-        _soft_delete(cloud, instance)
+        soft_delete(cloud, instance)
 
 
 def _start_history(cloud: Cloud, instance: Resource) -> None:
@@ -122,29 +120,6 @@ def _error_details(error: Any, instance: Resource) -> dict[str, Any]:
         [str(a) for a in (actions if isinstance(actions, list) else [actions])],
         str(uuid.uuid5(uuid.NAMESPACE_URL, norm(instance.id))),
     )
-
-
-def _soft_delete(cloud: Cloud, instance: Resource) -> None:
-    vault_id, name = instance.id.rsplit("/backupInstances/", 1)
-    vault = cloud.require(vault_id)
-    settings = (vault.properties.get("securitySettings") or {}).get("softDeleteSettings") or {}
-    now = cloud.clock.now()
-    deleted_id = f"{vault_id}/deletedBackupInstances/{name}"
-    body = copy.deepcopy(instance.body)
-    body.update({"id": deleted_id, "name": name, "type": DELETED_TYPE})
-    body["properties"]["deletionInfo"] = {
-        "deletionTime": iso(now),
-        "billingEndDate": iso(now),
-        "scheduledPurgeTime": iso(now + timedelta(days=float(settings.get("retentionDurationInDays", 14)))),
-        "deleteActivityID": str(uuid.uuid4()),
-    }
-    state = cloud.state(DataProtectionState)
-    ds_id = norm(str(instance.properties["dataSourceInfo"]["resourceID"]))
-    if norm(state.protected.get(ds_id, "")) == norm(instance.id):
-        state.protected.pop(ds_id)
-    state.recovery_points.pop(norm(instance.id), None)
-    cloud.store.delete(instance.id)
-    cloud.store.put(deleted_id, DELETED_TYPE, body, cloud.clock.seconds())
 
 
 def add_seeded_job(cloud: Cloud, instance: Resource, job: dict[str, Any]) -> None:
