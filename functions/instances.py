@@ -6,7 +6,8 @@ The backup instance of a datasource is found deterministically: its name is ``ba
 lookup: it lags behind ARM by minutes and would make "protected a minute ago" look unknown.
 
 One request per backup instance at a time (:mod:`shared.locks`): the request that creates the instance's
-lock blob runs; the others get 409 until it has ended.
+lock blob runs; the others get 409 until it has ended, when its orchestration releases it with the
+``release_instance_lock`` activity (this module's blueprint).
 """
 
 from __future__ import annotations
@@ -25,16 +26,19 @@ from shared.errors import (
     NotPossibleError,
     RequestRefusedError,
 )
-from shared.locks import lock_key
+from shared.locks import LockRelease, lock_key
 from shared.progress import TERMINAL
 from shared.restore import steps as restore_steps
 from shared.restore.steps import BackupInstanceFacts
 
+RELEASE_LOCK = "release_instance_lock"
 ACTIVE = [
     df.OrchestrationRuntimeStatus.Running,
     df.OrchestrationRuntimeStatus.Pending,
     df.OrchestrationRuntimeStatus.ContinuedAsNew,
 ]
+
+bp = df.Blueprint()
 
 
 def named_by_rules(field: str) -> Iterator[str]:
@@ -119,3 +123,9 @@ async def take_lock(client: df.DurableOrchestrationClient, backup_instance_id: s
 async def release_lock(backup_instance_id: str, owner_id: str) -> bool:
     """Free the backup instance's lock if ``owner_id`` still holds it."""
     return await runtime.instance_locks().release(lock_key(backup_instance_id), owner_id)
+
+
+@bp.activity_trigger(input_name="payload")
+async def release_instance_lock(payload: LockRelease) -> bool:
+    """The request has ended: the next request of this backup instance may start (storage only, no ARM)."""
+    return await release_lock(payload.backup_instance_id, payload.owner_id)

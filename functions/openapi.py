@@ -1,5 +1,5 @@
 """``GET /api/openapi.json`` (anonymous): the API description, with the very schemas the code validates and
-writes by (the restore request, the compliance report) included as they are, never kept twice by hand."""
+writes by (the restore, backup and protection-change requests, the compliance report) included as they are, never kept twice by hand."""
 
 from __future__ import annotations
 
@@ -11,11 +11,17 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from shared.compliance.report import SCHEMA_PATH as REPORT_SCHEMA
+from shared.lifecycle.request import BACKUP_SCHEMA_PATH, CHANGE_SCHEMA_PATH
 from shared.restore.request import SCHEMA_PATH as RESTORE_REQUEST_SCHEMA
 from shared.schemas import load_schema
 
 OPENAPI_PATH = Path(__file__).resolve().with_name("openapi.json")
-INCLUDED = {"RestoreRequest": RESTORE_REQUEST_SCHEMA, "ComplianceReport": REPORT_SCHEMA}
+INCLUDED = {
+    "RestoreRequest": RESTORE_REQUEST_SCHEMA,
+    "BackupRequest": BACKUP_SCHEMA_PATH,
+    "ProtectionChangeRequest": CHANGE_SCHEMA_PATH,
+    "ComplianceReport": REPORT_SCHEMA,
+}
 
 bp = df.Blueprint()
 

@@ -30,6 +30,7 @@ class Settings:
     grant_roles: bool = False
     dry_run: bool = False
     restore_allowed_scopes: tuple[str, ...] = ()
+    lifecycle_allowed_scopes: tuple[str, ...] = ()  # where backups now and protection changes may act
     restore_polls_per_generation: int = 10  # job polls per orchestration execution before continue_as_new
     arm_writes_per_second: float = 8.0
     arm_reads_per_second: float = 20.0
@@ -75,15 +76,8 @@ class Settings:
         key = get("EVENTGRID_TOPIC_KEY")
         if topic and not key:
             raise ConfigError("EVENTGRID_TOPIC_KEY", "required when EVENTGRID_TOPIC_ENDPOINT is set")
-        scopes = _names(get, "RESTORE_ALLOWED_SCOPES")
-        if scopes:
-            from shared.arm.ids import parse_scope
-
-            for s in scopes:
-                try:
-                    parse_scope(s)
-                except Exception as exc:
-                    raise ConfigError("RESTORE_ALLOWED_SCOPES", f"invalid scope {s!r}: {exc}") from exc
+        scopes = _scopes(get, "RESTORE_ALLOWED_SCOPES")
+        lifecycle_scopes = _scopes(get, "LIFECYCLE_ALLOWED_SCOPES")
         remediation = get("COMPLIANCE_REMEDIATION") or "off"
         if remediation not in REMEDIATION_MODES:
             raise ConfigError(
@@ -118,6 +112,7 @@ class Settings:
             grant_roles=_bool(get, "PROTECTION_GRANT_ROLES"),
             dry_run=_bool(get, "PROTECTION_DRY_RUN"),
             restore_allowed_scopes=scopes,
+            lifecycle_allowed_scopes=lifecycle_scopes,
             restore_polls_per_generation=int(_number(get, "RESTORE_POLLS_PER_GENERATION", 10, minimum=1)),
             arm_writes_per_second=_number(get, "ARM_WRITES_PER_SECOND", 8.0, minimum=0.01),
             arm_reads_per_second=_number(get, "ARM_READS_PER_SECOND", 20.0, minimum=0.01),
@@ -180,6 +175,19 @@ def _service_uri(get: Callable[[str], str | None], service: str) -> str | None:
     uri = get(f"AzureWebJobsStorage__{service}ServiceUri")
     account = get("AzureWebJobsStorage__accountName")
     return uri or (f"https://{account}.{service}.core.windows.net" if account else None)
+
+
+def _scopes(get: Callable[[str], str | None], name: str) -> tuple[str, ...]:
+    """A comma-separated list of ARM scopes (subscriptions, resource groups, resources), each checked."""
+    from shared.arm.ids import parse_scope
+
+    scopes = _names(get, name)
+    for s in scopes:
+        try:
+            parse_scope(s)
+        except Exception as exc:
+            raise ConfigError(name, f"invalid scope {s!r}: {exc}") from exc
+    return scopes
 
 
 def _names(get: Callable[[str], str | None], name: str) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from azure.core.messaging import CloudEvent
 
 from shared.config import Settings
+from shared.lifecycle.status import BACKUP, LifecycleStatus
 from shared.protection.messages import OutcomeKind, ProtectionOutcome
 from shared.restore.status import RestoreStatus
 
@@ -30,6 +31,10 @@ PROTECTION_EVENT_TYPES: dict[OutcomeKind, str] = {
 RESTORE_SUCCEEDED = "BackupAutopilot.Restore.Succeeded"
 RESTORE_FAILED = "BackupAutopilot.Restore.Failed"
 SWEEP_COMPLETED = "BackupAutopilot.Sweep.Completed"
+BACKUP_SUCCEEDED = "BackupAutopilot.Backup.Succeeded"
+BACKUP_FAILED = "BackupAutopilot.Backup.Failed"
+PROTECTION_CHANGE_SUCCEEDED = "BackupAutopilot.ProtectionChange.Succeeded"
+PROTECTION_CHANGE_FAILED = "BackupAutopilot.ProtectionChange.Failed"
 
 _SECRET_KEY = re.compile(r"secret|password|passwd|token|key|sig|credential|authorization", re.IGNORECASE)
 _SECRET_QUERY = re.compile(rf"{_SECRET_KEY.pattern}|^code$", re.IGNORECASE)  # code=: a Functions key in a URL
@@ -104,6 +109,23 @@ def restore_event(status: RestoreStatus) -> CloudEvent:
         id=event_id("restore", status.restore_id or status.backup_instance_id, status.phase),
         source=EVENT_SOURCE,
         type=RESTORE_SUCCEEDED if succeeded else RESTORE_FAILED,
+        subject=status.backup_instance_id,
+        data=scrub(status.to_json()),
+        datacontenttype="application/json",
+    )
+
+
+def lifecycle_event(status: LifecycleStatus) -> CloudEvent:
+    """A backup now (``BackupAutopilot.Backup.*``) or protection change (``...ProtectionChange.*``) ended."""
+    succeeded = status.phase == "succeeded"
+    if status.operation == BACKUP:
+        kind = BACKUP_SUCCEEDED if succeeded else BACKUP_FAILED
+    else:
+        kind = PROTECTION_CHANGE_SUCCEEDED if succeeded else PROTECTION_CHANGE_FAILED
+    return CloudEvent(
+        id=event_id("lifecycle", status.id, status.phase),
+        source=EVENT_SOURCE,
+        type=kind,
         subject=status.backup_instance_id,
         data=scrub(status.to_json()),
         datacontenttype="application/json",

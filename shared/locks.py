@@ -20,6 +20,7 @@ from typing import Any
 
 from shared.arm.ids import parse_resource_id
 from shared.parsing import parse_instant
+from shared.records import Record
 from shared.storage import ensure
 
 CONTAINER = "instance-locks"
@@ -30,6 +31,14 @@ _KEY_NAMESPACE = uuid.UUID("4b1d6a52-0f7e-4a36-9c1f-5e2d8b7a3c90")  # fixed: loc
 def lock_key(backup_instance_id: str) -> str:
     """The lock's name for a backup instance (ids compare case-insensitively)."""
     return str(uuid.uuid5(_KEY_NAMESPACE, parse_resource_id(backup_instance_id).key()))
+
+
+@dataclass(frozen=True)
+class LockRelease(Record):
+    """Free the backup instance's lock once request ``owner_id`` has ended (an activity's input)."""
+
+    backup_instance_id: str
+    owner_id: str
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,18 @@
-"""Restore activities: stateless, one ARM call each (validateRestore, restore) + the lock and the event.
+"""Restore activities: stateless, one ARM call each (validateRestore, restore) + the completion event.
 
-The job is listed and read by the shared job activities of :mod:`functions.jobs`.
+The job is listed and read by the shared job activities of :mod:`functions.jobs`; the backup instance's lock
+is released by :func:`functions.instances.release_instance_lock`.
 """
 
 from __future__ import annotations
 
-from functions import instances, runtime
+from functions import runtime
 from functions.restore.blueprint import bp
 from functions.tracking import start_operation
 from shared.arm.steps import OperationStarted
 from shared.events import restore_event
 from shared.restore.bodies import validate_restore_body
-from shared.restore.messages import LockRelease, RestoreCall
+from shared.restore.messages import RestoreCall
 from shared.restore.status import RestoreStatus
 from shared.services import dataprotection as dp
 
@@ -32,12 +33,6 @@ async def restore_trigger(payload: RestoreCall) -> OperationStarted:
     return await start_operation(
         "POST", path, dp.API_VERSION, payload.body, payload.correlation_id, idempotent=False
     )
-
-
-@bp.activity_trigger(input_name="payload")
-async def restore_release_lock(payload: LockRelease) -> bool:
-    """The job has ended: the next restore of this backup instance may start (storage only, no ARM)."""
-    return await instances.release_lock(payload.backup_instance_id, payload.restore_id)
 
 
 @bp.activity_trigger(input_name="payload")

@@ -12,19 +12,26 @@ asynchronous Azure operation. Every refusal is problem details with a 4xx status
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import azure.durable_functions as df
 import azure.functions as func
 
 from functions import instances, runtime
-from functions.http import from_error, json_response, problem
+from functions.http import (
+    from_error,
+    iso,
+    json_body,
+    json_response,
+    origin,
+    problem,
+    status_view,
+    transient,
+)
 from functions.restore import checks
 from functions.restore.blueprint import bp
 from functions.restore.orchestrator import ORCHESTRATOR
@@ -33,49 +40,18 @@ from shared.errors import ArmError, InvalidRequestError, RequestRefusedError
 from shared.progress import PHASES
 from shared.restore import steps as restore_steps
 from shared.restore.messages import RestoreJobRequest, RestoreStart
-from shared.restore.request import check_scopes, parse_resource_reference, parse_submission
-from shared.restore.status import RestoreProgress, status_document
+from shared.restore.request import check_scopes, parse_submission
+from shared.restore.status import RestoreProgress
 from shared.restore.steps import RestorableRanges
+from shared.services import dataprotection as dp
 
 log = logging.getLogger("backup_autopilot.restore")
 
-MAX_BODY_BYTES = 64 * 1024
 MAX_TOP = 200
 _ASCII_DIGITS = re.compile(r"[0-9]{1,4}")  # str.isdigit also takes superscripts and other scripts
 _RESTORE_ID = re.compile(
     r"^restore-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-\d{14}-[0-9a-f]{6}$"
 )
-
-
-def _origin(req: func.HttpRequest) -> str:
-    parts = urlsplit(req.url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
-def _transient(exc: ArmError) -> func.HttpResponse:
-    """Azure itself is throttling or failing: the only 5xx this API gives, with when to retry."""
-    retry = int(exc.retry_after_seconds or 30)
-    response = problem(
-        503, "Azure is temporarily unavailable", exc.message, "azure-unavailable", retryAfterSeconds=retry
-    )
-    response.headers["Retry-After"] = str(retry)
-    return response
-
-
-def _body(req: func.HttpRequest) -> Any:
-    raw = req.get_body() or b""
-    if len(raw) > MAX_BODY_BYTES:
-        raise InvalidRequestError("body", f"larger than {MAX_BODY_BYTES} bytes")
-    if not raw.strip():
-        raise InvalidRequestError("body", "a JSON object is required")
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise InvalidRequestError("body", f"not valid JSON: {str(exc)[:200]}") from None
 
 
 def new_restore_id(backup_instance_id: str, now: datetime) -> str:
@@ -88,12 +64,12 @@ def new_restore_id(backup_instance_id: str, now: datetime) -> str:
 @bp.durable_client_input(client_name="client")
 async def restore_start(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     try:
-        submission = parse_submission(_body(req), dry_run_query=req.params.get("dryRun"))
+        submission = parse_submission(json_body(req), dry_run_query=req.params.get("dryRun"))
         checked = await checks.check_restore(submission, client)
     except (InvalidRequestError, RequestRefusedError) as exc:
         return from_error(exc)
     except ArmError as exc:
-        return _transient(exc)
+        return transient(exc)
     instance = checked.instance
     summary = {
         "kind": submission.kind.value,
@@ -131,26 +107,18 @@ async def restore_start(req: func.HttpRequest, client: df.DurableOrchestrationCl
         await instances.release_lock(instance.backup_instance_id, restore_id)
         raise
     log.info("restore %s started for %s", restore_id, instance.backup_instance_id)
-    status_url = f"{_origin(req)}/api/restores/{restore_id}"
+    status_url = f"{origin(req)}/api/restores/{restore_id}"
     body = {
         **progress.view(),
         "statusUrl": status_url,
-        "createdTime": _iso(now),
-        "lastUpdatedTime": _iso(now),
+        "createdTime": iso(now),
+        "lastUpdatedTime": iso(now),
     }
     return json_response(body, 202, {"Location": status_url, "Retry-After": "10"})
 
 
 def _document(status: df.DurableOrchestrationStatus) -> dict[str, Any]:
-    runtime_status = status.runtime_status.value if status.runtime_status else None
-    return status_document(
-        str(status.instance_id),
-        runtime_status,
-        status.custom_status,
-        status.output,
-        _iso(status.created_time),
-        _iso(status.last_updated_time),
-    )
+    return status_view(status, what="restore")
 
 
 @bp.route(route="restores/{restoreId}", methods=["GET"])
@@ -217,7 +185,7 @@ async def restore_points(req: func.HttpRequest) -> func.HttpResponse:
     params = req.params
     try:
         reference = {k: params[k] for k in ("resourceId", "backupInstanceId") if params.get(k)}
-        resource_id, backup_instance_id = parse_resource_reference(reference)
+        resource_id, backup_instance_id = dp.instance_reference(reference)
         scopes = runtime.settings().restore_allowed_scopes
         if resource_id is not None:
             check_scopes([resource_id], scopes)
@@ -234,7 +202,7 @@ async def restore_points(req: func.HttpRequest) -> func.HttpResponse:
     except (InvalidRequestError, RequestRefusedError) as exc:
         return from_error(exc)
     except ArmError as exc:
-        return _transient(exc)
+        return transient(exc)
     return json_response(
         {
             "backupInstanceId": instance.backup_instance_id,

@@ -16,6 +16,7 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from functions.instances import RELEASE_LOCK
 from functions.jobs import follow_job, job_id_of, start_job_once
 from functions.restore.blueprint import bp
 from functions.tracking import call, track_operation
@@ -23,8 +24,9 @@ from shared.arm.operations import JobPhase
 from shared.arm.steps import OperationPoll, OperationStarted
 from shared.errors import ArmError, BackupAutopilotError
 from shared.jobs import JobCategory, JobsRequest, job_error
+from shared.locks import LockRelease
 from shared.progress import FAILED, RUNNING, STARTING, SUCCEEDED, VALIDATING, error_view
-from shared.restore.messages import LockRelease, RestoreCall, RestoreStart
+from shared.restore.messages import RestoreCall, RestoreStart
 
 ORCHESTRATOR = "restore_backup_instance"
 DONE, CONTINUED = "done", "continued"
@@ -130,6 +132,6 @@ def restore_backup_instance(context: df.DurableOrchestrationContext) -> Flow:
         return None
     p.finished_at = restore.now()
     restore.publish()
-    yield call(context, "restore_release_lock", LockRelease(p.backup_instance_id, p.id))
+    yield call(context, RELEASE_LOCK, LockRelease(p.backup_instance_id, p.id))
     yield call(context, "restore_publish_outcome", p.event_status())
     return p.view()

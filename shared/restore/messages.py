@@ -34,11 +34,3 @@ class RestoreCall(Record):
     backup_instance_id: str
     body: dict[str, Any]
     correlation_id: str | None = None
-
-
-@dataclass(frozen=True)
-class LockRelease(Record):
-    """Free the backup instance's restore lock once this restore's job has ended."""
-
-    backup_instance_id: str
-    restore_id: str

@@ -79,18 +79,6 @@ def _ranges(raw: list[dict[str, str]]) -> list[tuple[str, str]]:
     return restores.validate_ranges([(item["min"], item["max"]) for item in raw])
 
 
-def parse_resource_reference(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    """Exactly one of ``resourceId`` (the datasource) / ``backupInstanceId``, each validated and canonical."""
-    resource_id, instance_id = data.get("resourceId"), data.get("backupInstanceId")
-    if (resource_id is None) == (instance_id is None):
-        raise InvalidRequestError("resourceId", "give exactly one of resourceId or backupInstanceId")
-    if resource_id is not None:
-        return parse_resource_id(resource_id).canonical(), None
-    assert instance_id is not None
-    dp.validate_restore_path(instance_id)  # raises InvalidResourceIdError unless a backup instance id
-    return None, parse_resource_id(instance_id).canonical()
-
-
 _ACCOUNT_HOST = re.compile(r"^([a-z0-9]{3,24})\.blob\.")
 
 
@@ -146,7 +134,7 @@ def parse_submission(body: Any, *, dry_run_query: str | None = None) -> RestoreS
     """Validate the JSON body (already decoded) of ``POST /api/restores``."""
     data: Mapping[str, Any] = validated_request(SCHEMA_PATH, body, first=("kind",))
     kind = RestoreKind(data["kind"])
-    resource_id, instance_id = parse_resource_reference(data)
+    resource_id, instance_id = dp.instance_reference(data)
     dry_run = data.get("dryRun") is True or parse_flag(dry_run_query, "dryRun")
     confirm = data.get("confirmWholeAccountRollback") is True
     common: dict[str, Any] = {

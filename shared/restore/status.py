@@ -1,8 +1,8 @@
 """The restore status document (our own, stable, documented shape).
 
 The restore orchestration keeps one :class:`RestoreProgress` (carried across ``continue_as_new``), publishes
-``view()`` as its custom status and output, and ``status_document`` merges it with the durable instance's
-metadata for ``GET /api/restores/{id}`` (phases and merging: :mod:`shared.progress`).
+``view()`` as its custom status and output, and :func:`shared.progress.status_document` merges it with the
+durable instance's metadata for ``GET /api/restores/{id}``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared import progress
 from shared.jobs import JobProgress, seconds_between
 from shared.progress import TERMINAL, VALIDATING
 from shared.records import Record
@@ -95,17 +94,3 @@ class RestoreProgress(JobProgress):
             finished_at=self.job_end_time or self.finished_at,
             duration_seconds=self.duration_seconds(),
         )
-
-
-def status_document(
-    instance_id: str,
-    runtime_status: str | None,
-    custom_status: Any,
-    output: Any,
-    created_time: str | None,
-    last_updated_time: str | None,
-) -> dict[str, Any]:
-    """``GET /api/restores/{id}``: our view from the orchestration's output / custom status."""
-    return progress.status_document(
-        instance_id, runtime_status, custom_status, output, created_time, last_updated_time, what="restore"
-    )

@@ -40,6 +40,8 @@ class BackupInstanceFacts(Record):
     datasource_id: str = ""
     datasource_type: str = ""
     protection_status: str | None = None
+    current_state: str | None = None  # currentProtectionState
+    policy_id: str = ""
     reason: str | None = None
     error: BackupAutopilotError | None = None
 
@@ -48,6 +50,8 @@ class BackupInstanceFacts(Record):
         body = _dict(resource)
         info = _dict(_dict(body.get("properties")).get("dataSourceInfo"))
         status, _ = dp.protection_status(body)
+        state, _, _ = dp.protection_state(body)
+        policy = _dict(_dict(body.get("properties")).get("policyInfo")).get("policyId")
         instance_id = parse_resource_id(str(body.get("id"))).canonical()
         return cls(
             found=True,
@@ -57,6 +61,8 @@ class BackupInstanceFacts(Record):
             datasource_id=str(info.get("resourceID") or ""),
             datasource_type=str(info.get("datasourceType") or ""),
             protection_status=status,
+            current_state=state,
+            policy_id=str(policy or ""),
         )
 
 

@@ -8,6 +8,7 @@ Bodies follow the seeds (000 blob, 001/002 PostgreSQL) and the 2025-09-01 swagge
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from shared.arm.ids import ResourceId, parse_resource_id, quote_segment
@@ -67,8 +68,40 @@ def _instance(backup_instance_id_: str | ResourceId) -> ResourceId:
     return rid
 
 
+def instance_reference(data: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """Exactly one of ``resourceId`` (the datasource) / ``backupInstanceId``, each validated and canonical."""
+    resource_id, instance_id = data.get("resourceId"), data.get("backupInstanceId")
+    if (resource_id is None) == (instance_id is None):
+        from shared.errors import InvalidRequestError
+
+        raise InvalidRequestError("resourceId", "give exactly one of resourceId or backupInstanceId")
+    if resource_id is not None:
+        return parse_resource_id(resource_id).canonical(), None
+    assert instance_id is not None
+    _instance(instance_id)  # raises InvalidResourceIdError unless a backup instance id
+    return None, parse_resource_id(instance_id).canonical()
+
+
 def validate_restore_path(backup_instance_id_: str | ResourceId) -> str:
     return f"{_instance(backup_instance_id_).url_path()}/validateRestore"
+
+
+def adhoc_backup_path(backup_instance_id_: str | ResourceId) -> str:
+    return f"{_instance(backup_instance_id_).url_path()}/backup"
+
+
+def instance_action_path(backup_instance_id_: str | ResourceId, action: str | None) -> str:
+    """The instance itself (``action`` None: its DELETE), or one of its actions (``stopProtection`` ...)."""
+    path = _instance(backup_instance_id_).url_path()
+    return f"{path}/{action}" if action else path
+
+
+def deleted_backup_instance_path(backup_instance_id_: str | ResourceId) -> str:
+    """Where the vault keeps the instance once soft-deleted: ``deletedBackupInstances/{name}``."""
+    rid = _instance(backup_instance_id_)
+    vault = rid.parent
+    assert vault is not None
+    return f"{vault.url_path()}/deletedBackupInstances/{quote_segment(rid.name)}"
 
 
 def restore_path(backup_instance_id_: str | ResourceId) -> str:

@@ -108,6 +108,20 @@ def test_every_http_route_needs_a_function_key_except_the_openapi_document(app: 
         assert trigger["authLevel"] == "FUNCTION", f"{name} ({trigger.get('route')}) must need a key"
 
 
+def test_the_openapi_document_describes_exactly_the_http_routes_the_app_serves(app: LoadedApp) -> None:
+    from functions.openapi import openapi_document
+
+    served = {
+        (method.lower(), "/api/" + spec.trigger["route"])
+        for spec in app.functions.values()
+        if spec.trigger["type"] == "httpTrigger"
+        for method in spec.trigger["methods"]
+    }
+    documented = {(method, path) for path, item in openapi_document()["paths"].items() for method in item}
+    assert served == documented
+    assert ("post", "/api/backups") in served and ("post", "/api/protection-changes") in served
+
+
 def test_every_function_has_exactly_one_trigger(app: LoadedApp) -> None:
     for name, spec in app.functions.items():
         triggers_ = [b for b in spec.bindings if b["type"].endswith("Trigger")]

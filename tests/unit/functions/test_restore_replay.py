@@ -22,7 +22,8 @@ from shared.arm.operations import AsyncOperation, JobPhase, JobState
 from shared.arm.steps import OperationPoll, OperationStarted
 from shared.errors import ArmError, BackupAutopilotError
 from shared.jobs import JobCategory, JobIds, JobRead, JobReadRequest, JobsRequest, seconds_between
-from shared.restore.messages import LockRelease, RestoreCall, RestoreJobRequest, RestoreStart
+from shared.locks import LockRelease
+from shared.restore.messages import RestoreCall, RestoreJobRequest, RestoreStart
 from shared.restore.status import RestoreProgress, RestoreStatus
 from tests.unit.functions.history import (
     Call,
@@ -161,7 +162,7 @@ class RestoreCloud:
             case "read_backup_job":
                 assert isinstance(payload, JobReadRequest)
                 return self.jobs.pop(0) if len(self.jobs) > 1 else self.jobs[0]
-            case "restore_release_lock":
+            case "release_instance_lock":
                 assert payload == LockRelease(INSTANCE, "restore-1")
                 return True
             case "restore_publish_outcome":
@@ -194,7 +195,7 @@ HAPPY = [
     "poll_operation",
     "timer",
     "read_backup_job",
-    "restore_release_lock",
+    "release_instance_lock",
     "restore_publish_outcome",
 ]
 
@@ -328,7 +329,7 @@ def test_a_synchronous_restore_takes_the_job_id_from_its_body_and_polls_after_si
         "restore_trigger",
         "timer",
         "read_backup_job",
-        "restore_release_lock",
+        "release_instance_lock",
         "restore_publish_outcome",
     ]
     assert played.waits()[-1] == timedelta(seconds=60)
@@ -375,7 +376,7 @@ def test_the_next_generation_resumes_job_polling_from_the_carried_progress() -> 
 
     played = _play(start(), cloud, following)
 
-    assert played.names == ["timer", "read_backup_job", "restore_release_lock", "restore_publish_outcome"]
+    assert played.names == ["timer", "read_backup_job", "release_instance_lock", "restore_publish_outcome"]
     assert played.waits() == [timedelta(seconds=80)]
     assert played.inputs("read_backup_job") == [JobReadRequest(VAULT, JOB_ID, 80.0, "c-r")]
     assert played.output["phase"] == "succeeded"
@@ -471,7 +472,7 @@ def test_a_validate_restore_refusal_fails_without_triggering_the_restore(where: 
     cloud = RestoreCloud(refuse=refusal) if where == "request" else RestoreCloud(refuse_operation=refusal)
     played = _play(start(), cloud)
 
-    end = ["restore_release_lock", "restore_publish_outcome"]
+    end = ["release_instance_lock", "restore_publish_outcome"]
     expected_names = ["restore_validate", *end]
     if where == "operation":
         expected_names = ["restore_validate", "timer", "poll_operation", *end]
@@ -531,7 +532,7 @@ def test_an_activity_failing_after_its_retries_ends_failed_and_is_published(acti
     played = _play(start(), RestoreCloud(flaky={activity}))
 
     assert len(played.history.of_type(Event.TASK_FAILED)) == TRANSIENT_RETRY.max_number_of_attempts
-    assert played.names[-3:] == [activity, "restore_release_lock", "restore_publish_outcome"]
+    assert played.names[-3:] == [activity, "release_instance_lock", "restore_publish_outcome"]
     error = played.output["error"]
     assert error["code"] == "TransientFailuresExhausted"
     assert error["message"].startswith(
@@ -551,7 +552,7 @@ def test_every_activity_call_carries_the_transient_retry_options() -> None:
         "poll_operation",
         "list_backup_jobs",
         "read_backup_job",
-        "restore_release_lock",
+        "release_instance_lock",
         "restore_publish_outcome",
     }
     assert all(c.action_type == ActionType.CALL_ACTIVITY_WITH_RETRY for c in calls)

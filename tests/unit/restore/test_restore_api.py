@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from shared.arm.operations import PollPolicy
 from shared.errors import InvalidRequestError, NotPossibleError, ScopeForbiddenError
 from shared.jobs import next_poll_delay
+from shared.progress import status_document
 from shared.restore.request import (
     RestoreKind,
     check_kind_fits,
@@ -19,7 +20,7 @@ from shared.restore.request import (
     parse_submission,
     restore_body,
 )
-from shared.restore.status import RestoreProgress, status_document
+from shared.restore.status import RestoreProgress
 
 RG = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-data-weu"
 ACCOUNT = f"{RG}/providers/Microsoft.Storage/storageAccounts/stsrc"
@@ -147,9 +148,11 @@ def test_poll_delay_honours_retry_after_else_backs_off_to_the_maximum() -> None:
 def test_status_document_is_ours_and_a_crashed_orchestration_reads_failed() -> None:
     progress = RestoreProgress("restore-x", "blobPointInTime", "bi", ACCOUNT, {"pointInTime": "t"}, ACCOUNT)
     view = progress.view()
-    doc = status_document("restore-x", "Running", view, None, "c", "u")
+    doc = status_document("restore-x", "Running", view, None, "c", "u", what="restore")
     assert doc["phase"] == "validating" and doc["createdTime"] == "c" and "runtimeStatus" not in doc
-    crashed = status_document("restore-x", "Failed", view, None, "c", "u")
+    crashed = status_document("restore-x", "Failed", view, None, "c", "u", what="restore")
     assert crashed["phase"] == "failed" and crashed["error"]["code"] == "OrchestrationFailed"
-    done = status_document("restore-x", "Completed", view, {**view, "phase": "succeeded"}, "c", "u")
+    done = status_document(
+        "restore-x", "Completed", view, {**view, "phase": "succeeded"}, "c", "u", what="restore"
+    )
     assert done["phase"] == "succeeded"

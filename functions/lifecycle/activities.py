@@ -1,0 +1,58 @@
+"""Lifecycle activities: stateless, one ARM call each (backup POST, change, state read) + the event."""
+
+from __future__ import annotations
+
+from functions import runtime
+from functions.lifecycle.blueprint import bp
+from functions.tracking import start_operation
+from shared.arm.client import correlation
+from shared.arm.steps import OperationStarted, read_resource
+from shared.events import lifecycle_event
+from shared.lifecycle.messages import InstanceCall, InstanceState, StateRead
+from shared.lifecycle.status import LifecycleStatus
+from shared.services import dataprotection as dp
+
+
+@bp.activity_trigger(input_name="payload")
+async def backup_trigger(payload: InstanceCall) -> OperationStarted:
+    """POST backup (an on-demand backup); the operation's result carries the backup job id."""
+    path = dp.adhoc_backup_path(payload.backup_instance_id)
+    # Not idempotent: a second POST starts a second backup. Never re-sent blindly (the orchestrator first
+    # looks for the job an earlier attempt may have started: functions.jobs.start_job_once).
+    return await start_operation(
+        "POST", path, dp.API_VERSION, payload.body, payload.correlation_id, idempotent=False
+    )
+
+
+@bp.activity_trigger(input_name="payload")
+async def protection_change_call(payload: InstanceCall) -> OperationStarted:
+    """POST stopProtection / suspendBackups / resumeBackups / resumeProtection, or DELETE the instance.
+
+    Each leads to a state, so sending it again after a lost answer does no harm (idempotent retries).
+    """
+    path = dp.instance_action_path(payload.backup_instance_id, payload.action)
+    return await start_operation(payload.method, path, dp.API_VERSION, payload.body, payload.correlation_id)
+
+
+@bp.activity_trigger(input_name="payload")
+async def read_protection_state(payload: StateRead) -> InstanceState:
+    """GET the backup instance: its ``currentProtectionState`` (or that it is gone)."""
+    with correlation(payload.correlation_id):
+        read = await read_resource(runtime.arm(), payload.backup_instance_id, dp.API_VERSION)
+    state, _, _ = dp.protection_state(read.resource)
+    return InstanceState(found=read.found, state=state, error=read.error)
+
+
+@bp.activity_trigger(input_name="payload")
+async def read_deleted_instance(payload: StateRead) -> InstanceState:
+    """GET ``deletedBackupInstances/{name}``: whether the vault's soft delete keeps a deleted instance."""
+    path = dp.deleted_backup_instance_path(payload.backup_instance_id)
+    with correlation(payload.correlation_id):
+        read = await read_resource(runtime.arm(), path, dp.API_VERSION)
+    return InstanceState(found=read.found, state="SoftDeleted" if read.found else None, error=read.error)
+
+
+@bp.activity_trigger(input_name="payload")
+async def lifecycle_publish_outcome(payload: LifecycleStatus) -> None:
+    """Publish BackupAutopilot.Backup.* / BackupAutopilot.ProtectionChange.* (secrets scrubbed)."""
+    await runtime.publisher().publish([lifecycle_event(payload)])

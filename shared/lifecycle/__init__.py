@@ -1,0 +1,1 @@
+"""Backup now and protection changes (stop, suspend, resume, delete) of a protected datasource."""

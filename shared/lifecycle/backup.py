@@ -1,0 +1,67 @@
+"""What an on-demand backup sends: the policy's backup rule and a retention tag (pure: no I/O).
+
+``POST .../backupInstances/{name}/backup`` needs ``backupRuleOptions``: the name of the policy's
+``AzureBackupRule`` that writes to the vault (``dataStore.dataStoreType`` ``VaultStore``) and a
+``retentionTagOverride``, a tag of that rule's ``taggingCriteria`` (the default one unless the request names
+another). A policy with no such rule (operational, continuous blob backup) has no on-demand backup: refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared.errors import NotPossibleError
+
+
+@dataclass(frozen=True)
+class BackupRule:
+    rule_name: str
+    retention_tag: str
+    tags: tuple[str, ...]
+
+
+def _dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def vault_backup_rule(policy: Any, retention_tag: str | None) -> BackupRule:
+    """The rule and tag an on-demand backup under ``policy`` (a ``BaseBackupPolicyResource``) uses."""
+    rules = _list(_dict(_dict(policy).get("properties")).get("policyRules"))
+    for rule in map(_dict, rules):
+        store = _dict(rule.get("dataStore")).get("dataStoreType")
+        if rule.get("objectType") != "AzureBackupRule" or store != "VaultStore":
+            continue
+        criteria = [_dict(c) for c in _list(_dict(rule.get("trigger")).get("taggingCriteria"))]
+        tags = tuple(str(_dict(c.get("tagInfo")).get("tagName")) for c in criteria if _dict(c.get("tagInfo")))
+        default = next(
+            (str(_dict(c.get("tagInfo")).get("tagName")) for c in criteria if c.get("isDefault")), None
+        )
+        tag = retention_tag or default or "Default"
+        if retention_tag is not None and retention_tag not in tags:
+            raise NotPossibleError(
+                f"the policy's backup rule {rule.get('name')} has no retention tag {retention_tag!r}",
+                errors=[{"field": "retentionTag", "reason": "not a tag of the policy"}],
+                retentionTags=list(tags),
+            )
+        return BackupRule(str(rule.get("name")), tag, tags)
+    raise NotPossibleError(
+        "the backup policy has no scheduled backup to the vault (operational backup only), so there is no "
+        "on-demand backup: its data is protected continuously",
+        errors=[{"field": "resourceId", "reason": "the policy has no vault-tier backup rule"}],
+    )
+
+
+def adhoc_backup_body(rule: BackupRule) -> dict[str, Any]:
+    """The ``TriggerBackupRequest``."""
+    return {
+        "backupRuleOptions": {
+            "ruleName": rule.rule_name,
+            "triggerOption": {"retentionTagOverride": rule.retention_tag},
+        }
+    }
