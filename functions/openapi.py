@@ -1,5 +1,6 @@
 """``GET /api/openapi.json`` (anonymous): the API description, with the very schemas the code validates and
-writes by (the restore, backup and protection-change requests, the compliance report) included as they are, never kept twice by hand."""
+writes by (the restore, backup and protection-change requests, the compliance report) included as they
+are, never kept twice by hand."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A local stack for the restore tests: the demo tenant, a few protected datasources, and an HTTP helper.
+"""A local stack for the restore and lifecycle tests: the demo tenant, protected datasources, an HTTP helper.
 
 One stack per test session (``restore_stack`` fixture): Azurite + emulated cloud + host, time factor 3600 so
 that an hours-long restore job passes in seconds while every wait stays a real durable timer.
@@ -25,6 +25,10 @@ ACCOUNT = f"{RG}/providers/Microsoft.Storage/storageAccounts/strestoresrc"
 SECOND_ACCOUNT = f"{RG}/providers/Microsoft.Storage/storageAccounts/strestorelong"
 DEV_ACCOUNT = f"{DEV}/resourceGroups/rg-dev/providers/Microsoft.Storage/storageAccounts/strestoredev"
 PG_FLEX = f"{RG}/providers/Microsoft.DBforPostgreSQL/flexibleServers/pgflex-restore"
+# Datasources of the lifecycle tests (stopped, suspended, deleted, backed up now: not the restores' ones).
+LIFE_ACCOUNT = f"{RG}/providers/Microsoft.Storage/storageAccounts/stlifecycle"
+LIFE_DELETED = f"{RG}/providers/Microsoft.Storage/storageAccounts/stlifedelete"
+LIFE_PG_FLEX = f"{RG}/providers/Microsoft.DBforPostgreSQL/flexibleServers/pgflex-backupnow"
 TIME_FACTOR = 3600.0
 POLLS_PER_GENERATION = 2  # small, so that a few emulated hours already span several executions
 
@@ -33,19 +37,22 @@ def _account_body(location: str = "westeurope") -> dict[str, Any]:
     return {"location": location, "kind": "StorageV2", "sku": {"name": "Standard_LRS"}, "properties": {}}
 
 
+def _flex_body() -> dict[str, Any]:
+    return {
+        "location": "westeurope",
+        "sku": {"name": "Standard_D2ds_v4", "tier": "GeneralPurpose"},
+        "properties": {"version": "16", "storage": {"storageSizeGB": 64}},
+    }
+
+
 CREATIONS: list[tuple[str, str, dict[str, Any]]] = [
     (ACCOUNT, "2023-05-01", _account_body()),
     (SECOND_ACCOUNT, "2023-05-01", _account_body()),
     (DEV_ACCOUNT, "2023-05-01", _account_body()),
-    (
-        PG_FLEX,
-        "2022-12-01",
-        {
-            "location": "westeurope",
-            "sku": {"name": "Standard_D2ds_v4", "tier": "GeneralPurpose"},
-            "properties": {"version": "16", "storage": {"storageSizeGB": 64}},
-        },
-    ),
+    (PG_FLEX, "2022-12-01", _flex_body()),
+    (LIFE_ACCOUNT, "2023-05-01", _account_body()),
+    (LIFE_DELETED, "2023-05-01", _account_body()),
+    (LIFE_PG_FLEX, "2022-12-01", _flex_body()),
 ]
 
 
@@ -65,8 +72,8 @@ class RestoreApi:
         assert self.stack.host is not None
         return {"x-functions-key": self.stack.host.function_key}
 
-    def post(self, body: Any, **params: str) -> httpx.Response:
-        return httpx.post(f"{self.base}/api/restores", json=body, params=params, headers=self.key, timeout=60)
+    def post(self, body: Any, route: str = "restores", **params: str) -> httpx.Response:
+        return httpx.post(f"{self.base}/api/{route}", json=body, params=params, headers=self.key, timeout=60)
 
     def get(self, path: str, **params: str) -> httpx.Response:
         return httpx.get(f"{self.base}/api{path}", params=params, headers=self.key, timeout=60)
@@ -76,12 +83,14 @@ class RestoreApi:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    def wait_until_done(self, restore_id: str, timeout: float = 60.0) -> tuple[dict[str, Any], list[str]]:
+    def wait_until_done(
+        self, restore_id: str, timeout: float = 60.0, route: str = "restores"
+    ) -> tuple[dict[str, Any], list[str]]:
         """Follow the status until succeeded/failed: (final document, phases seen in order)."""
         phases: list[str] = []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            response = self.get(f"/restores/{restore_id}")
+            response = self.get(f"/{route}/{restore_id}")
             assert response.status_code == 200, response.text
             doc = dict(response.json())
             if not phases or phases[-1] != doc["phase"]:
@@ -89,7 +98,7 @@ class RestoreApi:
             if doc["phase"] in ("succeeded", "failed"):
                 return doc, phases
             time.sleep(0.1)
-        raise AssertionError(f"restore {restore_id} did not finish in {timeout}s (phases {phases})")
+        raise AssertionError(f"{route} {restore_id} did not finish in {timeout}s (phases {phases})")
 
 
 def point_in_range(points: dict[str, Any], fraction: float = 0.5) -> str:
@@ -152,6 +161,7 @@ def start_restore_stack(name: str = "restore") -> Generator[LocalStack, None, No
         name=name,
         host_env={
             "RESTORE_ALLOWED_SCOPES": ALLOWED_SCOPE,
+            "LIFECYCLE_ALLOWED_SCOPES": ALLOWED_SCOPE,
             "RESTORE_POLLS_PER_GENERATION": str(POLLS_PER_GENERATION),
         },
     )
