@@ -15,6 +15,7 @@ DEFAULT_DURATIONS: dict[str, float] = {
     "backup_instance.create": 4.0,
     "backup_instance.delete": 3.0,
     "backup_instance.lifecycle": 2.0,
+    "backup_instance.settle": 0.0,  # ConfiguringProtection this long after the configure succeeded
     "validate_restore": 2.0,
     "restore_trigger": 1.0,
     "restore_job": 6.0,

@@ -9,6 +9,8 @@ Kinds:
 - ``delay``: the response is delayed by ``delay_seconds`` (real seconds), then served normally.
 - ``fail_operation``: the request is accepted, but the async operation it starts ends ``Failed``.
 - ``fail_job``: the job it starts ends ``Failed``.
+- ``protection_error``: a backup-instance configure succeeds, then the protection settles in
+  ``ProtectionError`` with this code and message (``protectionStatus.errorDetails``).
 
 A rule fires ``count`` times (None = forever) with ``probability`` (default 1).
 """
@@ -24,7 +26,7 @@ from typing import Any
 from .errors import CloudError
 
 REQUEST_KINDS = {"throttle", "error", "reset", "delay", "reset_after"}
-OUTCOME_KINDS = {"fail_operation", "fail_job"}
+OUTCOME_KINDS = {"fail_operation", "fail_job", "protection_error"}
 
 
 @dataclass
@@ -102,6 +104,11 @@ class FaultInjector:
 
     def operation_failure(self, operation_id: str, subscription: str | None) -> CloudError | None:
         rule = self._take({"fail_operation"}, operation_id, subscription)
+        return rule.error() if rule else None
+
+    def protection_error(self, operation_id: str, subscription: str | None) -> CloudError | None:
+        """A configure that succeeded but whose protection then settles in ``ProtectionError``."""
+        rule = self._take({"protection_error"}, operation_id, subscription)
         return rule.error() if rule else None
 
     def job_failure(self, operation_id: str, subscription: str | None) -> CloudError | None:

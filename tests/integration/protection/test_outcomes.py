@@ -98,7 +98,7 @@ def test_each_outcome_with_its_reason(stack: LocalStack, outcomes: Outcomes) -> 
         assert resource.lower() not in instances, f"{resource} must not be protected"
 
 
-def _protect_by_hand(stack: LocalStack, datasource: str, name: str) -> str:
+def _protect_by_hand(stack: LocalStack, datasource: str, name: str, policy: str | None = None) -> str:
     """What a user does in the portal: a backup instance under a name the app would not choose."""
     bi = f"{WEU_VAULT}/backupInstances/{name}"
     body = {
@@ -113,7 +113,7 @@ def _protect_by_hand(stack: LocalStack, datasource: str, name: str) -> str:
                 "resourceLocation": "westeurope",
                 "datasourceType": "Microsoft.Storage/storageAccounts/blobServices",
             },
-            "policyInfo": {"policyId": f"{WEU_VAULT}/backupPolicies/blob-operational"},
+            "policyInfo": {"policyId": policy or f"{WEU_VAULT}/backupPolicies/blob-operational"},
         }
     }
     response = stack.arm("PUT", bi, body, api_version=dp.API_VERSION)
@@ -245,3 +245,73 @@ def test_a_status_read_that_fails_is_not_a_failed_operation(stack: LocalStack, o
     _, got, fired = _protect_under_fault(stack, outcomes, "e2eunreadable", rule)
     assert fired == [2]  # two status reads answered 400: read again, not taken as the operation failing
     assert got["kind"] == "protected", got
+
+
+def test_a_protection_is_reported_protected_only_once_it_has_settled(
+    stack: LocalStack, outcomes: Outcomes
+) -> None:
+    """The configure succeeds, then the instance stays ConfiguringProtection for 100 emulated seconds."""
+    stack.admin("PUT", "/_admin/config", {"durations": {"backup_instance.settle": 100.0}})
+    reads_before = stack.admin("GET", "/_admin/counters")["calls"].get("BackupInstances_Get", 0)
+    try:
+        resource = account_id(PROD, "rg-data-weu", "e2esettling")
+        start = outcomes.mark()
+        put_account(stack, resource, account_body())
+        got = outcomes.wait_for([resource], start=start)[resource]
+    finally:
+        stack.admin("PUT", "/_admin/config", {"durations": {"backup_instance.settle": 0.0}})
+    reads = stack.admin("GET", "/_admin/counters")["calls"].get("BackupInstances_Get", 0) - reads_before
+    assert got["kind"] == "protected", got
+    assert reads >= 3  # read while ConfiguringProtection (on durable timers), then once configured
+    (instance,) = backup_instances(stack)[resource.lower()]
+    state = stack.arm("GET", instance, api_version=dp.API_VERSION).json()["properties"][
+        "currentProtectionState"
+    ]
+    assert state == "ProtectionConfigured"
+
+
+def test_a_protection_that_settles_in_protection_error_fails_with_the_service_error_verbatim(
+    stack: LocalStack, outcomes: Outcomes
+) -> None:
+    message = "The Backup vault's identity cannot read the key of the storage account's encryption."
+    rule = {
+        "kind": "protection_error",
+        "operation": "BackupInstances_CreateOrUpdate",
+        "count": 1,
+        "status": 400,
+        "code": "UserErrorKeyVaultPermissionsNotConfigured",
+        "message": message,
+    }
+    _, got, fired = _protect_under_fault(stack, outcomes, "e2eprotectionerror", rule)
+    assert fired == [1]
+    assert got["kind"] == "failed", got
+    assert got["error"]["code"] == "UserErrorKeyVaultPermissionsNotConfigured"
+    assert message in got["reason"]
+
+
+def test_a_datasource_protected_under_another_policy_is_drift_with_both_named(
+    stack: LocalStack, outcomes: Outcomes
+) -> None:
+    other_policy = f"{WEU_VAULT}/backupPolicies/blob-operational-team"
+    template = stack.arm("GET", f"{WEU_VAULT}/backupPolicies/blob-operational", api_version=dp.API_VERSION)
+    created = stack.arm(
+        "PUT", other_policy, {"properties": template.json()["properties"]}, api_version=dp.API_VERSION
+    )
+    assert created.status_code in (200, 201), created.text
+    datasource = account_id(PROD, "rg-data-weu", "e2edrift")
+    put_account(stack, datasource, account_body(tags={"backup": "off"}))
+    assert outcomes.wait_for([datasource])[datasource]["kind"] == "skipped"
+    instance = _protect_by_hand(stack, datasource, "drift-by-hand", policy=other_policy)
+    start = outcomes.mark()
+    put_account(stack, datasource, account_body())
+
+    got = outcomes.wait_for([datasource], start=start)[datasource]
+
+    assert got["kind"] == "drift", got
+    assert got["_type"] == "BackupAutopilot.Protection.Drift"
+    assert (got["policy_id"].lower(), got["backup_instance_id"].lower()) == (
+        other_policy.lower(),
+        instance.lower(),
+    )
+    assert other_policy in got["reason"] and f"{WEU_VAULT}/backupPolicies/blob-operational" in got["reason"]
+    assert len(backup_instances(stack)[datasource.lower()]) == 1  # never moved

@@ -8,7 +8,13 @@ from typing import Any
 
 from ...core import Cloud, CloudError, RequestContext, Resource, Response, norm
 from ...core.operations import AsyncOperation
-from .checks import check_instance, instance_properties, missing_permissions, permissions_error
+from .checks import (
+    check_instance,
+    instance_properties,
+    missing_permissions,
+    permissions_error,
+    user_facing_info,
+)
 from .operations import VAULT, start, vault_id_of
 from .recovery import start_recovery_points
 from .softdelete import refuse_if_soft_deleted, soft_delete, soft_delete_on
@@ -107,11 +113,36 @@ def register_instance_routes(cloud: Cloud) -> None:
                 instance.properties["currentProtectionState"] = "ConfiguringProtectionFailed"
                 instance.properties["provisioningState"] = "Failed"
                 raise error
-            instance.properties["protectionStatus"] = {"status": "ProtectionConfigured"}
-            instance.properties["currentProtectionState"] = "ProtectionConfigured"
             instance.properties["provisioningState"] = "Provisioned"
-            instance.extra["protected_since"] = cloud.clock.seconds()
-            start_recovery_points(cloud, instance, policy, kind)
+            protection_error = cloud.faults.protection_error(
+                "BackupInstances_CreateOrUpdate", ctx.params["subscriptionId"]
+            )
+
+            def settle() -> None:
+                if protection_error is not None:
+                    details = user_facing_info(
+                        protection_error.code,
+                        protection_error.message,
+                        ["Retry the operation."],
+                        str(uuid.uuid4()),
+                    )
+                    instance.properties["protectionStatus"] = {
+                        "status": "ProtectionError",
+                        "errorDetails": details,
+                    }
+                    instance.properties["currentProtectionState"] = "ProtectionError"
+                    instance.properties["protectionErrorDetails"] = details
+                    return
+                instance.properties["protectionStatus"] = {"status": "ProtectionConfigured"}
+                instance.properties["currentProtectionState"] = "ProtectionConfigured"
+                instance.extra["protected_since"] = cloud.clock.seconds()
+                start_recovery_points(cloud, instance, policy, kind)
+
+            settling = cloud.config.duration("backup_instance.settle")
+            if settling > 0 or protection_error is not None:  # the service settles the protection later
+                cloud.scheduler.call_later(settling, settle)
+            else:
+                settle()
             return None
 
         op, headers = start(
