@@ -20,7 +20,7 @@ import azure.durable_functions as df
 
 from functions import instances, runtime
 from shared.arm.ids import parse_resource_id
-from shared.arm.steps import read_resource
+from shared.arm.steps import ResourceRead, read_resource
 from shared.errors import (
     InProgressError,
     NotFoundError,
@@ -84,23 +84,31 @@ def _same_url(a: str, b: str) -> bool:
     return a.rstrip("/").lower() == b.rstrip("/").lower()
 
 
+async def _target_account(account_id: str) -> ResourceRead:
+    read = await read_resource(runtime.arm(), account_id, STORAGE_API_VERSION)
+    if read.error is not None or not read.found:
+        raise instances.arm_failure(
+            read.error or NotFoundError("not found"), "reading the target account failed"
+        )
+    return read
+
+
 async def check_target(submission: RestoreSubmission) -> None:
     """A restore target is what ARM says it is, not what the request claims.
 
     As files: the container URL must be the container's own URL under its storage account's blob endpoint
     (read from ARM), not any ``<account>.blob.<anything>`` host. As a database: the secret must live in a Key
-    Vault the protection rules name, at that vault's own ``vaultUri`` (read from ARM).
+    Vault the protection rules name, at that vault's own ``vaultUri`` (read from ARM). Vaulted blob containers
+    into another account: that account must exist.
     """
     arm, target = runtime.arm(), submission.target
-    if submission.kind is RestoreKind.RECOVERY_POINT_AS_FILES:
+    if submission.kind is RestoreKind.RECOVERY_POINT_BLOB_CONTAINERS and target.get("accountId"):
+        await _target_account(str(target["accountId"]))  # another account: it must exist
+    elif submission.kind is RestoreKind.RECOVERY_POINT_AS_FILES:
         container = parse_resource_id(str(target["containerId"]))
         account = container.parent.parent if container.parent else None
         assert account is not None
-        read = await read_resource(arm, account.canonical(), STORAGE_API_VERSION)
-        if read.error is not None or not read.found:
-            raise instances.arm_failure(
-                read.error or NotFoundError("not found"), "reading the target account failed"
-            )
+        read = await _target_account(account.canonical())
         endpoint = str(
             ((read.resource or {}).get("properties") or {}).get("primaryEndpoints", {}).get("blob") or ""
         )
@@ -168,5 +176,10 @@ async def check_restore(
         body = restore_body(submission, instance.datasource_info)
         point = {"recoveryPointId": submission.recovery_point_id}
         target = submission.target
-        destination = str(target.get("containerUrl") or target.get("databaseId") or instance.datasource_id)
+        destination = str(
+            target.get("containerUrl")
+            or target.get("databaseId")
+            or target.get("accountId")
+            or instance.datasource_id
+        )
     return CheckedRestore(instance, body, point, destination)

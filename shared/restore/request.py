@@ -66,7 +66,7 @@ class RestoreSubmission:
             return [str(self.target["containerId"])]
         if self.kind is RestoreKind.RECOVERY_POINT_AS_DATABASE:
             return [str(self.target["databaseId"])]
-        return [datasource_id]  # blobs are restored in place
+        return [str(self.target.get("accountId") or datasource_id)]  # in place unless another account
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -127,7 +127,21 @@ def _containers_target(target: Mapping[str, Any]) -> dict[str, Any]:
     checked = [restores.validate_container_name(n, f"target.containers[{i}]") for i, n in enumerate(names)]
     if len(set(checked)) != len(checked):
         raise InvalidRequestError("target.containers", "names a container twice")
-    return {"containers": checked}
+    prefixes: dict[str, list[str]] = {}
+    for i, text in enumerate(target.get("prefixes") or []):
+        container, _, prefix = str(text).partition("/")
+        if container not in checked or not prefix:
+            raise InvalidRequestError(
+                f"target.prefixes[{i}]", "must be container/prefix for one of target.containers"
+            )
+        prefixes.setdefault(container, []).append(prefix)
+    normalised: dict[str, Any] = {"containers": checked, "prefixes": prefixes}
+    if target.get("accountId") is not None:
+        account = parse_resource_id(target["accountId"])
+        if account.type.lower() != "microsoft.storage/storageaccounts":
+            raise InvalidRequestError("target.accountId", "must be a storage account id")
+        normalised["accountId"] = account.canonical()
+    return normalised
 
 
 def parse_submission(body: Any, *, dry_run_query: str | None = None) -> RestoreSubmission:
@@ -243,20 +257,29 @@ def restore_body(
             "recoveryOption": "FailIfExists",
             "restoreLocation": location,
             "restoreCriteria": [
-                {
-                    "objectType": "ItemPathBasedRestoreCriteria",
-                    "itemPath": c,
-                    "isPathRelativeToBackupItem": True,
-                }
-                for c in target["containers"]
+                _container_criteria(c, target["prefixes"].get(c)) for c in target["containers"]
             ],
             "datasourceInfo": dp.datasource_info(
-                datasource_id, datasource_type=BLOB_DATASOURCE_TYPE, location=location
+                target.get("accountId") or datasource_id,
+                datasource_type=BLOB_DATASOURCE_TYPE,
+                location=location,
             ),
         },
         "sourceDataStoreType": "VaultStore",
         "sourceResourceId": parse_resource_id(datasource_id).canonical(),
     }
+
+
+def _container_criteria(container: str, prefixes: list[str] | None) -> dict[str, Any]:
+    """One container of a vaulted blob restore, whole or only the blobs under ``prefixes``."""
+    criteria: dict[str, Any] = {
+        "objectType": "ItemPathBasedRestoreCriteria",
+        "itemPath": container,
+        "isPathRelativeToBackupItem": True,
+    }
+    if prefixes:
+        criteria["subItemPathPrefix"] = prefixes
+    return criteria
 
 
 def check_kind_fits(submission: RestoreSubmission, datasource_type: str) -> None:

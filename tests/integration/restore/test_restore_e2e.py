@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -217,3 +218,109 @@ def test_a_failing_restore_job_ends_failed_with_its_error_and_event(
     assert "could not be reached" in doc["error"]["message"]
     event = _event_for(restore_stack, doc["id"], FAILED)
     assert event["data"]["error"]["code"] == "UserErrorRestoreTargetNotReachable"
+
+
+WEU_VAULT = (
+    "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup-weu/providers/"
+    "Microsoft.DataProtection/backupVaults/bv-weu"
+)
+VAULTED_POLICY = {
+    "properties": {
+        "objectType": "BackupPolicy",
+        "datasourceTypes": ["Microsoft.Storage/storageAccounts/blobServices"],
+        "policyRules": [
+            {
+                "name": "BackupDaily",
+                "objectType": "AzureBackupRule",
+                "backupParameters": {"objectType": "AzureBackupParams", "backupType": "Discrete"},
+                "dataStore": {"objectType": "DataStoreInfoBase", "dataStoreType": "VaultStore"},
+                "trigger": {
+                    "objectType": "ScheduleBasedTriggerContext",
+                    "schedule": {"repeatingTimeIntervals": ["R/2025-01-01T02:00:00+00:00/P1D"]},
+                    "taggingCriteria": [
+                        {"isDefault": True, "tagInfo": {"tagName": "Default"}, "taggingPriority": 99}
+                    ],
+                },
+            },
+            {
+                "name": "Default",
+                "objectType": "AzureRetentionRule",
+                "isDefault": True,
+                "lifecycles": [
+                    {
+                        "deleteAfter": {"objectType": "AbsoluteDeleteOption", "duration": "P30D"},
+                        "sourceDataStore": {"objectType": "DataStoreInfoBase", "dataStoreType": "VaultStore"},
+                    }
+                ],
+            },
+        ],
+    }
+}
+
+
+def test_vaulted_blob_containers_restore_with_prefixes_into_another_account(
+    api: RestoreApi, restore_stack: LocalStack
+) -> None:
+    """A vaulted blob instance made by hand (the rules protect operationally), restored through the app."""
+    stack = restore_stack
+    policy = f"{WEU_VAULT}/backupPolicies/blob-vaulted-e2e"
+    assert stack.arm("PUT", policy, VAULTED_POLICY, api_version="2025-09-01").status_code in (200, 201)
+    account = f"{RG}/providers/Microsoft.Storage/storageAccounts/stvaultedsrc"
+    body = {
+        "location": "westeurope",
+        "kind": "StorageV2",
+        "sku": {"name": "Standard_LRS"},
+        "tags": {"backup": "off"},
+    }
+    assert stack.arm("PUT", account, {**body, "properties": {}}).status_code in (200, 201, 202)
+    for container in ("invoices", "reports"):
+        made = stack.arm("PUT", f"{account}/blobServices/default/containers/{container}", {"properties": {}})
+        assert made.status_code in (200, 201), made.text
+    instance = f"{WEU_VAULT}/backupInstances/stvaultedsrc-by-hand"
+    parameters = {"objectType": "BlobBackupDatasourceParameters", "containersList": ["invoices", "reports"]}
+    bi = {
+        "properties": {
+            "objectType": "BackupInstance",
+            "dataSourceInfo": {
+                "objectType": "Datasource",
+                "resourceID": account,
+                "resourceName": "stvaultedsrc",
+                "resourceType": "Microsoft.Storage/storageAccounts",
+                "resourceLocation": "westeurope",
+                "datasourceType": "Microsoft.Storage/storageAccounts/blobServices",
+            },
+            "policyInfo": {
+                "policyId": policy,
+                "policyParameters": {"backupDatasourceParametersList": [parameters]},
+            },
+        }
+    }
+    assert stack.arm("PUT", instance, bi, api_version="2025-09-01").status_code in (200, 201)
+    for _ in range(100):
+        got = stack.arm("GET", instance, api_version="2025-09-01").json()
+        if got["properties"].get("currentProtectionState") == "ProtectionConfigured":
+            break
+        time.sleep(0.1)
+    points = api.get("/restore-points", backupInstanceId=instance).json()["recoveryPoints"]
+    assert points and "VaultStore" in points[0]["dataStores"]
+
+    restore = {
+        "kind": "recoveryPointBlobContainers",
+        "backupInstanceId": instance,
+        "recoveryPointId": points[0]["id"],
+        "target": {"containers": ["invoices"], "prefixes": ["invoices/2025/"], "accountId": ACCOUNT},
+    }
+    outside = api.post({**restore, "target": {**restore["target"], "accountId": DEV_ACCOUNT}})
+    not_backed_up = api.post({**restore, "target": {"containers": ["archive"]}})
+    response = api.post(restore)
+
+    assert outside.status_code == 403
+    assert not_backed_up.status_code == 202, not_backed_up.text  # validateRestore (the first step) refuses it
+    refused, _ = api.wait_until_done(not_backed_up.json()["id"])
+    assert refused["phase"] == "failed" and refused["error"]["code"] == "UserErrorContainerNotFound", refused
+    assert response.status_code == 202, response.text
+    doc, _ = api.wait_until_done(response.json()["id"])
+    assert doc["phase"] == "succeeded", doc
+    assert doc["destination"].lower() == ACCOUNT.lower()
+    event = _event_for(restore_stack, response.json()["id"], SUCCEEDED)
+    assert event["data"]["destination"].lower() == ACCOUNT.lower()

@@ -29,12 +29,14 @@ subscriptions:
             principalId: {PRINCIPAL}
             policies:
               - {{name: blobop, template: blob_operational}}
+              - {{name: blobvault, template: blob_vaulted}}
               - {{name: pg, template: postgresql}}
               - {{name: flex, template: postgresql_flex}}
       - name: rg-data
         location: westeurope
         storageAccounts:
           - {{name: stdata, containers: [c1]}}
+          - {{name: stvault, containers: [invoices, reports]}}
           - {{name: stpremium, kind: BlockBlobStorage, sku: Premium_LRS}}
           - {{name: sthns, isHnsEnabled: true}}
         postgresqlServers:
@@ -63,14 +65,20 @@ def datasource(resource_id: str, ds_type: str, resource_type: str) -> dict[str, 
     }
 
 
-def blob_instance(account: str = ACCOUNT, policy: str = "blobop") -> dict[str, Any]:
+def blob_instance(
+    account: str = ACCOUNT, policy: str = "blobop", containers: list[str] | None = None
+) -> dict[str, Any]:
+    policy_info: dict[str, Any] = {"policyId": f"{VAULT}/backupPolicies/{policy}"}
+    if containers is not None:  # vaulted blob backup: the containers to back up
+        parameters = {"objectType": "BlobBackupDatasourceParameters", "containersList": containers}
+        policy_info["policyParameters"] = {"backupDatasourceParametersList": [parameters]}
     return {
         "properties": {
             "objectType": "BackupInstance",
             "dataSourceInfo": datasource(
                 account, "Microsoft.Storage/storageAccounts/blobServices", "Microsoft.Storage/storageAccounts"
             ),
-            "policyInfo": {"policyId": f"{VAULT}/backupPolicies/{policy}"},
+            "policyInfo": policy_info,
         }
     }
 

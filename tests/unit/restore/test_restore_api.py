@@ -156,3 +156,58 @@ def test_status_document_is_ours_and_a_crashed_orchestration_reads_failed() -> N
         "restore-x", "Completed", view, {**view, "phase": "succeeded"}, "c", "u", what="restore"
     )
     assert done["phase"] == "succeeded"
+
+
+def test_a_vaulted_blob_restore_takes_containers_prefixes_and_another_account() -> None:
+    other = f"{RG}/providers/Microsoft.Storage/storageAccounts/sttarget"
+    body: dict[str, Any] = {
+        "kind": "recoveryPointBlobContainers",
+        "resourceId": ACCOUNT,
+        "recoveryPointId": "a1b2c3",
+        "target": {"containers": ["invoices", "reports"], "prefixes": ["invoices/2025/", "invoices/2026/"]},
+    }
+    in_place = parse_submission(body)
+    elsewhere = parse_submission({**body, "target": {**body["target"], "accountId": other}})
+    info = {"resourceID": ACCOUNT, "resourceLocation": "westeurope"}
+
+    assert in_place.target_ids(ACCOUNT) == [ACCOUNT] and elsewhere.target_ids(ACCOUNT) == [other]
+    built = restore_body(elsewhere, info)
+    target = built["restoreTargetInfo"]
+    assert (built["sourceDataStoreType"], built["sourceResourceId"]) == ("VaultStore", ACCOUNT)
+    assert target["datasourceInfo"]["resourceID"] == other
+    assert target["restoreCriteria"] == [
+        {
+            "objectType": "ItemPathBasedRestoreCriteria",
+            "itemPath": "invoices",
+            "isPathRelativeToBackupItem": True,
+            "subItemPathPrefix": ["2025/", "2026/"],
+        },
+        {
+            "objectType": "ItemPathBasedRestoreCriteria",
+            "itemPath": "reports",
+            "isPathRelativeToBackupItem": True,
+        },
+    ]
+    bad: list[tuple[dict[str, Any], str]] = [
+        ({"containers": ["invoices"], "prefixes": ["reports/x"]}, "target.prefixes[0]"),
+        ({"containers": ["invoices"], "prefixes": ["invoices/"]}, "target.prefixes[0]"),
+        ({"containers": ["invoices"], "accountId": f"{ACCOUNT}/blobServices/default"}, "target.accountId"),
+    ]
+    for target_body, field in bad:
+        with pytest.raises(InvalidRequestError) as refused:
+            parse_submission({**body, "target": target_body})
+        assert refused.value.field == field, target_body
+    with pytest.raises(InvalidRequestError) as misplaced:
+        parse_submission(
+            {
+                "kind": "recoveryPointAsDatabase",
+                "resourceId": PG,
+                "recoveryPointId": "a1",
+                "target": {
+                    "databaseId": PG,
+                    "secretUri": "https://kv.vault.azure.net/secrets/s",
+                    "accountId": other,
+                },
+            }
+        )
+    assert misplaced.value.field == "target.accountId"

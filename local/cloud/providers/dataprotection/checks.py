@@ -100,6 +100,8 @@ def check_instance(
         reason = unsupported_account_reason(datasource, is_vaulted(policy))
         if reason:
             raise CloudError(400, "UserErrorUnsupportedStorageAccountType", reason)  # nearest: not captured
+        if is_vaulted(policy):
+            check_vaulted_containers(cloud, ds_id, props)
     owner = cloud.state(DataProtectionState).protected.get(norm(ds_id))
     if owner is not None and (instance_id is None or norm(owner) != norm(instance_id)):
         owner_vault = owner.rsplit("/backupInstances/", 1)[0] if "/backupInstances/" in owner else owner
@@ -118,6 +120,47 @@ def check_instance(
             400, body["code"], message, additional_info=body["additionalInfo"], extra={"target": None}
         )
     return kind, policy, datasource
+
+
+BLOB_CONTAINER_TYPE = "Microsoft.Storage/storageAccounts/blobServices/containers"
+
+
+def vaulted_containers(props: dict[str, Any]) -> list[str] | None:
+    """The ``containersList`` of a blob instance's ``BlobBackupDatasourceParameters`` (None: not given)."""
+    parameters = ((props.get("policyInfo") or {}).get("policyParameters") or {}).get(
+        "backupDatasourceParametersList"
+    ) or []
+    for item in parameters:
+        if isinstance(item, dict) and item.get("objectType") in (
+            "BlobBackupDatasourceParameters",
+            "AdlsBlobBackupDatasourceParameters",
+        ):
+            return [str(c) for c in item.get("containersList") or []]
+    return None
+
+
+def check_vaulted_containers(cloud: Cloud, account_id: str, props: dict[str, Any]) -> None:
+    """Vaulted blob backup needs the containers to back up, and each must exist in the account."""
+    containers = vaulted_containers(props)
+    if not containers:
+        # The code the service answers (the issue's capture); the message is the nearest documented one.
+        raise CloudError(
+            400,
+            "UserErrorNoContainersSelectedForOperation",
+            "No containers are selected for the operation. Select at least one container in "
+            "backupDatasourceParametersList (BlobBackupDatasourceParameters.containersList).",
+        )
+    existing = {
+        norm(c.name)
+        for c in cloud.store.list_children(f"{account_id}/blobServices/default", BLOB_CONTAINER_TYPE)
+    }
+    missing = [c for c in containers if norm(c) not in existing]
+    if missing:
+        raise CloudError(
+            400,
+            "UserErrorContainerNotFound",  # nearest; not captured
+            f"Containers {', '.join(missing)} were not found in the storage account.",
+        )
 
 
 def _server_location(cloud: Cloud, ds_id: str) -> str | None:

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from ...core import Cloud, CloudError, RequestContext, Resource, iso, norm, parse_iso
+from .checks import vaulted_containers
 from .kinds import DatasourceKind
 from .operations import create_job, job_id_value
 from .state import DataProtectionState, RecoveryPoint
@@ -117,6 +118,28 @@ def require_protected(instance: Resource) -> None:
         )
 
 
+def _check_vaulted_blob_target(
+    cloud: Cloud, instance: Resource, target: dict[str, Any], criteria: list[dict[str, Any]]
+) -> None:
+    """A vaulted blob restore names backed-up containers and restores into an account that exists."""
+    backed_up = vaulted_containers(instance.properties)
+    paths = [
+        str(c.get("itemPath", "")) for c in criteria if c.get("objectType") == "ItemPathBasedRestoreCriteria"
+    ]
+    if backed_up is None or not paths:
+        return
+    unknown = [p for p in paths if p not in backed_up]
+    if unknown:
+        raise CloudError(
+            400,
+            "UserErrorContainerNotFound",  # nearest; not captured
+            f"Containers {', '.join(unknown)} are not in the backup (backed up: {', '.join(backed_up)}).",
+        )
+    account = str((target.get("datasourceInfo") or {}).get("resourceID") or "")
+    if account and cloud.store.get(account) is None:
+        raise CloudError(404, "ResourceNotFound", f"The target storage account '{account}' was not found.")
+
+
 def check_restore_request(cloud: Cloud, instance: Resource, request: dict[str, Any]) -> dict[str, Any]:
     """Validate every restore shape; returns facts for the job (point in time / recovery point)."""
     require_protected(instance)
@@ -138,6 +161,7 @@ def check_restore_request(cloud: Cloud, instance: Resource, request: dict[str, A
                     raise CloudError(400, "BadRequest", f"Invalid prefix range '{low}'..'{high}'.")
             elif c.get("objectType") != "ItemPathBasedRestoreCriteria":
                 raise CloudError(400, "BadRequest", f"Unsupported restore criteria '{c.get('objectType')}'.")
+        _check_vaulted_blob_target(cloud, instance, target, criteria)
     if target_kind == "RestoreFilesTargetInfo" and not (target.get("targetDetails") or {}).get("url"):
         raise CloudError(400, "BadRequest", "targetDetails.url is required to restore as files.")
     if kind == "AzureBackupRecoveryTimeBasedRestoreRequest":
