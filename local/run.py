@@ -2,8 +2,8 @@
 
 Starts Azurite, the emulated Azure control plane (seeded with ``local/demo/tenant.yaml``) and the local
 Functions host running ``function_app.py``; creates storage accounts, a file share and PostgreSQL databases
-through ARM as a user would; then prints each outcome event the app publishes as it arrives, and a summary; restores a
-blob range; and runs a compliance sweep that finds what existed before the app and protects it.
+through ARM as a user would; then prints each outcome event the app publishes as it arrives, and a summary;
+restores a blob range; and runs a compliance sweep that finds what existed before the app and protects it.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def creations() -> list[Creation]:
         return Creation(path, STORAGE_API, body, expected, why)
 
     pg_server = f"{PROD}/resourceGroups/rg-data-weu/providers/Microsoft.DBforPostgreSQL/servers/pg-orders"
-    invoices = f"{PROD}/resourceGroups/rg-data-weu/providers/Microsoft.Storage/storageAccounts/stcontosoinvoices"
+    invoices = f"{PROD}/resourceGroups/rg-data-weu/providers/Microsoft.Storage/storageAccounts/stcontosoinvoices"  # noqa: E501
     return [
         account(
             "rg-data-weu", "stcontosoinvoices", "westeurope", "protected", "covered by prod-blobs-westeurope"
