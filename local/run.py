@@ -60,7 +60,9 @@ def creations() -> list[Creation]:
         return Creation(path, STORAGE_API, body, expected, why)
 
     pg_server = f"{PROD}/resourceGroups/rg-data-weu/providers/Microsoft.DBforPostgreSQL/servers/pg-orders"
-    invoices = f"{PROD}/resourceGroups/rg-data-weu/providers/Microsoft.Storage/storageAccounts/stcontosoinvoices"  # noqa: E501
+    invoices = (
+        f"{PROD}/resourceGroups/rg-data-weu/providers/Microsoft.Storage/storageAccounts/stcontosoinvoices"  # noqa: E501
+    )
     return [
         account(
             "rg-data-weu", "stcontosoinvoices", "westeurope", "protected", "covered by prod-blobs-westeurope"
