@@ -61,7 +61,7 @@ def creations() -> list[Creation]:
 
     pg_server = f"{PROD}/resourceGroups/rg-data-weu/providers/Microsoft.DBforPostgreSQL/servers/pg-orders"
     invoices = (
-        f"{PROD}/resourceGroups/rg-data-weu/providers/Microsoft.Storage/storageAccounts/stcontosoinvoices"  # noqa: E501
+        f"{PROD}/resourceGroups/rg-data-weu/providers/Microsoft.Storage/storageAccounts/stcontosoinvoices"
     )
     return [
         account(
