@@ -1,9 +1,9 @@
 """The main job (``make run``): Backup Autopilot at work on the emulated cloud.
 
 Starts Azurite, the emulated Azure control plane (seeded with ``local/demo/tenant.yaml``) and the local
-Functions host running ``function_app.py``; creates storage accounts and PostgreSQL databases through ARM
-as a user would; then prints each outcome event the app publishes as it arrives, and a summary; restores a
-blob range; and runs a compliance sweep that finds what existed before the app and protects it.
+Functions host running ``function_app.py``; creates storage accounts, a file share and PostgreSQL databases
+through ARM as a user would; then prints each outcome event the app publishes as it arrives, and a summary;
+restores a blob range; and runs a compliance sweep that finds what existed before the app and protects it.
 """
 
 from __future__ import annotations
@@ -60,9 +60,19 @@ def creations() -> list[Creation]:
         return Creation(path, STORAGE_API, body, expected, why)
 
     pg_server = f"{PROD}/resourceGroups/rg-data-weu/providers/Microsoft.DBforPostgreSQL/servers/pg-orders"
+    invoices = (
+        f"{PROD}/resourceGroups/rg-data-weu/providers/Microsoft.Storage/storageAccounts/stcontosoinvoices"
+    )
     return [
         account(
             "rg-data-weu", "stcontosoinvoices", "westeurope", "protected", "covered by prod-blobs-westeurope"
+        ),
+        Creation(
+            f"{invoices}/fileServices/default/shares/invoices-archive",
+            STORAGE_API,
+            {"properties": {"shareQuota": 100}},
+            "protected",
+            "file share: Recovery Services vault rsv-weu (seeds/004)",
         ),
         account(
             "rg-data-weu",

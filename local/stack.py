@@ -33,6 +33,7 @@ TOPIC_KEY = "local-topic-key"  # the emulator's documented local topic key, not 
 EVENT_FUNCTION = "on_resource_written"
 DATASOURCE_OPERATIONS = [
     "Microsoft.Storage/storageAccounts/write",
+    "Microsoft.Storage/storageAccounts/fileServices/shares/write",
     "Microsoft.DBforPostgreSQL/servers/databases/write",
     "Microsoft.DBforPostgreSQL/flexibleServers/write",
     "Microsoft.Storage/storageAccounts/delete",

@@ -1,9 +1,10 @@
 """Datasource kinds as data: what each protectable resource type needs.
 
-Adding a kind (e.g. Azure file shares in a Recovery Services vault) is adding one ``DatasourceKind``
-to ``KINDS``: the ARM type it matches, the backup ``datasourceType``, the service, the roles the vault
-identity needs and where, an eligibility check over the resource as read from ARM, and the request
-builder.
+Adding a kind is adding one ``DatasourceKind`` to ``KINDS``: the ARM type it matches, the backup
+``datasourceType``, the service (which decides the vault type a rule must name and the flow the
+orchestration runs: ``functions/protection/flows``), the roles the vault identity needs and where, the
+resource that carries its location and tags when it has none, an eligibility check over the resource as
+read from ARM, and the request builder.
 """
 
 from __future__ import annotations
@@ -13,14 +14,30 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from shared.arm.ids import parse_resource_id
+from shared.arm.ids import ResourceId, parse_resource_id
 from shared.errors import InvalidRequestError
 from shared.services import dataprotection as dp
+from shared.services import recoveryservices as rs
 
 
 class BackupService(StrEnum):
     DATA_PROTECTION = "DataProtection"  # Backup vault
     RECOVERY_SERVICES = "RecoveryServices"  # Recovery Services vault
+
+    @property
+    def vault_type(self) -> str:
+        return dp.VAULT_TYPE if self is BackupService.DATA_PROTECTION else rs.VAULT_TYPE
+
+    def policy_id(self, vault_id: str, policy_name: str) -> str:
+        """The policy's id in the vault (both services keep policies under ``backupPolicies``)."""
+        if self is BackupService.DATA_PROTECTION:
+            return dp.policy_id(vault_id, policy_name)
+        return rs.policy_id(vault_id, policy_name)
+
+
+def service_of_vault(vault_type: str) -> BackupService | None:
+    """The service whose vaults have this ARM type, or None."""
+    return next((s for s in BackupService if s.vault_type.lower() == vault_type.lower()), None)
 
 
 class RoleScope(StrEnum):
@@ -28,6 +45,7 @@ class RoleScope(StrEnum):
     PARENT = "parent"  # the parent resource (the server of a database)
     RESOURCE_GROUP = "resource_group"  # the datasource's resource group
     KEY_VAULT = "key_vault"  # the Key Vault holding the connection secret
+    TOP_LEVEL = "top_level"  # the top-level resource it is under (the storage account of a file share)
 
 
 @dataclass(frozen=True)
@@ -86,10 +104,33 @@ class DatasourceKind:
     datasource_type: str
     service: BackupService
     roles: tuple[RoleRequirement, ...]
-    resource_api_version: str  # to re-read the resource from ARM
+    resource_api_version: str  # to re-read the resource (and the resource it is located by) from ARM
     eligibility: Eligibility  # None when protectable, else the reason it is not
-    build_backup_instance: Builder  # -> BackupInstance (DataProtection) properties
+    build_request: Builder  # -> BackupInstance (DataProtection) / ProtectedItemResource (RecoveryServices)
     description: str = ""
+    #: The resource whose location and tags the datasource takes when it carries none (a database: its
+    #: server; a file share: its storage account); None when it always carries its own.
+    located_by: RoleScope | None = None
+
+    def scope_id(self, scope: RoleScope, datasource_id: str) -> str:
+        """The id of the resource ``scope`` names for this datasource (not the Key Vault: see the rule)."""
+        rid = parse_resource_id(datasource_id)
+        if scope is RoleScope.DATASOURCE:
+            return rid.canonical()
+        if scope is RoleScope.PARENT:
+            return rid.parent.canonical() if rid.parent else rid.canonical()
+        if scope is RoleScope.RESOURCE_GROUP:
+            return rid.resource_group_id
+        if scope is RoleScope.TOP_LEVEL:
+            top = ResourceId(
+                rid.subscription, rid.resource_group, rid.namespace, rid.types[:1], rid.names[:1], ""
+            )
+            return top.canonical()
+        raise ValueError(f"{scope} is not derived from the datasource id")
+
+    def located_by_id(self, datasource_id: str) -> str | None:
+        """The id of the resource that carries this datasource's location and tags, when another does."""
+        return self.scope_id(self.located_by, datasource_id) if self.located_by else None
 
     def matches(self, resource_type: str) -> bool:
         return resource_type.lower() in (t.lower() for t in self.resource_types)
@@ -98,23 +139,17 @@ class DatasourceKind:
         self, datasource_id: str, key_vault_id: str | None = None
     ) -> list[RoleAssignmentNeed]:
         """Exactly the (scope, role) pairs the vault identity needs for this datasource."""
-        rid = parse_resource_id(datasource_id)
         out: list[RoleAssignmentNeed] = []
         for role in self.roles:
             scope: str
-            if role.scope is RoleScope.DATASOURCE:
-                scope = rid.canonical()
-            elif role.scope is RoleScope.PARENT:
-                parent = rid.parent
-                scope = parent.canonical() if parent else rid.canonical()
-            elif role.scope is RoleScope.RESOURCE_GROUP:
-                scope = rid.resource_group_id
-            else:
+            if role.scope is RoleScope.KEY_VAULT:
                 if not key_vault_id:
                     raise InvalidRequestError(
                         "keyVaultId", f"{self.name} needs the Key Vault id to grant {role.role_name}"
                     )
                 scope = parse_resource_id(key_vault_id).canonical()
+            else:
+                scope = self.scope_id(role.scope, datasource_id)
             out.append(RoleAssignmentNeed(scope, role.role_name, role.role_definition_guid))
         return out
 
@@ -164,6 +199,14 @@ def always_eligible(resource: Mapping[str, Any]) -> str | None:
     return None
 
 
+def file_share_eligibility(resource: Mapping[str, Any]) -> str | None:
+    """Azure Backup for file shares (Recovery Services, snapshot-based) protects SMB shares."""
+    protocols = str(_props(resource).get("enabledProtocols") or "SMB")
+    if protocols.upper() == "NFS":
+        return "NFS file shares are not supported by Azure Backup for Azure Files (SMB shares only)"
+    return None
+
+
 # -- builders ------------------------------------------------------------------------------------
 
 
@@ -203,6 +246,11 @@ def build_postgresql_flexible_instance(t: ProtectionTarget) -> dict[str, Any]:
     return dp.backup_instance(data_source_info=info, policy=dp.policy_info(t.policy_id))
 
 
+def build_file_share_item(t: ProtectionTarget) -> dict[str, Any]:
+    account, _ = rs.share_location(t.datasource_id)
+    return rs.protected_item_body(account, t.policy_id)
+
+
 # -- the table -----------------------------------------------------------------------------------
 
 BLOB = DatasourceKind(
@@ -217,7 +265,7 @@ BLOB = DatasourceKind(
     ),
     resource_api_version="2023-05-01",
     eligibility=storage_account_eligibility,
-    build_backup_instance=build_blob_instance,
+    build_request=build_blob_instance,
     description="Blobs in a storage account, operational backup in a Backup vault",
 )
 
@@ -232,8 +280,9 @@ POSTGRESQL = DatasourceKind(
     ),
     resource_api_version="2017-12-01",
     eligibility=postgresql_database_eligibility,
-    build_backup_instance=build_postgresql_instance,
+    build_request=build_postgresql_instance,
     description="Azure Database for PostgreSQL single server database, vaulted backup",
+    located_by=RoleScope.PARENT,
 )
 
 POSTGRESQL_FLEXIBLE = DatasourceKind(
@@ -251,11 +300,28 @@ POSTGRESQL_FLEXIBLE = DatasourceKind(
     ),
     resource_api_version="2022-12-01",
     eligibility=always_eligible,
-    build_backup_instance=build_postgresql_flexible_instance,
+    build_request=build_postgresql_flexible_instance,
     description="Azure Database for PostgreSQL flexible server, vaulted backup",
 )
 
-KINDS: tuple[DatasourceKind, ...] = (BLOB, POSTGRESQL, POSTGRESQL_FLEXIBLE)
+FILE_SHARE = DatasourceKind(
+    name="file_share",
+    resource_types=(rs.SHARE_TYPE,),
+    datasource_type="AzureFileShare",
+    service=BackupService.RECOVERY_SERVICES,
+    roles=(
+        RoleRequirement(
+            "Storage Account Backup Contributor", STORAGE_ACCOUNT_BACKUP_CONTRIBUTOR, RoleScope.TOP_LEVEL
+        ),
+    ),
+    resource_api_version="2023-05-01",
+    eligibility=file_share_eligibility,
+    build_request=build_file_share_item,
+    description="Azure file share, snapshot backup in a Recovery Services vault",
+    located_by=RoleScope.TOP_LEVEL,
+)
+
+KINDS: tuple[DatasourceKind, ...] = (BLOB, POSTGRESQL, POSTGRESQL_FLEXIBLE, FILE_SHARE)
 
 
 def kind_for_type(resource_type: str) -> DatasourceKind | None:

@@ -1,7 +1,8 @@
 """Decide, from a resource as read from ARM and the rules, what protecting it means. Pure: no I/O.
 
 The plan is plain data (it crosses activity boundaries): the action (protect, skip, dry run), the reason,
-the vault, policy and backup-instance request, and exactly the role assignments the vault identity needs.
+the vault, policy and the service's request body (``instance``), and exactly the role assignments the vault
+identity needs.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from shared.arm.ids import parse_resource_id
 from shared.errors import BackupAutopilotError
-from shared.protection.kinds import DatasourceKind, ProtectionTarget, kind_for_type
+from shared.protection.kinds import BackupService, DatasourceKind, ProtectionTarget, kind_for_type
 from shared.protection.messages import ProtectionRequest
 from shared.protection.rules import Rules, SkipReason
 from shared.records import Record
@@ -57,9 +58,9 @@ def plan_protection(
     parent: Mapping[str, Any] | None = None,
     dry_run: bool = False,
 ) -> ProtectionPlan:
-    """The plan for one datasource. ``parent`` is the server of a PostgreSQL single-server database.
-
-    A database carries no location or tags of its own in ARM: it takes its server's.
+    """The plan for one datasource. ``parent`` is the resource its kind is located by
+    (``DatasourceKind.located_by``): a PostgreSQL single-server database and a file share carry no location
+    or tags of their own in ARM; they take their server's and their storage account's.
     """
     datasource_id = request.datasource_id
     kind = kind_for_type(request.resource_type)
@@ -102,7 +103,9 @@ def plan_protection(
             skip_reason=SkipReason.INVALID.value,
             rule=decision.rule,
         )
-    name = dp.backup_instance_name(datasource_id)
+    # A Backup vault's instance is named by us (stable, so a second request finds the first); a Recovery
+    # Services item is named by the service (its name comes from the protectable-items answer).
+    name = dp.backup_instance_name(datasource_id) if kind.service is BackupService.DATA_PROTECTION else None
     return ProtectionPlan(
         DRY_RUN if (dry_run or request.dry_run or decision.dry_run or rules.dry_run) else PROTECT,
         decision.reason,
@@ -112,7 +115,7 @@ def plan_protection(
         vault_id=decision.vault_id,
         policy_id=decision.policy_id,
         backup_instance_name=name,
-        backup_instance_id=dp.backup_instance_id(decision.vault_id, name),
+        backup_instance_id=dp.backup_instance_id(decision.vault_id, name) if name else None,
         instance=instance,
         roles=roles,
     )
@@ -133,4 +136,4 @@ def _build(
         secret_uri=secret_uri,
         parent_location=_location(parent),
     )
-    return kind.build_backup_instance(target)
+    return kind.build_request(target)

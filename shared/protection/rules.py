@@ -17,10 +17,9 @@ import yaml
 
 from shared.arm.ids import parse_resource_id
 from shared.errors import BackupAutopilotError, RulesError
-from shared.protection.kinds import kind_for_type
+from shared.protection.kinds import BackupService, kind_for_type, service_of_vault
 from shared.schemas import json_path
 from shared.schemas import problems as schema_problems
-from shared.services import dataprotection as dp
 
 SCHEMA_PATH = Path(__file__).with_name("rules.schema.json")
 
@@ -76,6 +75,8 @@ def validate_document(doc: Any, source: str = "rules") -> None:
                 parse_resource_id(rule["vault"]["id"])
             except BackupAutopilotError as exc:
                 problems.append(f"$.rules[{i}].vault.id: {exc}")
+            else:
+                problems.extend(_service_problems(i, rule))
             if "keyVault" in rule:
                 try:
                     parse_resource_id(rule["keyVault"]["id"])
@@ -88,6 +89,28 @@ def validate_document(doc: Any, source: str = "rules") -> None:
                 )
     if problems:
         raise RulesError(problems, source)
+
+
+@lru_cache(maxsize=1024)
+def vault_service(vault_id: str) -> BackupService:
+    """The service of a rule's vault (the schema admits only the two vault types)."""
+    service = service_of_vault(parse_resource_id(vault_id).type)
+    assert service is not None, f"not a vault id: {vault_id}"
+    return service
+
+
+def _service_problems(index: int, rule: Mapping[str, Any]) -> list[str]:
+    """A rule's vault must be of the service that backs up every resource type it names."""
+    service = vault_service(rule["vault"]["id"])
+    out: list[str] = []
+    for resource_type in rule.get("match", {}).get("resourceTypes", []):
+        kind = kind_for_type(resource_type)
+        if kind is not None and kind.service is not service:
+            out.append(
+                f"$.rules[{index}].vault.id: a {service.vault_type} vault cannot protect {resource_type} "
+                f"({kind.description}): name a {kind.service.vault_type} vault"
+            )
+    return out
 
 
 def _parse_text(text: str, source: str) -> Any:
@@ -205,7 +228,8 @@ class Rules:
         for rule in self.document["rules"]:
             match = rule.get("match", {})
             if not (
-                _in(rtype, match.get("resourceTypes"))
+                vault_service(rule["vault"]["id"]) is kind.service  # a rule naming no types: its service's
+                and _in(rtype, match.get("resourceTypes"))
                 and _in(rid.subscription, match.get("subscriptions"))
                 and _in(rid.resource_group, match.get("resourceGroups"))
                 and _in(location, match.get("locations"))
@@ -238,7 +262,7 @@ class Rules:
     def _protect(self, rule: Mapping[str, Any], kind: str, datasource_id: str, location: str) -> Decision:
         vault_id = parse_resource_id(rule["vault"]["id"]).canonical()
         policy = rule["policy"]
-        policy_id = policy if policy.startswith("/") else dp.policy_id(vault_id, policy)
+        policy_id = policy if policy.startswith("/") else vault_service(vault_id).policy_id(vault_id, policy)
         key_vault = rule.get("keyVault") or {}
         secret_uri = key_vault.get("secretUri")
         if secret_uri:

@@ -1,4 +1,5 @@
-"""Check a request body against the models of the official ``azure-mgmt-dataprotection`` SDK.
+"""Check a request body against the models of the official ``azure-mgmt-dataprotection`` SDK (and of
+``azure-mgmt-recoveryservicesbackup``: ``rs_sdk_problems``).
 
 An independent validator that needs no corpus: the SDK's generated models (``rest_field`` /
 ``rest_discriminator`` attributes with type hints) say, for each object, which JSON keys exist, which
@@ -14,20 +15,25 @@ swagger itself when the corpus is present.
 from __future__ import annotations
 
 import enum
+import sys
 import types
 import typing
 from functools import cache
 from typing import Any
 
 from azure.mgmt.dataprotection import models
-from azure.mgmt.dataprotection.models import _models as generated
+from azure.mgmt.recoveryservicesbackup import models as rs_models
 
-_MODEL_BASE = models.BackupInstance.__mro__[1]  # the SDK's private ``model_base.Model``
+# Each SDK's private ``model_base.Model``: the generator writes one copy per package.
+_MODEL_BASES = (models.BackupInstance.__mro__[1], rs_models.ProtectedItem.__mro__[1])
 
 
 @cache
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls, globalns=vars(generated), localns={"_models": models})
+    package = sys.modules[cls.__module__.rsplit("._", 1)[0]]  # ``...models`` of ``...models._models``
+    return typing.get_type_hints(
+        cls, globalns=vars(sys.modules[cls.__module__]), localns={"_models": package}
+    )
 
 
 class Field(typing.NamedTuple):
@@ -74,7 +80,7 @@ def subtypes(cls: type) -> dict[str, type]:
 
 
 def _is_model(hint: Any) -> bool:
-    return isinstance(hint, type) and issubclass(hint, _MODEL_BASE)
+    return isinstance(hint, type) and issubclass(hint, _MODEL_BASES)
 
 
 def _resolve(cls: type, body: dict[str, Any], path: str) -> tuple[type, list[str]]:
@@ -146,3 +152,8 @@ def model_problems(cls: type, body: Any, path: str = "") -> list[str]:
 def sdk_problems(definition: str, body: Any) -> list[str]:
     """Every way ``body`` departs from the SDK model named like the swagger definition ``definition``."""
     return model_problems(getattr(models, definition), body)
+
+
+def rs_sdk_problems(definition: str, body: Any) -> list[str]:
+    """The same, against ``azure-mgmt-recoveryservicesbackup`` (Recovery Services vaults, file shares)."""
+    return model_problems(getattr(rs_models, definition), body)

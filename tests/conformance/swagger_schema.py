@@ -1,4 +1,5 @@
-"""Turn the swagger 2.0 definitions of ``dataprotection.json`` into a JSON Schema we can validate with.
+"""Turn swagger 2.0 definitions (``dataprotection.json``; ``bms.json`` with ``spec=BMS``) into a JSON
+Schema we can validate with.
 
 - internal ``#/definitions/X`` refs become ``#/$defs/X``; external common-types refs become ``{}``
   (ARM envelope fields such as id/name/type are not ours to send);
@@ -21,6 +22,7 @@ from jsonschema import Draft202012Validator
 from tests.paths import AZURE_SPECS
 
 SWAGGER = AZURE_SPECS / "dataprotection" / "dataprotection.json"
+BMS = AZURE_SPECS / "recoveryservicesbackup" / "bms.json"  # Recovery Services backup 2025-08-01
 
 
 @cache
@@ -39,9 +41,9 @@ def _base_of(defn: dict[str, Any]) -> list[str]:
 
 
 @cache
-def subtypes() -> dict[str, dict[str, str]]:
+def subtypes(spec: Path = SWAGGER) -> dict[str, dict[str, str]]:
     """base -> {discriminator value -> definition name}, transitively."""
-    defs = swagger()["definitions"]
+    defs = swagger(spec)["definitions"]
     direct: dict[str, list[str]] = {}
     for name, defn in defs.items():
         for base in _base_of(defn):
@@ -60,9 +62,9 @@ def subtypes() -> dict[str, dict[str, str]]:
     return out
 
 
-def _convert(node: Any, *, in_allof: bool = False) -> Any:
+def _convert(node: Any, spec: Path, *, in_allof: bool = False) -> Any:
     if isinstance(node, list):
-        return [_convert(n) for n in node]
+        return [_convert(n, spec) for n in node]
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
@@ -71,10 +73,10 @@ def _convert(node: Any, *, in_allof: bool = False) -> Any:
             if not value.startswith("#/definitions/"):
                 return {}
             name = value.split("/")[-1]
-            poly = name in subtypes() and not in_allof
+            poly = name in subtypes(spec) and not in_allof
             out["$ref"] = f"#/$defs/{name}__poly" if poly else f"#/$defs/{name}"
         elif key == "allOf":
-            out["allOf"] = [_convert(v, in_allof=True) for v in value]
+            out["allOf"] = [_convert(v, spec, in_allof=True) for v in value]
         elif (
             key in ("discriminator", "readOnly", "example")
             or key.startswith("x-")
@@ -96,15 +98,15 @@ def _convert(node: Any, *, in_allof: bool = False) -> Any:
         ):
             continue
         else:
-            out[key] = _convert(value)
+            out[key] = _convert(value, spec)
     return out
 
 
 @cache
-def json_schema() -> dict[str, Any]:
-    defs = {name: _convert(defn) for name, defn in swagger()["definitions"].items()}
-    for base, values in subtypes().items():
-        prop = swagger()["definitions"][base].get("discriminator", "objectType")
+def json_schema(spec: Path = SWAGGER) -> dict[str, Any]:
+    defs = {name: _convert(defn, spec) for name, defn in swagger(spec)["definitions"].items()}
+    for base, values in subtypes(spec).items():
+        prop = swagger(spec)["definitions"][base].get("discriminator", "objectType")
         branches = [
             {
                 "if": {"properties": {prop: {"const": v}}, "required": [prop]},
@@ -120,25 +122,25 @@ def json_schema() -> dict[str, Any]:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": defs}
 
 
-def validator_for(definition: str) -> Draft202012Validator:
-    schema = dict(json_schema())
-    name = f"{definition}__poly" if definition in subtypes() else definition
+def validator_for(definition: str, spec: Path = SWAGGER) -> Draft202012Validator:
+    schema = dict(json_schema(spec))
+    name = f"{definition}__poly" if definition in subtypes(spec) else definition
     schema["$ref"] = f"#/$defs/{name}"
     return Draft202012Validator(schema)
 
 
-def schema_errors(definition: str, instance: Any) -> list[str]:
+def schema_errors(definition: str, instance: Any, spec: Path = SWAGGER) -> list[str]:
     return [
         f"{'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}"
-        for e in validator_for(definition).iter_errors(instance)
+        for e in validator_for(definition, spec).iter_errors(instance)
     ]
 
 
-def _merged_properties(name: str) -> dict[str, Any]:
-    defs = swagger()["definitions"]
+def _merged_properties(name: str, spec: Path) -> dict[str, Any]:
+    defs = swagger(spec)["definitions"]
     props: dict[str, Any] = {}
     for base in _base_of(defs[name]):
-        props.update(_merged_properties(base))
+        props.update(_merged_properties(base, spec))
     props.update(defs[name].get("properties", {}))
     return props
 
@@ -148,15 +150,16 @@ def _resolve(schema: dict[str, Any]) -> str | None:
     return ref.split("/")[-1] if ref.startswith("#/definitions/") else None
 
 
-def unknown_properties(definition: str, instance: Any, path: str = "") -> list[str]:
+def unknown_properties(definition: str, instance: Any, path: str = "", spec: Path = SWAGGER) -> list[str]:
     """Keys in ``instance`` that the (discriminated) definition does not declare, recursively."""
     if not isinstance(instance, dict):
         return []
     name = definition
-    values = subtypes().get(definition)
-    if values and isinstance(instance.get("objectType"), str):
-        name = values.get(instance["objectType"], definition)
-    props = _merged_properties(name)
+    values = subtypes(spec).get(definition)
+    disc = swagger(spec)["definitions"][definition].get("discriminator", "objectType")
+    if values and isinstance(instance.get(disc), str):
+        name = values.get(instance[disc], definition)
+    props = _merged_properties(name, spec)
     problems = []
     for key, value in instance.items():
         if key not in props:
@@ -165,10 +168,10 @@ def unknown_properties(definition: str, instance: Any, path: str = "") -> list[s
         schema = props[key]
         child = _resolve(schema)
         if child:
-            problems.extend(unknown_properties(child, value, f"{path}/{key}"))
+            problems.extend(unknown_properties(child, value, f"{path}/{key}", spec))
         elif schema.get("type") == "array" and isinstance(value, list):
             item = _resolve(schema.get("items", {}))
             if item:
                 for i, v in enumerate(value):
-                    problems.extend(unknown_properties(item, v, f"{path}/{key}[{i}]"))
+                    problems.extend(unknown_properties(item, v, f"{path}/{key}[{i}]", spec))
     return problems

@@ -31,9 +31,7 @@ SECRET = "https://kv.vault.azure.net/secrets/pg1-orders"
 
 def _instance(kind_name: str) -> dict[str, Any]:
     kind = next(k for k in KINDS if k.name == kind_name)
-    return kind.build_backup_instance(
-        ProtectionTarget(IDS[kind_name], "westeurope", POLICY, secret_uri=SECRET)
-    )
+    return kind.build_request(ProtectionTarget(IDS[kind_name], "westeurope", POLICY, secret_uri=SECRET))
 
 
 def _restore_bodies() -> dict[str, dict[str, Any]]:

@@ -47,9 +47,7 @@ PG_POLICY = (
 
 def test_blob_validate_for_backup_body_equals_seed_000():
     expected = seed_json_blocks("000")[0]
-    body = dp.validate_for_backup_body(
-        BLOB.build_backup_instance(ProtectionTarget(SA, "westUS", BLOB_POLICY))
-    )
+    body = dp.validate_for_backup_body(BLOB.build_request(ProtectionTarget(SA, "westUS", BLOB_POLICY)))
     assert body == expected
 
 
@@ -57,7 +55,7 @@ def test_postgresql_body_matches_seed_001_plus_secret_reference():
     expected = seed_json_blocks("001")[0]
     secret = "https://testkeyvaulteus.vault.azure.net/secrets/ossdbkey"
     body = dp.validate_for_backup_body(
-        POSTGRESQL.build_backup_instance(ProtectionTarget(PG_DB, "westUS", PG_POLICY, secret_uri=secret))
+        POSTGRESQL.build_request(ProtectionTarget(PG_DB, "westUS", PG_POLICY, secret_uri=secret))
     )
     bi = body["backupInstance"]
     assert bi["dataSourceInfo"] == expected["backupInstance"]["dataSourceInfo"]
@@ -78,7 +76,7 @@ def test_put_body_shape_matches_seed_properties():
     doc = load_json("dataprotection/docs-postgresql/pg05_BackupInstances_CreateOrUpdate_201_PostgreSQL.json")
     expected_props = doc["request"]["body"]["properties"]
     body = dp.backup_instance_resource_body(
-        POSTGRESQL.build_backup_instance(
+        POSTGRESQL.build_request(
             ProtectionTarget(PG_DB, "westUS", PG_POLICY, secret_uri="https://k/secrets/s")
         )
     )
@@ -92,9 +90,7 @@ def test_flexible_server_matches_quickstart_shape():
     )
     template = doc["backupInstance"]["properties"]
     flex = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/pgf1"
-    bi = POSTGRESQL_FLEXIBLE.build_backup_instance(
-        ProtectionTarget(flex, "westeurope", "/x/backupPolicies/p")
-    )
+    bi = POSTGRESQL_FLEXIBLE.build_request(ProtectionTarget(flex, "westeurope", "/x/backupPolicies/p"))
     assert set(bi["dataSourceInfo"]) == set(template["dataSourceInfo"])
     assert bi["dataSourceInfo"]["datasourceType"] == doc["resolved_variables"]["dataSourceType"]
     assert bi["dataSourceInfo"]["resourceUri"] == flex

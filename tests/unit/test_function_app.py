@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from functions import tracking
-from functions.protection import orchestrator, queues, triggers
+from functions.protection import orchestrator, queues, run, triggers
+from functions.protection.flows import dataprotection, recoveryservices
 from local.app_loader import LoadedApp, load_app
 from local.azurite import REPO_ROOT
 
@@ -24,6 +25,16 @@ PROTECTION_ACTIVITIES = {
     "read_vault_principal",
     "assign_role",
     "publish_protection_outcome",
+    "rs_refresh_containers",
+    "rs_find_protectable_container",
+    "rs_find_registered_container",
+    "rs_register_container",
+    "rs_inquire",
+    "rs_find_protectable_share",
+    "rs_find_protected_share",
+    "rs_protect_share",
+    "rs_read_protected_item",
+    "find_share_holder",
 }
 
 
@@ -72,25 +83,29 @@ def test_protection_activities_are_declared(app: LoadedApp) -> None:
         assert app.functions[name].trigger["name"] == "payload"
 
 
-def _activities_called_by(module: object) -> set[str]:
-    """String literals passed as the activity name to ``call(context, "<name>", ...)`` or to
-    ``self.start_and_track("<name>", ...)`` (an activity that starts an operation, then tracks it)."""
+def _activities_called_by(*modules: object) -> set[str]:
+    """String literals passed as the activity name to ``call(context, "<name>", ...)``, to
+    ``run.call("<name>", ...)`` or to ``run.start_and_track("<name>", ...)`` (an activity that starts an
+    operation, then tracks it), and the modules' ``*_ACTIVITY`` constants."""
     names: set[str] = set()
-    for node in ast.walk(ast.parse(inspect.getsource(module))):  # type: ignore[arg-type]
-        if not isinstance(node, ast.Call):
-            continue
-        target = None
-        if getattr(node.func, "id", None) == "call" and len(node.args) >= 2:
-            target = node.args[1]
-        elif getattr(node.func, "attr", None) == "start_and_track" and node.args:
-            target = node.args[0]
-        if isinstance(target, ast.Constant) and isinstance(target.value, str):
-            names.add(target.value)
+    for module in modules:
+        names.update(v for k, v in vars(module).items() if k.endswith("_ACTIVITY") and isinstance(v, str))
+        for node in ast.walk(ast.parse(inspect.getsource(module))):  # type: ignore[arg-type]
+            if not isinstance(node, ast.Call):
+                continue
+            target = None
+            if getattr(node.func, "id", None) == "call" and len(node.args) >= 2:
+                target = node.args[1]
+            elif getattr(node.func, "attr", None) in ("call", "start_and_track") and node.args:
+                target = node.args[0]
+            if isinstance(target, ast.Constant) and isinstance(target.value, str):
+                names.add(target.value)
     return names
 
 
 def test_every_activity_the_orchestrator_calls_exists(app: LoadedApp) -> None:
-    called = _activities_called_by(orchestrator) | {tracking.POLL_ACTIVITY}
+    called = _activities_called_by(orchestrator, run, dataprotection, recoveryservices)
+    called |= {tracking.POLL_ACTIVITY}
 
     assert called == PROTECTION_ACTIVITIES
     for name in called:

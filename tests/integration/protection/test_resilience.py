@@ -62,8 +62,13 @@ def _put_until_accepted(stack: LocalStack, resource_id: str, body: dict[str, Any
 
 
 def _history(stack: LocalStack, datasource: str) -> list[dict[str, Any]]:
+    return _history_of(
+        stack, ProtectionRequest(datasource, "Microsoft.Storage/storageAccounts").instance_id()
+    )
+
+
+def _history_of(stack: LocalStack, instance: str) -> list[dict[str, Any]]:
     assert stack.host is not None
-    instance = ProtectionRequest(datasource, "Microsoft.Storage/storageAccounts").instance_id()
     response = httpx.get(
         f"{stack.host.base_url}/runtime/webhooks/durabletask/instances/{instance}",
         params={"showHistory": "true", "code": stack.host.durabletask_key},
@@ -162,3 +167,38 @@ def test_host_killed_mid_run_finishes_every_protection_once(stack: LocalStack, o
     for resource in ids:
         assert got[resource]["kind"] == "protected", got[resource]
         assert len(instances[resource.lower()]) == 1, instances[resource.lower()]
+
+
+RSV_NEU_PRINCIPAL = "aaaaaaaa-0000-0000-0000-000000000005"
+
+
+def test_a_file_share_missing_its_role_gets_it_granted_and_is_registered_again(
+    stack: LocalStack, outcomes: Outcomes
+) -> None:
+    account = account_id(PROD, "rg-data-neu", "e2esharegrant")
+    share = f"{account}/fileServices/default/shares/granted"
+    _put_until_accepted(stack, account, account_body("northeurope"))
+    _put_until_accepted(stack, share, {"properties": {"shareQuota": 10}})
+
+    got = outcomes.wait_for([share], timeout=90)[share]
+
+    assert got["kind"] == "protected", got
+    assert [(r["roleName"], r["scopeId"].lower()) for r in got["roles_granted"]] == [
+        ("Storage Account Backup Contributor", account.lower())
+    ]
+    assignments = stack.admin("GET", "/_admin/state?type=roleAssignments")["value"]
+    granted = [a for a in assignments if a["properties"]["principalId"] == RSV_NEU_PRINCIPAL]
+    assert len(granted) == 1, "exactly the missing role, once, to the Recovery Services vault's identity"
+    assert granted[0]["properties"]["roleDefinitionId"].endswith(SABC_GUID)
+    assert granted[0]["properties"]["scope"].lower() == account.lower()
+    instance = ProtectionRequest(share, "Microsoft.Storage/storageAccounts/fileServices/shares").instance_id()
+    steps = [
+        e.get("Name") or e["EventType"]
+        for e in _history_of(stack, instance)
+        if e["EventType"] in ("TaskScheduled", "TimerCreated")
+    ]
+    first_grant = steps.index("assign_role")
+    assert "rs_register_container" in steps[:first_grant]
+    assert steps[first_grant + 1] == "TimerCreated", "a durable timer waits for propagation"
+    assert steps[first_grant:].count("rs_register_container") >= 1
+    assert steps.count("assign_role") == 1

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from functions.protection import orchestrator
+from functions.protection.flows import dataprotection as dp_flow
 from functions.tracking import TRANSIENT_RETRY
 from shared.protection.messages import ProtectionOutcome, RoleGrant
 from tests.unit.functions.driver import drive
@@ -115,7 +115,7 @@ def test_permissions_that_never_propagate_end_failed_after_bounded_validations()
     run = drive(protect_fn(), start(grant=True), cloud.for_driver)
 
     assert run.output["kind"] == "failed"
-    assert run.activities.count("validate_for_backup") == orchestrator.MAX_VALIDATIONS
+    assert run.activities.count("validate_for_backup") == dp_flow.MAX_VALIDATIONS
     assert run.activities.count("assign_role") == 1
     assert "still missing after granting" in run.output["reason"]
 

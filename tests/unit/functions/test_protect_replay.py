@@ -15,8 +15,8 @@ import pytest
 from azure.durable_functions.models.actions.ActionType import ActionType
 from azure.durable_functions.models.history.HistoryEventType import HistoryEventType as Event
 
-from functions.protection import orchestrator
 from functions.protection.activities import BackupInstanceState
+from functions.protection.flows import dataprotection as dp_flow
 from functions.tracking import TRANSIENT_RETRY, PollRequest
 from shared.arm.operations import AsyncOperation
 from shared.arm.steps import OperationPoll, OperationStarted, ResourceRead
@@ -248,10 +248,10 @@ def test_granted_roles_wait_the_role_propagation_seconds_then_validate_again() -
 def test_permissions_still_missing_wait_again_without_a_second_grant_then_fail() -> None:
     played = _play(start(grant=True, propagation=75.0), Cloud(validations=[missing_permissions()] * 10))
 
-    assert played.names.count("validate_for_backup") == orchestrator.MAX_VALIDATIONS
+    assert played.names.count("validate_for_backup") == dp_flow.MAX_VALIDATIONS
     assert played.names.count("assign_role") == 1
     propagation = [w for w in played.waits() if w == timedelta(seconds=75)]
-    assert len(propagation) == orchestrator.MAX_VALIDATIONS - 1  # no wait after the last validation
+    assert len(propagation) == dp_flow.MAX_VALIDATIONS - 1  # no wait after the last validation
     assert played.output["kind"] == "failed"
     assert played.output["reason"] == (
         "permissions were still missing after granting the roles: "
@@ -506,7 +506,7 @@ def test_protected_only_once_configuring_protection_has_settled() -> None:
 
     assert played.names.count("read_backup_instance") == 3
     settle_waits = played.waits()[-2:]
-    assert settle_waits == [timedelta(seconds=orchestrator.SETTLE_SECONDS)] * 2
+    assert settle_waits == [timedelta(seconds=dp_flow.SETTLE_SECONDS)] * 2
     assert played.output["kind"] == "protected"
     assert any(s.get("phase") == "configuring_protection" for s in played.statuses)
 
@@ -531,7 +531,7 @@ def test_a_create_that_succeeds_into_protection_error_fails_with_the_error_detai
 def test_protection_that_never_settles_ends_failed_saying_so() -> None:
     played = _play(start(), Cloud(instance=_state("ConfiguringProtection")))
 
-    assert played.names.count("read_backup_instance") == orchestrator.MAX_SETTLE_CHECKS
+    assert played.names.count("read_backup_instance") == dp_flow.MAX_SETTLE_CHECKS
     assert played.output["kind"] == "failed"
     assert played.output["error"]["code"] == "ProtectionNotSettled"
     assert "ConfiguringProtection" in played.output["reason"]
@@ -560,7 +560,7 @@ def test_a_failed_operation_marked_retryable_is_created_again() -> None:
     played = _play(start(), Cloud(create_polls=[failed_once, OperationPoll(done=True, succeeded=True)]))
 
     assert played.names.count("create_backup_instance") == 2
-    assert timedelta(seconds=orchestrator.RETRY_CREATE_SECONDS) in played.waits()
+    assert timedelta(seconds=dp_flow.RETRY_CREATE_SECONDS) in played.waits()
     assert played.output["kind"] == "protected"
 
 

@@ -22,16 +22,14 @@ PG_POLICY = fx.PG_POLICY
 
 
 def test_blob_validate_for_backup_body_equals_the_contract():
-    body = dp.validate_for_backup_body(
-        BLOB.build_backup_instance(ProtectionTarget(SA, fx.LOCATION, fx.BLOB_POLICY))
-    )
+    body = dp.validate_for_backup_body(BLOB.build_request(ProtectionTarget(SA, fx.LOCATION, fx.BLOB_POLICY)))
     assert body == fx.BLOB_VALIDATE_FOR_BACKUP
 
 
 def test_postgresql_body_matches_the_contract_with_secret_reference():
     expected = fx.PG_VALIDATE_FOR_BACKUP["backupInstance"]
     body = dp.validate_for_backup_body(
-        POSTGRESQL.build_backup_instance(
+        POSTGRESQL.build_request(
             ProtectionTarget(PG_DB, fx.LOCATION, fx.PG_POLICY, secret_uri=fx.PG_SECRET_URI)
         )
     )
@@ -50,13 +48,13 @@ def test_postgresql_body_matches_the_contract_with_secret_reference():
 
 def test_postgresql_requires_secret():
     with pytest.raises(InvalidRequestError):
-        POSTGRESQL.build_backup_instance(ProtectionTarget(PG_DB, "westus", PG_POLICY))
+        POSTGRESQL.build_request(ProtectionTarget(PG_DB, "westus", PG_POLICY))
 
 
 def test_put_body_shape_matches_the_documented_properties():
     expected_props = fx.PG_BACKUP_INSTANCE_PUT_DOCUMENTED["properties"]
     body = dp.backup_instance_resource_body(
-        POSTGRESQL.build_backup_instance(
+        POSTGRESQL.build_request(
             ProtectionTarget(PG_DB, fx.LOCATION, fx.PG_POLICY, secret_uri="https://k/secrets/s")
         )
     )
@@ -68,7 +66,7 @@ def test_put_body_shape_matches_the_documented_properties():
 
 def test_flexible_server_matches_the_quickstart_shape():
     template = fx.PG_FLEX_DATASOURCE
-    bi = POSTGRESQL_FLEXIBLE.build_backup_instance(
+    bi = POSTGRESQL_FLEXIBLE.build_request(
         ProtectionTarget(fx.PG_FLEX_SERVER, fx.LOCATION, "/x/backupPolicies/p")
     )
     assert set(bi["dataSourceInfo"]) == set(template)

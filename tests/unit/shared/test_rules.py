@@ -148,3 +148,57 @@ def test_load_errors_are_clear(tmp_path):
     )
     with pytest.raises(RulesError, match=r"\$\.exclude\.tags\.backup"):
         load_rules(str(unquoted))
+
+
+RSV = f"/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/rsv-westeurope"
+SHARE_TYPE = "Microsoft.Storage/storageAccounts/fileServices/shares"
+SHARE = f"{SA}/fileServices/default/shares/orders"
+
+
+def _share_rule(**overrides):
+    rule = {
+        "name": "shares",
+        "match": {"resourceTypes": [SHARE_TYPE]},
+        "vault": {"id": RSV, "location": "westeurope"},
+        "policy": "daily",
+    }
+    rule.update(overrides)
+    return rule
+
+
+def test_a_file_share_rule_names_a_recovery_services_vault_and_its_policy():
+    rules = Rules.from_document({"version": 1, "rules": [_share_rule()]})
+
+    d = rules.evaluate(resource_id=SHARE, location="westeurope", tags={})
+
+    assert d.protect and d.datasource_kind == "file_share"
+    assert (d.vault_id, d.policy_id) == (RSV, f"{RSV}/backupPolicies/daily")
+
+
+@pytest.mark.parametrize(
+    ("rule", "fragment"),
+    [
+        (
+            _share_rule(vault={"id": VAULT_WEU, "location": "westeurope"}),
+            f"$.rules[0].vault.id: a Microsoft.DataProtection/backupVaults vault cannot protect {SHARE_TYPE}",
+        ),
+        (
+            _share_rule(match={"resourceTypes": ["Microsoft.Storage/storageAccounts"]}),
+            "$.rules[0].vault.id: a Microsoft.RecoveryServices/vaults vault cannot protect "
+            "Microsoft.Storage/storageAccounts",
+        ),
+    ],
+)
+def test_a_vault_of_the_wrong_service_is_a_configuration_error_with_its_path(rule, fragment):
+    with pytest.raises(RulesError) as info:
+        Rules.from_document({"version": 1, "rules": [rule]})
+
+    assert any(p.startswith(fragment) for p in info.value.problems), info.value.problems
+
+
+def test_a_rule_naming_no_types_covers_only_what_its_vault_can_protect():
+    rules = Rules.from_document({"version": 1, "rules": [_share_rule(match={})]})
+
+    assert rules.evaluate(resource_id=SHARE, location="westeurope", tags={}).protect
+    blob = rules.evaluate(resource_id=SA, location="westeurope", tags={})
+    assert (blob.protect, blob.skip_reason) == (False, SkipReason.NO_RULE)

@@ -9,6 +9,7 @@ from ...core import Cloud, CloudError, RequestContext, Response, norm
 from . import lifecycle
 from .lifecycle import POLL_API_VERSION, state
 from .names import check_fabric, container_name, container_not_found, parse_container
+from .permissions import check_vault_may_back_up
 from .state import Container
 from .vaults import VAULT
 
@@ -158,7 +159,10 @@ async def register_container(ctx: RequestContext) -> Response:
     state(cloud).containers[key] = container
     cid = f"{vid}/backupFabrics/Azure/protectionContainers/{container.name}"
 
+    vault = cloud.require(vid)
+
     def finish(op: Any) -> None:
+        check_vault_may_back_up(cloud, vault, account.id)
         container.registration_status = "Registered"
         cloud.store.put(cid, CONTAINER_TYPE, container_body(vid, container, cloud))
         op.result_id = cid
@@ -207,7 +211,12 @@ async def unregister_container(ctx: RequestContext) -> Response:
 async def inquire(ctx: RequestContext) -> Response:
     vid = vault_id(ctx)
     c = container_for(ctx.cloud, vid, ctx.params["containerName"])
-    op = lifecycle.start_operation(ctx.cloud, vid, ctx.cloud.config.durations.get("rs.inquire", 1.0))
+    cloud = ctx.cloud
+
+    def finish(op: Any) -> None:
+        c.inquired_at = cloud.clock.seconds()
+
+    op = lifecycle.start_operation(cloud, vid, cloud.config.durations.get("rs.inquire", 1.0), finish)
     return lifecycle.accepted(
         ctx,
         op,

@@ -11,7 +11,8 @@ from . import lifecycle
 from .containers import CONTAINER, container_for, vault_id
 from .lifecycle import POLL_API_VERSION, RESTORE_POLL_API_VERSION, state
 from .names import item_name, item_not_found, parse_item
-from .state import ProtectedItem
+from .permissions import check_vault_may_back_up
+from .state import Container, ProtectedItem
 from .vaults import VAULT
 
 SHARE_TYPE = "Microsoft.Storage/storageAccounts/fileServices/shares"
@@ -22,6 +23,15 @@ ITEM = f"{CONTAINER}/protectedItems/{{protectedItemName}}"
 
 def _shares(cloud: Cloud, account_id: str) -> list[Any]:
     return cloud.store.list_children(f"{account_id}/fileServices/default", SHARE_TYPE)
+
+
+def _discovered_shares(cloud: Cloud, container: Container) -> list[Any]:
+    """The shares an inquire has seen: the service discovers a new share only some time after it was
+    created (``durations["rs.share_discovery"]`` emulated seconds, default 0), at an inquire after that.
+    A container never inquired shows what is discoverable now."""
+    lag = cloud.config.durations.get("rs.share_discovery", 0.0)
+    seen = container.inquired_at if container.inquired_at is not None else cloud.clock.seconds()
+    return [s for s in _shares(cloud, container.account_id) if s.created + lag <= seen]
 
 
 def item_key(vid: str, container: str, share: str) -> tuple[str, str, str]:
@@ -74,7 +84,7 @@ async def protectable_items(ctx: RequestContext) -> Response:
     for (v, _), c in st.containers.items():
         if v != norm(vid) or c.registration_status != "Registered":
             continue
-        for share in _shares(ctx.cloud, c.account_id):
+        for share in _discovered_shares(ctx.cloud, c):
             if item_key(vid, c.name, share.name) in st.items:
                 continue
             name = f"azurefileshare;{share.name}"
@@ -140,8 +150,11 @@ async def protect(ctx: RequestContext) -> Response:
     item = state(cloud).items.get(key)
     fail = cloud.faults.operation_failure("ProtectedItems_CreateOrUpdate", ctx.subscription_id)
 
+    vault = cloud.require(vid)
+
     def finish(op: Any) -> None:
         nonlocal item
+        check_vault_may_back_up(cloud, vault, container.account_id)
         if item is None:
             item = ProtectedItem(
                 iid, vid, container.name, item_name(share.name), share.name, container.account_id, policy.id

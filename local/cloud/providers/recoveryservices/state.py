@@ -28,6 +28,8 @@ class Container:
     account_id: str
     friendly_name: str
     registration_status: str = "NotRegistered"  # Registering -> Registered
+    #: Emulated seconds when the last inquire ended (None: never inquired).
+    inquired_at: float | None = None
 
 
 @dataclass

@@ -108,7 +108,8 @@ DEFAULT_FILE_SHARE_POLICY: dict[str, Any] = {
 
 
 def seed_vaults(cloud: Cloud, section: dict[str, Any]) -> None:
-    """Seed ``recoveryServicesVaults: [{name, policies: [{name, properties?}]}]`` in a resource group."""
+    """Seed ``recoveryServicesVaults: [{name, principalId?, policies: [{name, properties?}]}]`` in a resource
+    group (``principalId``: the vault has a system-assigned identity with this id)."""
     import copy
 
     sub, rg, location = section["subscriptionId"], section["resourceGroup"], section.get("location")
@@ -121,6 +122,12 @@ def seed_vaults(cloud: Cloud, section: dict[str, Any]) -> None:
             properties={"provisioningState": "Succeeded"},
         )
         body["sku"] = {"name": "RS0", "tier": "Standard"}
+        if item.get("principalId"):  # a system-assigned identity with this principal id
+            body["identity"] = {
+                "type": "SystemAssigned",
+                "principalId": str(item["principalId"]),
+                "tenantId": "00000000-0000-0000-0000-000000000000",
+            }
         cloud.store.put(vid, VAULT_TYPE, body)
         for policy in item.get("policies") or [{"name": "DefaultFileSharePolicy"}]:
             pid = f"{vid}/backupPolicies/{policy['name']}"

@@ -1,0 +1,153 @@
+"""The Backup vault (Microsoft.DataProtection) flow: blobs and PostgreSQL.
+
+validateForBackup + track -> [grant roles, wait for propagation, validate again] -> create the backup instance
++ track -> read it until ``ProtectionConfigured``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import replace
+from typing import Any
+
+from functions.protection.activities import BackupInstanceState
+from functions.protection.run import ProtectionRun, missing_permissions, unknown
+from shared.errors import ArmError, BackupAutopilotError, Classification, parse_error_object
+from shared.protection.holder import Holder
+from shared.protection.messages import BackupInstanceRequest, OutcomeKind, ProtectionOutcome
+from shared.services import dataprotection as dp
+from shared.services import resourcegraph as rg
+
+MAX_VALIDATIONS = 4  # first validation + re-validations while granted roles propagate
+MAX_CREATES = 3  # the create, and re-creates after failures the service marks retryable
+RETRY_CREATE_SECONDS = 60.0
+MAX_SETTLE_CHECKS = 20  # reads of the instance until ProtectionConfigured (the first right after create)
+SETTLE_SECONDS = 30.0
+HOLDER_ACTIVITY = "find_protection_holder"
+_CONFIGURING = frozenset({"configuringprotection", "updatingprotection"})
+_PROTECTION_FAILED = frozenset({"protectionerror", "configuringprotectionfailed"})
+
+
+def protect(run: ProtectionRun) -> Generator[Any, Any, ProtectionOutcome]:
+    validated = yield from validate(run)
+    if validated is not None:
+        return validated
+    return (yield from create(run))
+
+
+def validate(run: ProtectionRun) -> Generator[Any, Any, ProtectionOutcome | None]:
+    plan = run.plan
+    assert plan is not None and plan.vault_id is not None and plan.instance is not None
+    error: BackupAutopilotError | None = None
+    for attempt in range(1, MAX_VALIDATIONS + 1):
+        run.phase("validating", attempt=attempt)
+        request = BackupInstanceRequest(plan.vault_id, plan.instance, correlation_id=run.correlation_id)
+        result = yield from run.start_and_track("validate_for_backup", request)
+        error = result.error
+        if error is None:
+            return None
+        if error.classification is Classification.ALREADY_PROTECTED:
+            return (yield from already_protected(run, error))
+        if error.classification is Classification.TRANSIENT and attempt < MAX_VALIDATIONS:
+            # A validation operation the service failed but marks retryable (InternalError...): again.
+            run.phase("retrying_validation", attempt=attempt)
+            yield run.wait(RETRY_CREATE_SECONDS)
+            continue
+        if not missing_permissions(error):
+            return run.failed(error, "validation failed")
+        refused = yield from run.after_missing_permissions(error, attempt, MAX_VALIDATIONS, dp.API_VERSION)
+        if refused is not None:
+            return refused
+    return run.failed(
+        error or unknown("validation failed"), "permissions were still missing after granting the roles"
+    )
+
+
+def create(run: ProtectionRun) -> Generator[Any, Any, ProtectionOutcome]:
+    plan = run.plan
+    assert plan is not None and plan.vault_id is not None and plan.instance is not None
+    assert plan.backup_instance_name is not None
+    run.phase("creating_backup_instance")
+    request = BackupInstanceRequest(
+        plan.vault_id, plan.instance, plan.backup_instance_name, run.correlation_id
+    )
+    for attempt in range(1, MAX_CREATES + 1):
+        result = yield from run.start_and_track("create_backup_instance", request)
+        error = result.error
+        if error is None:
+            return (yield from settle(run))
+        if error.classification is Classification.ALREADY_PROTECTED:
+            return (yield from already_protected(run, error))
+        if error.classification is not Classification.TRANSIENT or attempt == MAX_CREATES:
+            return run.failed(error, "creating the backup instance failed")
+        # The service says the failure is worth retrying (isRetryable, InternalError...): the PUT is
+        # idempotent (same name, same body), so configuring protection is asked for again.
+        run.phase(
+            "retrying_create",
+            attempt=attempt,
+            code=error.kind if not isinstance(error, ArmError) else error.code,
+        )
+        yield run.wait(RETRY_CREATE_SECONDS)
+    raise AssertionError("unreachable: the loop returns")
+
+
+def already_protected(
+    run: ProtectionRun, error: BackupAutopilotError
+) -> Generator[Any, Any, ProtectionOutcome]:
+    """Who holds it, from Resource Graph: the rule's vault and policy (success) or drift."""
+    holder: Holder = yield run.call(HOLDER_ACTIVITY, run.read_request(run.datasource_id, rg.API_VERSION))
+    return run.held_by(holder, error, error.message)
+
+
+def settle(run: ProtectionRun) -> Generator[Any, Any, ProtectionOutcome]:
+    """Protected only once the instance says ``ProtectionConfigured``; followed with durable timers."""
+    plan = run.plan
+    assert plan is not None and plan.backup_instance_id is not None
+    state = ""
+    for check_number in range(1, MAX_SETTLE_CHECKS + 1):
+        check: BackupInstanceState = yield run.call(
+            "read_backup_instance", run.read_request(plan.backup_instance_id, dp.API_VERSION)
+        )
+        if check.error is not None:
+            return run.failed(check.error, "reading the backup instance failed")
+        if not check.found:
+            missing = ArmError(status=404, code="BackupInstanceNotFound", message="not found after create")
+            return run.failed(missing, "reading the backup instance failed")
+        state = check.current_protection_state or check.protection_status or "Unknown"
+        lowered = state.lower()
+        if lowered == "protectionconfigured":
+            reason = f"protected by rule {plan.rule} (protection status {state})"
+            return run.outcome(OutcomeKind.PROTECTED, reason)
+        if lowered in _PROTECTION_FAILED:
+            reason = f"protection status is {state}"
+            error = ArmError(status=200, **parse_error_object(check.error_details or {}))
+            if not error.code:  # no details: the state is all the service said
+                return run.outcome(
+                    OutcomeKind.FAILED, reason, ArmError(status=200, code=state, message=reason)
+                )
+            return run.outcome(OutcomeKind.FAILED, f"{reason}: {error.message}", error)
+        if lowered not in _CONFIGURING:
+            error = ArmError(status=200, code=state, message=f"the backup instance is {state}")
+            return run.outcome(OutcomeKind.FAILED, f"protection state is {state}", error)
+        run.phase("configuring_protection", state=state, checks=check_number)
+        if check_number < MAX_SETTLE_CHECKS:
+            yield run.wait(SETTLE_SECONDS)
+    minutes = (MAX_SETTLE_CHECKS - 1) * SETTLE_SECONDS / 60
+    error = ArmError(
+        status=200, code="ProtectionNotSettled", message=f"still {state} after {minutes:g} minutes"
+    )
+    return run.outcome(
+        OutcomeKind.FAILED, f"protection had not settled: still {state} after {minutes:g} minutes", error
+    )
+
+
+def recheck(run: ProtectionRun, known: str) -> Generator[Any, Any, ProtectionOutcome | None]:
+    """One read of the backup instance a settled protection left: unchanged, or None (protect again)."""
+    check: BackupInstanceState = yield run.call(
+        "read_backup_instance", run.read_request(known, dp.API_VERSION)
+    )
+    state = check.current_protection_state or check.protection_status or ""
+    if check.error is None and check.found and state.lower() == "protectionconfigured":
+        outcome = run.outcome(OutcomeKind.UNCHANGED, f"re-checked: {known} is still {state}")
+        return replace(outcome, backup_instance_id=known)
+    return None
