@@ -18,6 +18,9 @@ from datetime import UTC, datetime
 import azure.durable_functions as df
 
 from functions import runtime
+from shared.arm.client import correlation
+from shared.arm.ids import parse_resource_id
+from shared.arm.steps import read_resource
 from shared.errors import (
     ArmError,
     BackupAutopilotError,
@@ -26,12 +29,16 @@ from shared.errors import (
     NotPossibleError,
     RequestRefusedError,
 )
+from shared.lifecycle.changes import SOFT_DELETED
+from shared.lifecycle.messages import InstanceState, StateRead
 from shared.locks import LockRelease, lock_key
 from shared.progress import TERMINAL
 from shared.restore import steps as restore_steps
 from shared.restore.steps import BackupInstanceFacts
+from shared.services import dataprotection as dp
 
 RELEASE_LOCK = "release_instance_lock"
+READ_DELETED = "read_deleted_instance"
 ACTIVE = [
     df.OrchestrationRuntimeStatus.Running,
     df.OrchestrationRuntimeStatus.Pending,
@@ -52,8 +59,9 @@ def named_by_rules(field: str) -> Iterator[str]:
 
 
 def rule_vaults() -> Iterator[str]:
-    """The Backup vaults the protection rules name, in rule order."""
-    return named_by_rules("vault")
+    """The Backup vaults (Data Protection) the protection rules name, in rule order."""
+    backup_vault = dp.VAULT_TYPE.lower()
+    return (v for v in named_by_rules("vault") if parse_resource_id(v).type.lower() == backup_vault)
 
 
 def arm_failure(error: BackupAutopilotError, what: str) -> RequestRefusedError:
@@ -123,6 +131,26 @@ async def take_lock(client: df.DurableOrchestrationClient, backup_instance_id: s
 async def release_lock(backup_instance_id: str, owner_id: str) -> bool:
     """Free the backup instance's lock if ``owner_id`` still holds it."""
     return await runtime.instance_locks().release(lock_key(backup_instance_id), owner_id)
+
+
+@bp.activity_trigger(input_name="payload")
+async def read_deleted_instance(payload: StateRead) -> InstanceState:
+    """GET ``deletedBackupInstances/{name}``: whether the vault's soft delete keeps a deleted instance.
+
+    Read after a delete (did the vault keep it?) and after a refused create (is a soft-deleted instance of
+    this datasource why the service refuses to protect it again in this vault?).
+    """
+    path = dp.deleted_backup_instance_path(payload.backup_instance_id)
+    with correlation(payload.correlation_id):
+        read = await read_resource(runtime.arm(), path, dp.API_VERSION)
+    info = ((read.resource or {}).get("properties") or {}).get("deletionInfo") or {}
+    purge = info.get("scheduledPurgeTime") if isinstance(info, dict) else None
+    return InstanceState(
+        found=read.found,
+        state=SOFT_DELETED if read.found else None,
+        error=read.error,
+        purge_time=str(purge) if purge else None,
+    )
 
 
 @bp.activity_trigger(input_name="payload")

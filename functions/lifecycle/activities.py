@@ -44,15 +44,6 @@ async def read_protection_state(payload: StateRead) -> InstanceState:
 
 
 @bp.activity_trigger(input_name="payload")
-async def read_deleted_instance(payload: StateRead) -> InstanceState:
-    """GET ``deletedBackupInstances/{name}``: whether the vault's soft delete keeps a deleted instance."""
-    path = dp.deleted_backup_instance_path(payload.backup_instance_id)
-    with correlation(payload.correlation_id):
-        read = await read_resource(runtime.arm(), path, dp.API_VERSION)
-    return InstanceState(found=read.found, state="SoftDeleted" if read.found else None, error=read.error)
-
-
-@bp.activity_trigger(input_name="payload")
 async def lifecycle_publish_outcome(payload: LifecycleStatus) -> None:
     """Publish BackupAutopilot.Backup.* / BackupAutopilot.ProtectionChange.* (secrets scrubbed)."""
     await runtime.publisher().publish([lifecycle_event(payload)])

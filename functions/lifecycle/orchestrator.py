@@ -20,7 +20,7 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from functions.instances import RELEASE_LOCK
+from functions.instances import READ_DELETED, RELEASE_LOCK
 from functions.jobs import follow_job, job_id_of, start_job_once
 from functions.lifecycle.blueprint import bp
 from functions.tracking import call, track_operation, wait
@@ -130,7 +130,7 @@ def _settled_state(
             yield wait(context, SETTLE_WAIT_SECONDS)
         state = yield call(context, "read_protection_state", read)
         if state.error is None and not state.found:
-            deleted: InstanceState = yield call(context, "read_deleted_instance", read)
+            deleted: InstanceState = yield call(context, READ_DELETED, read)
             state = deleted if deleted.found or deleted.error else InstanceState(found=False, state=DELETED)
         if state.error is not None or state.state in expected:
             return state

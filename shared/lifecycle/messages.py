@@ -53,3 +53,4 @@ class InstanceState(Record):
     found: bool = False
     state: str | None = None
     error: BackupAutopilotError | None = None
+    purge_time: str | None = None  # a soft-deleted instance: when the vault purges it

@@ -10,9 +10,11 @@ from collections.abc import Generator
 from dataclasses import replace
 from typing import Any
 
+from functions.instances import READ_DELETED
 from functions.protection.activities import BackupInstanceState
 from functions.protection.run import ProtectionRun, missing_permissions, unknown
 from shared.errors import ArmError, BackupAutopilotError, Classification, parse_error_object
+from shared.lifecycle.messages import InstanceState, StateRead
 from shared.protection.holder import Holder
 from shared.protection.messages import BackupInstanceRequest, OutcomeKind, ProtectionOutcome
 from shared.services import dataprotection as dp
@@ -79,7 +81,8 @@ def create(run: ProtectionRun) -> Generator[Any, Any, ProtectionOutcome]:
         if error.classification is Classification.ALREADY_PROTECTED:
             return (yield from already_protected(run, error))
         if error.classification is not Classification.TRANSIENT or attempt == MAX_CREATES:
-            return run.failed(error, "creating the backup instance failed")
+            soft_deleted = yield from kept_by_soft_delete(run, error)
+            return soft_deleted or run.failed(error, "creating the backup instance failed")
         # The service says the failure is worth retrying (isRetryable, InternalError...): the PUT is
         # idempotent (same name, same body), so configuring protection is asked for again.
         run.phase(
@@ -89,6 +92,41 @@ def create(run: ProtectionRun) -> Generator[Any, Any, ProtectionOutcome]:
         )
         yield run.wait(RETRY_CREATE_SECONDS)
     raise AssertionError("unreachable: the loop returns")
+
+
+def kept_by_soft_delete(
+    run: ProtectionRun, error: BackupAutopilotError
+) -> Generator[Any, Any, ProtectionOutcome | None]:
+    """After a refused create: is the datasource's instance soft-deleted in this vault (one read)?
+
+    The service does not protect a datasource again in a vault that keeps its deleted backup instance
+    (whatever code it refuses with), so the outcome says so, with what to do, rather than only the refusal.
+    """
+    plan = run.plan
+    assert plan is not None and plan.backup_instance_id is not None
+    if error.classification is Classification.TRANSIENT:
+        return None
+    kept: InstanceState = yield run.call(READ_DELETED, StateRead(plan.backup_instance_id, run.correlation_id))
+    if not kept.found:
+        return None
+    vault, name = plan.backup_instance_id.rsplit("/backupInstances/", 1)
+    purge = f" (purged on {kept.purge_time})" if kept.purge_time else ""
+    reason = (
+        f"the datasource's backup instance {name} is soft-deleted in {vault}{purge}: Azure does not protect "
+        "the datasource again in this vault until that instance is undeleted or purged"
+    )
+    soft = ArmError(
+        status=getattr(error, "status", 409),
+        code=getattr(error, "code", "") or "BackupInstanceSoftDeleted",
+        message=error.message,
+        recommended_action=[
+            f"Undelete it (POST {vault}/deletedBackupInstances/{name}/undelete), then resume its "
+            "protection (POST /api/protection-changes with change resume).",
+            "Or protect the datasource in another vault (a rule naming another Backup vault).",
+            f"Or wait until the vault purges it{purge}; the next write event then protects it.",
+        ],
+    )
+    return run.outcome(OutcomeKind.FAILED, reason, soft)
 
 
 def already_protected(

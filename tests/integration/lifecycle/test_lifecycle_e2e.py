@@ -137,4 +137,5 @@ def test_a_delete_needs_its_confirmation_then_ends_soft_deleted_and_protecting_a
         f"no outcome for the soft-deleted datasource after {time.monotonic() - mark:.0f}s"
     )
     assert outcome.get("kind") == "failed", outcome
-    assert "soft deleted" in str(outcome).lower()
+    assert "is soft-deleted in" in outcome["reason"] and "purged on" in outcome["reason"], outcome
+    assert outcome["error"]["recommendedAction"][0].startswith("Undelete it (POST ")

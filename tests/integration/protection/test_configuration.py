@@ -40,5 +40,5 @@ def test_valid_rules_reported_ok_at_startup(azurite_connection_string: str) -> N
         "COMPLIANCE_SCHEDULE": "0 0 */6 * * *",  # the timer binding's %COMPLIANCE_SCHEDULE%
     }
     with HostProcess(REPO_ROOT, env=env) as host:
-        log = _wait_for_log(host, "configuration ok: 5 protection rules")
+        log = _wait_for_log(host, "configuration ok: 7 protection rules")
     assert "configuration is invalid" not in log

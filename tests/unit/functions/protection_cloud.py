@@ -18,6 +18,7 @@ from functions.tracking import PollRequest
 from shared.arm.operations import AsyncOperation
 from shared.arm.steps import OperationPoll, OperationStarted, ResourceRead, RoleAssigned
 from shared.errors import ArmError, BackupAutopilotError
+from shared.lifecycle.messages import InstanceState, StateRead
 from shared.protection.holder import Holder
 from shared.protection.messages import PlanRequest, ProtectionOptions, ProtectionRequest, ProtectionStart
 from shared.protection.plan import plan_protection
@@ -109,6 +110,7 @@ class Cloud:
         instances: list[BackupInstanceState] | None = None,
         create_polls: list[OperationPoll] | None = None,
         holder: Holder | None = None,
+        soft_deleted: InstanceState | None = None,
     ) -> None:
         self.validations = list(validations or [None])
         self.read = read or ResourceRead(found=True, resource=resource or ACCOUNT)
@@ -122,6 +124,7 @@ class Cloud:
         self.instances = list(instances or [])  # reads of the instance in turn (then ``instance``)
         self.create_polls = list(create_polls or [])  # polls of the create operation in turn (then the rest)
         self.holder = holder or Holder()  # who Resource Graph says protects it (default: unknown)
+        self.soft_deleted = soft_deleted or InstanceState(found=False)  # deletedBackupInstances/{name}
 
     def answer(self, name: str, payload: Any) -> Any:
         if name in self.flaky:
@@ -155,6 +158,9 @@ class Cloud:
                 return self.instances.pop(0) if self.instances else self.instance
             case "find_protection_holder":
                 return self.holder
+            case "read_deleted_instance":
+                assert isinstance(payload, StateRead)
+                return self.soft_deleted
             case "read_vault_principal":
                 return VaultPrincipal(principal_id="p-1")
             case "assign_role":

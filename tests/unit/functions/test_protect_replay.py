@@ -21,6 +21,7 @@ from functions.tracking import TRANSIENT_RETRY, PollRequest
 from shared.arm.operations import AsyncOperation
 from shared.arm.steps import OperationPoll, OperationStarted, ResourceRead
 from shared.errors import ArmError, BackupAutopilotError
+from shared.lifecycle.messages import InstanceState
 from shared.protection.holder import Holder
 from shared.protection.messages import (
     BackupInstanceRequest,
@@ -623,3 +624,25 @@ def test_a_write_of_a_settled_datasource_whose_instance_is_gone_or_unconfigured_
 
     assert played.names[0] == "read_backup_instance" and played.names[1:] == HAPPY
     assert played.output["kind"] == "protected"
+
+
+def test_a_create_refused_because_the_instance_is_soft_deleted_says_so_with_what_to_do() -> None:
+    refused = _arm("UserErrorBackupInstanceSoftDeleted", "The datasource has a soft deleted backup instance.")
+    kept = InstanceState(found=True, state="SoftDeleted", purge_time="2025-03-15T12:00:00Z")
+    played = _play(start(), Cloud(create_error=refused, soft_deleted=kept))
+
+    assert played.names.count("read_deleted_instance") == 1
+    out = played.output
+    assert out["kind"] == "failed"
+    assert "is soft-deleted in" in out["reason"] and "purged on 2025-03-15T12:00:00Z" in out["reason"]
+    assert out["error"]["code"] == "UserErrorBackupInstanceSoftDeleted"
+    actions = out["error"]["recommendedAction"]
+    assert actions[0].startswith("Undelete it (POST ") and "/deletedBackupInstances/" in actions[0]
+    assert any("another vault" in a for a in actions)
+
+
+def test_a_refused_create_with_nothing_soft_deleted_stays_the_service_refusal() -> None:
+    refused = _arm("UserErrorSomethingWrong", "No.")
+    played = _play(start(), Cloud(create_error=refused))
+    assert played.names.count("read_deleted_instance") == 1
+    assert played.output["reason"] == "creating the backup instance failed: No."
