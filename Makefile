@@ -2,15 +2,23 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 STAMP := .venv/.installed
+# checkov's pins conflict with the dev tools (requirements-checkov.txt): its own venv.
+CHECKOV_STAMP := .venv-checkov/.installed
 
 .PHONY: setup run test check bench clean
 
-setup: $(STAMP) node_modules/.installed
+setup: $(STAMP) $(CHECKOV_STAMP) node_modules/.installed
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || python3.11 -m venv .venv || python3 -m venv .venv
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	@test -x .venv-checkov/bin/python || python3.11 -m venv .venv-checkov || python3 -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet --upgrade pip
+	.venv-checkov/bin/python -m pip install --quiet -r requirements-checkov.txt
 	@touch $@
 
 node_modules/.installed: package.json
