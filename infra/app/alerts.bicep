@@ -160,13 +160,13 @@ var logAlertList = [
     name: 'poison-messages'
     severity: 1
     description: 'Protection requests reached the poison queue (malformed, or failed on every delivery)'
-    query: 'StorageQueueLogs | where OperationName == "PutMessage" and ObjectKey endswith "/${poisonQueueName}/messages"'
+    query: 'StorageQueueLogs | where OperationName == "PutMessage" and ObjectKey contains "/${poisonQueueName}"'
   }
   {
     name: 'rejected-events'
     severity: 3
     description: 'Resource events were rejected (each message in the rejects queue names its reason)'
-    query: 'StorageQueueLogs | where OperationName == "PutMessage" and ObjectKey endswith "/${rejectsQueueName}/messages"'
+    query: 'StorageQueueLogs | where OperationName == "PutMessage" and ObjectKey contains "/${rejectsQueueName}"'
   }
   {
     name: 'dead-letters'
@@ -204,6 +204,8 @@ resource logAlerts 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
         ]
       }
       autoMitigate: false
+      // The storage log tables appear in the workspace with their first record: do not refuse the rule before.
+      skipQueryValidation: true
       actions: {
         actionGroups: [actionGroup.id]
       }

@@ -274,9 +274,12 @@ def test_the_rules_are_shipped_as_a_file_in_the_package() -> None:
     assert "PROTECTION_RULES_FILE" in (INFRA / "scripts" / "preprovision.sh").read_text()
 
 
-def test_azd_state_is_not_committed() -> None:
+def test_azd_state_is_neither_committed_nor_deployed() -> None:
     ignored = (REPO_ROOT / ".gitignore").read_text().splitlines()
     assert ".azure/" in ignored and ".venv-checkov/" in ignored
+    not_packaged = (REPO_ROOT / ".funcignore").read_text().splitlines()
+    assert {".azure", ".venv-checkov", "infra", "azure.yaml", "tests", "local"} <= set(not_packaged)
+    assert not {"functions", "shared", "function_app.py", "host.json", "requirements.txt"} & set(not_packaged)
 
 
 def test_outcome_events_have_subscribers() -> None:
