@@ -65,6 +65,16 @@ param onboardSubscriptionIds string = ''
 @description('Management groups onboarded with onboarding/management-group.bicep, comma-separated: sweeps read these instead of a subscription list (COMPLIANCE_MANAGEMENT_GROUPS).')
 param complianceManagementGroups string = ''
 
+@description('Deploy a Backup vault per region (AVM module) with its policies into rg-<env>-backup; the rules document can then be generated (infra/scripts/rules_from_vaults.py).')
+param deployBackupVaults bool = false
+
+@description('Regions for the Backup vaults, comma-separated; empty: the deployment\'s region.')
+param backupVaultLocations string = ''
+
+@allowed(['Disabled', 'Unlocked', 'Locked'])
+@description('Immutability of the deployed vaults (Locked is irreversible).')
+param backupVaultImmutability string = 'Unlocked'
+
 @description('E-mail addresses the alerts notify, comma-separated.')
 param alertEmails string = ''
 
@@ -89,11 +99,14 @@ var onboardSubscriptionList = filter(
 // Sweeps read the management groups when given, else this subscription and the onboarded ones.
 var sweptSubscriptions = join(concat([subscription().subscriptionId], onboardSubscriptionList), ',')
 var complianceSubscriptions = empty(complianceManagementGroups) ? sweptSubscriptions : ''
+var listedVaultLocations = filter(map(split(backupVaultLocations, ','), l => trim(l)), l => !empty(l))
+var backupVaultLocationList = empty(listedVaultLocations) ? [location] : listedVaultLocations
 var alertEmailList = filter(map(split(alertEmails, ','), a => trim(a)), a => !empty(a))
 
 var names = {
   resourceGroup: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
   eventsResourceGroup: '${abbrs.resourcesResourceGroups}${environmentName}-events'
+  backupResourceGroup: '${abbrs.resourcesResourceGroups}${environmentName}-backup'
   functionApp: !empty(functionAppName) ? functionAppName : '${abbrs.webSitesFunctions}api-${resourceToken}'
   plan: !empty(appServicePlanName) ? appServicePlanName : '${abbrs.webServerFarms}${resourceToken}'
   identity: !empty(userAssignedIdentityName) ? userAssignedIdentityName : '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
@@ -125,6 +138,12 @@ var existingTopicParts = split(useExistingTopic ? existingSystemTopicId : '/subs
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: names.resourceGroup
+  location: location
+  tags: tags
+}
+
+resource backupRg 'Microsoft.Resources/resourceGroups@2025-04-01' = if (deployBackupVaults) {
+  name: names.backupResourceGroup
   location: location
   tags: tags
 }
@@ -265,23 +284,41 @@ module outcomeSubscriptions 'app/outcome-subscriptions.bicep' = {
   ]
 }
 
+module vaults 'app/vaults.bicep' = if (deployBackupVaults) {
+  name: 'backup-vaults'
+  scope: backupRg
+  params: {
+    environmentName: environmentName
+    locations: backupVaultLocationList
+    tags: tags
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    immutabilityState: backupVaultImmutability
+  }
+}
+
+// The vault identities the app may grant roles to: the listed ones and the deployed vaults'.
+var grantablePrincipalIds = concat(vaultPrincipalIdList, deployBackupVaults ? vaults!.outputs.principalIds : [])
+
 // Roles at subscription scope need a subscription-scope module.
 module rbacSubscription 'app/rbac-subscription.bicep' = {
   name: 'rbac-subscription'
   params: {
     principalId: identity.outputs.principalId
     grantRoles: grantRoles
-    vaultPrincipalIds: vaultPrincipalIdList
+    vaultPrincipalIds: grantablePrincipalIds
   }
 }
 
 module rbacVaultGroups 'app/rbac-vault-group.bicep' = [
-  for vaultGroup in vaultResourceGroupList: {
+  for vaultGroup in concat(vaultResourceGroupList, deployBackupVaults ? [names.backupResourceGroup] : []): {
     name: take('rbac-vaults-${vaultGroup}', 64)
     scope: resourceGroup(vaultGroup)
     params: {
       principalId: identity.outputs.principalId
     }
+    dependsOn: [
+      backupRg
+    ]
   }
 ]
 
@@ -340,7 +377,7 @@ module onboarded 'onboarding/subscription.bicep' = [
       functionAppId: api.outputs.resourceId
       appPrincipalId: identity.outputs.principalId
       grantRoles: grantRoles
-      vaultPrincipalIds: vaultPrincipalIdList
+      vaultPrincipalIds: grantablePrincipalIds
       storageAccountName: storage.outputs.name
       deadLetterContainerName: deadLetterContainerName
       logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
@@ -397,3 +434,4 @@ output AZURE_LOG_ANALYTICS_WORKSPACE_ID string = monitoring.outputs.logAnalytics
 output AZURE_KEY_VAULT_NAME string = secrets.outputs.keyVaultName
 output EVENTGRID_TOPIC_ENDPOINT string = outcomeTopic.outputs.endpoint
 output RESOURCE_EVENTS_SYSTEM_TOPIC_ID string = homeSystemTopicId
+output BACKUP_VAULT_IDS array = deployBackupVaults ? vaults!.outputs.vaultIds : []

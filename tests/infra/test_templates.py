@@ -54,6 +54,7 @@ MINIMUM_API_VERSIONS = {
     "Microsoft.Authorization/policyAssignments": "2025-03-01",
     "Microsoft.Resources": "2025-04-01",
     "Microsoft.PolicyInsights": "2024-10-01",
+    "Microsoft.DataProtection": "2025-07-01",
 }
 PREVIEW_ALLOWED = {"Microsoft.Insights/diagnosticSettings"}
 
@@ -77,7 +78,14 @@ def test_every_bicep_file_parses(path: Path) -> None:
 def test_every_module_and_loaded_file_exists() -> None:
     for path in bicep_files():
         for name, module in modules(path).items():
-            assert module["type"] == "local", f"{path.name}: {name} is not a local module (nothing downloads)"
+            if module["type"] == "bicep_registry_alias":  # an Azure Verified Module, at an exact version
+                detail = module["detail"]
+                assert detail["alias"] == "public" and detail["path"].startswith("avm/res/"), (
+                    f"{path.name}: {name}"
+                )
+                assert re.fullmatch(r"\d+\.\d+\.\d+", detail["tag"]), f"{path.name}: {name} {detail['tag']}"
+                continue
+            assert module["type"] == "local", f"{path.name}: {name}"
             assert (path.parent / module["detail"]["path"]).is_file(), f"{path.name}: {name}"
         for loaded in loaded_files(path):
             assert loaded.is_file(), f"{path.name} loads missing {loaded}"
@@ -100,7 +108,8 @@ def test_azure_yaml_is_at_the_root_and_names_the_api_service_and_existing_paths(
     for needed in ("function_app.py", "host.json", "requirements.txt", ".funcignore"):
         assert (REPO_ROOT / needed).is_file(), needed
     assert set(project["hooks"]) == {"preprovision", "postdeploy", "predown"}
-    for hook in project["hooks"].values():
+    assert set(api["hooks"]) == {"prepackage"}
+    for hook in [*project["hooks"].values(), *api["hooks"].values()]:
         script = REPO_ROOT / hook["posix"]["run"]
         assert script.is_file() and os.access(script, os.X_OK), script
         assert hook["posix"]["continueOnError"] is False
@@ -271,7 +280,7 @@ def test_the_rules_are_shipped_as_a_file_in_the_package() -> None:
     assert default.split("/")[0] not in ignored
     params = json.loads((INFRA / "main.parameters.json").read_text())["parameters"]
     assert params["protectionRulesFile"]["value"] == "${PROTECTION_RULES_FILE=rules.yaml}"
-    assert "PROTECTION_RULES_FILE" in (INFRA / "scripts" / "preprovision.sh").read_text()
+    assert "PROTECTION_RULES_FILE" in (INFRA / "scripts" / "prepackage.sh").read_text()
 
 
 def test_azd_state_is_neither_committed_nor_deployed() -> None:
