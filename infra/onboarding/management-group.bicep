@@ -28,7 +28,7 @@ var storageParts = split(storageAccountId, '/')
 var definitionName = 'backup-autopilot-resource-events'
 
 // What the policy's identity does in each subscription, and nothing more: its resource group, the deployment,
-// the system topic, its event subscription and its diagnostic setting.
+// the system topic, its event subscription and its diagnostic setting (and registering their providers).
 resource onboardingRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(managementGroup().id, 'backup-autopilot-event-onboarding')
   properties: {
@@ -50,6 +50,10 @@ resource onboardingRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
           'Microsoft.EventGrid/systemTopics/eventSubscriptions/write'
           'Microsoft.Insights/diagnosticSettings/read'
           'Microsoft.Insights/diagnosticSettings/write'
+          // A new subscription may not have the providers registered yet: ARM registers them for a deployment
+          // whose caller may.
+          'Microsoft.EventGrid/register/action'
+          'Microsoft.Insights/register/action'
         ]
         notActions: []
       }
