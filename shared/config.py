@@ -16,6 +16,8 @@ REMEDIATION_MODES = ("off", "dryRun", "on")
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _GROUP = re.compile(r"[A-Za-z0-9_().-]{1,90}")
 _CONTAINER = re.compile(r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+# App Service passes a Key Vault reference on as its literal text when it cannot resolve it.
+_KEY_VAULT_REFERENCE = "@microsoft.keyvault("
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,15 @@ class Settings:
 
         def get(name: str) -> str | None:
             value = env.get(name)
-            return value.strip() if isinstance(value, str) and value.strip() else None
+            text = value.strip() if isinstance(value, str) else ""
+            if text.lower().startswith(_KEY_VAULT_REFERENCE):
+                raise ConfigError(
+                    name,
+                    "is an unresolved Key Vault reference: the platform could not read the secret (does the "
+                    "app's identity have Key Vault Secrets User on the vault, and is it "
+                    "keyVaultReferenceIdentity?)",
+                )
+            return text or None
 
         arm_endpoint = _endpoint(get("ARM_ENDPOINT") or DEFAULT_ARM_ENDPOINT, "ARM_ENDPOINT")
         default_scope = (get("ARM_AUDIENCE") or arm_endpoint).rstrip("/") + "/.default"

@@ -12,14 +12,24 @@ param applicationInsightsName string
 param outcomeTopicEndpoint string
 @description('Versionless Key Vault secret URI of the outcome topic key.')
 param outcomeTopicKeySecretUri string
-param protectionRules string
+@description('The rules document: a path relative to the app root, shipped in the deployment package.')
+param protectionRulesFile string
 param grantRoles bool
 param dryRun bool = false
 param restoreAllowedScopes string
+@description('ARM scopes backups now and protection changes may act in (LIFECYCLE_ALLOWED_SCOPES)')
+param lifecycleAllowedScopes string
+@description('Subscriptions the compliance sweep reads, comma-separated (empty when it reads management groups).')
+param complianceSubscriptions string
+@description('Management groups the compliance sweep reads, comma-separated.')
+param complianceManagementGroups string
+param complianceRemediation string = 'off'
+param complianceReportContainer string
+param logAnalyticsWorkspaceId string
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: storageAccountName
 }
 
@@ -52,21 +62,28 @@ var applicationSettings = {
   EVENTGRID_TOPIC_ENDPOINT: outcomeTopicEndpoint
   // The topic key as a Key Vault reference, resolved by the platform with keyVaultReferenceIdentity.
   EVENTGRID_TOPIC_KEY: '@Microsoft.KeyVault(SecretUri=${outcomeTopicKeySecretUri})'
-  // The protection rules document, inline JSON (the rules loader's input; locally a file path).
-  PROTECTION_RULES: protectionRules
+  // The protection rules document: a file in the deployment package, by its path relative to the app root (the
+  // loader's base directory). A file, not inline JSON: azd pastes env values into the parameters unescaped.
+  PROTECTION_RULES: protectionRulesFile
   // Whether the app grants vault identities their backup roles itself ('true' / 'false').
   PROTECTION_GRANT_ROLES: grantRoles ? 'true' : 'false'
   // Dry run: decide and report, change nothing ('true' / 'false').
   PROTECTION_DRY_RUN: dryRun ? 'true' : 'false'
   // ARM scopes restores may target, comma- or semicolon-separated; empty: none allowed.
   RESTORE_ALLOWED_SCOPES: restoreAllowedScopes
+  LIFECYCLE_ALLOWED_SCOPES: lifecycleAllowedScopes
   // When compliance sweeps run (six-field NCRONTAB, read by the timer binding as %COMPLIANCE_SCHEDULE%).
   COMPLIANCE_SCHEDULE: '0 0 */6 * * *'
   // What a sweep does with unprotected resources: 'off' | 'dryRun' | 'on' (send them to the protection queue).
-  COMPLIANCE_REMEDIATION: 'off'
+  COMPLIANCE_REMEDIATION: complianceRemediation
+  // Where sweeps read: the subscriptions this deployment watches, or the management groups it was onboarded to.
+  COMPLIANCE_SUBSCRIPTIONS: complianceSubscriptions
+  COMPLIANCE_MANAGEMENT_GROUPS: complianceManagementGroups
+  // The container (created by storage.bicep) that holds sweep pages and reports.
+  COMPLIANCE_REPORT_CONTAINER: complianceReportContainer
 }
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
@@ -80,7 +97,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': 'api' })
@@ -98,6 +115,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      http20Enabled: true
     }
     functionAppConfig: {
       deployment: {
@@ -124,6 +142,27 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   resource appSettings 'config' = {
     name: 'appsettings'
     properties: union(platformSettings, applicationSettings)
+  }
+}
+
+// Function executions and host logs (FunctionAppLogs) into Log Analytics.
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: functionApp
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        category: 'FunctionAppLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
   }
 }
 

@@ -1,50 +1,23 @@
-// Subscription-scope roles of the Function App's identity.
+// Subscription-scope roles of the Function App's identity, for one subscription the app watches and sweeps.
 // - Reader: read every resource the events name and query Azure Resource Graph in compliance sweeps.
-// - Only with grantRoles: Role Based Access Control Administrator, constrained by a condition so the app can
-//   create or delete only the backup roles a vault's identity needs on a datasource, for service principals.
+// - Only with grantRoles: Role Based Access Control Administrator under a condition (grant-condition.txt)
+//   that lets the app create or delete only the roles the code grants (grantable-roles.json, tested against
+//   shared/protection/kinds.py), only for the listed vault identities, only as service principals.
 targetScope = 'subscription'
 
 param principalId string
 param grantRoles bool = false
+@description('Principal ids of the Backup vaults\' system-assigned identities: the only principals the app may grant roles to.')
+param vaultPrincipalIds array = []
 
 var readerRoleId = 'acdd72a7-3385-48ef-bd42-f606fba81ae7' // Reader
 var rbacAdministratorRoleId = 'f58310d9-a9f6-439a-9e8d-f62e7b41a168' // Role Based Access Control Administrator
-var storageAccountBackupContributorRoleId = 'e5e2a7ff-d759-4cd2-bb51-3152d37e2eb1' // Storage Account Backup Contributor
-var postgreSqlLtrBackupRoleId = 'c088a766-074b-43ba-90d4-1fb21feae531' // PostgreSQL Flexible Server Long Term Retention Backup Role
 
-// The roles the app may hand to a vault's identity (blob: Storage Account Backup Contributor; PostgreSQL
-// flexible server: the LTR backup role on the server and Reader on its resource group).
-var grantableRoleIds = join([storageAccountBackupContributorRoleId, readerRoleId, postgreSqlLtrBackupRoleId], ', ')
-
-// Azure ABAC "constrain roles" condition: writes only of the grantable roles to service principals,
-// deletes only of the grantable roles; every other action of the role is unaffected.
-var grantCondition = replace(
-  '''
-(
- (
-  !(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})
- )
- OR
- (
-  @Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {ROLE_IDS}
-  AND
-  @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}
- )
-)
-AND
-(
- (
-  !(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})
- )
- OR
- (
-  @Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {ROLE_IDS}
- )
-)
-''',
-  'ROLE_IDS',
-  grantableRoleIds
-)
+// The roles the app hands to a vault's identity: one list, shared with rbac-management-group.bicep.
+var grantableRoleIds = loadJsonContent('grantable-roles.json', '$[*].id')
+var roleIdSet = '{${join(grantableRoleIds, ', ')}}'
+var principalIdSet = '{${join(vaultPrincipalIds, ', ')}}'
+var grantCondition = replace(replace(loadTextContent('grant-condition.txt'), '{ROLE_IDS}', roleIdSet), '{PRINCIPAL_IDS}', principalIdSet)
 
 resource reader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(subscription().id, principalId, readerRoleId)
@@ -55,13 +28,15 @@ resource reader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-resource constrainedRoleGranter 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantRoles) {
+// Without vault identities the condition could allow nobody: no assignment at all (preprovision.sh refuses
+// PROTECTION_GRANT_ROLES=true without VAULT_PRINCIPAL_IDS, so this never hides a misconfiguration).
+resource constrainedRoleGranter 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantRoles && !empty(vaultPrincipalIds)) {
   name: guid(subscription().id, principalId, rbacAdministratorRoleId)
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', rbacAdministratorRoleId)
     principalId: principalId
     principalType: 'ServicePrincipal'
-    description: 'Backup Autopilot: grant only backup roles to vault identities'
+    description: 'Backup Autopilot: grant only backup roles, only to the listed vault identities'
     condition: grantCondition
     conditionVersion: '2.0'
   }

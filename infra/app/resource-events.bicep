@@ -1,37 +1,24 @@
-// The subscription's resource writes -> the app's Event Grid trigger `on_resource_written`.
-// Filtered as Cloud Custodian does: ResourceWriteSuccess events whose data.operationName is a create/update
-// of a datasource kind the app protects. The function re-reads the resource from ARM, so a duplicate or an
-// update event is harmless. Undeliverable events are retried, then dead-lettered to blob storage.
+// One subscription's resource writes and deletes -> the app's Event Grid trigger `on_resource_written`.
+// Filtered as Cloud Custodian does: ResourceWriteSuccess / ResourceDeleteSuccess events whose data.operationName
+// is a write or delete of a datasource kind the app handles. That list is protected-operations.json, which the
+// tests hold equal to the kind table (shared/protection/kinds.py). The function re-reads the resource from ARM,
+// so a duplicate or an update event is harmless. Undeliverable events are retried, then dead-lettered to blob
+// storage with the topic's own identity (the account accepts no shared key). Deployed into the resource group
+// of the system topic: ours, an existing one taken by id, or an onboarded subscription's.
 param systemTopicName string
-param functionAppName string
-param storageAccountName string
+@description('Resource id of the Function App (on_resource_written is one of its functions); any subscription.')
+param functionAppId string
+@description('Resource id of the storage account holding the dead-letter container; any subscription.')
+param deadLetterStorageAccountId string
 param deadLetterContainerName string
 
-@description('Operations that start auto-protection (data.operationName).')
-param operationNames array = [
-  'Microsoft.Storage/storageAccounts/write'
-  'Microsoft.Storage/storageAccounts/fileServices/shares/write'
-  'Microsoft.DBforPostgreSQL/servers/databases/write'
-  'Microsoft.DBforPostgreSQL/flexibleServers/write'
-  // Deletes: the app records the orphaned backup instance (it never deletes backup data).
-  'Microsoft.Storage/storageAccounts/delete'
-  'Microsoft.DBforPostgreSQL/servers/databases/delete'
-  'Microsoft.DBforPostgreSQL/flexibleServers/delete'
-]
+var operationNames = loadJsonContent('protected-operations.json')
 
-resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = {
+resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' existing = {
   name: systemTopicName
 }
 
-resource functionApp 'Microsoft.Web/sites@2024-04-01' existing = {
-  name: functionAppName
-}
-
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
-  name: storageAccountName
-}
-
-resource subscriptionToFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+resource subscriptionToFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
   parent: systemTopic
   name: 'on-resource-written'
   properties: {
@@ -40,7 +27,7 @@ resource subscriptionToFunction 'Microsoft.EventGrid/systemTopics/eventSubscript
     destination: {
       endpointType: 'AzureFunction'
       properties: {
-        resourceId: '${functionApp.id}/functions/on_resource_written'
+        resourceId: '${functionAppId}/functions/on_resource_written'
         maxEventsPerBatch: 1
         preferredBatchSizeInKilobytes: 64
       }
@@ -63,8 +50,6 @@ resource subscriptionToFunction 'Microsoft.EventGrid/systemTopics/eventSubscript
       maxDeliveryAttempts: 30
       eventTimeToLiveInMinutes: 1440
     }
-    // Dead letters written with the system topic's own identity (Storage Blob Data Contributor, rbac.bicep):
-    // the storage account accepts no shared key.
     deadLetterWithResourceIdentity: {
       identity: {
         type: 'SystemAssigned'
@@ -72,7 +57,7 @@ resource subscriptionToFunction 'Microsoft.EventGrid/systemTopics/eventSubscript
       deadLetterDestination: {
         endpointType: 'StorageBlob'
         properties: {
-          resourceId: storage.id
+          resourceId: deadLetterStorageAccountId
           blobContainerName: deadLetterContainerName
         }
       }

@@ -1,15 +1,16 @@
 // Key Vault (RBAC authorization, no access policies) holding the outcome topic's key, so the app setting
-// EVENTGRID_TOPIC_KEY is a Key Vault reference, never the key itself.
+// EVENTGRID_TOPIC_KEY is a Key Vault reference, never the key itself. Audit logs go to Log Analytics.
 param keyVaultName string
 param location string = resourceGroup().location
 param tags object = {}
 param outcomeTopicName string
+param logAnalyticsWorkspaceId string
 
-resource outcomeTopic 'Microsoft.EventGrid/topics@2022-06-15' existing = {
+resource outcomeTopic 'Microsoft.EventGrid/topics@2025-02-15' existing = {
   name: outcomeTopicName
 }
 
-resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource keyVault 'Microsoft.KeyVault/vaults@2024-11-01' = {
   name: keyVaultName
   location: location
   tags: tags
@@ -22,16 +23,41 @@ resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: 7
+    enablePurgeProtection: true
     publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow' // the Flex Consumption app has no fixed outbound address; see infra/README.md (network)
+      bypass: 'AzureServices'
+    }
   }
 }
 
-resource topicKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource topicKey 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
   parent: keyVault
   name: 'eventgrid-topic-key'
   properties: {
     value: outcomeTopic.listKeys().key1
     contentType: 'Event Grid topic access key'
+  }
+}
+
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: keyVault
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        categoryGroup: 'audit'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
   }
 }
 

@@ -1,0 +1,74 @@
+// Onboard one more subscription (main.bicep onboardSubscriptionIds, for teams without management groups):
+// its own resource group with its system topic, the event subscription to the central app's
+// on_resource_written, the topic's dead-letter right on the central container, and the app identity's Reader
+// (and, with grantRoles, the constrained role-assignment right) in that subscription.
+// The management-group option (management-group.bicep) does the same through Azure Policy instead.
+targetScope = 'subscription'
+
+param resourceGroupName string
+param location string
+param tags object = {}
+param systemTopicName string
+param functionAppId string
+param appPrincipalId string
+param grantRoles bool = false
+param vaultPrincipalIds array = []
+param storageAccountName string
+param deadLetterContainerName string
+param logAnalyticsWorkspaceId string
+@description('Create the event subscription (needs the function code deployed first).')
+param deployEventSubscription bool
+@description('Subscription id and resource group of the central app (its storage holds the dead-letter container).')
+param appSubscriptionId string
+param appResourceGroupName string
+
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: resourceGroupName
+  location: location
+  tags: tags
+}
+
+module systemTopic '../app/system-topic.bicep' = {
+  name: 'system-topic'
+  scope: rg
+  params: {
+    name: systemTopicName
+    tags: tags
+    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+  }
+}
+
+module deadLetterWriter '../app/dead-letter-writer.bicep' = {
+  name: take('dead-letter-writer-${subscription().subscriptionId}', 64)
+  scope: resourceGroup(appSubscriptionId, appResourceGroupName)
+  params: {
+    storageAccountName: storageAccountName
+    deadLetterContainerName: deadLetterContainerName
+    principalId: systemTopic.outputs.principalId
+  }
+}
+
+module resourceEvents '../app/resource-events.bicep' = if (deployEventSubscription) {
+  name: 'resource-events'
+  scope: rg
+  params: {
+    systemTopicName: systemTopic.outputs.name
+    functionAppId: functionAppId
+    deadLetterStorageAccountId: resourceId(appSubscriptionId, appResourceGroupName, 'Microsoft.Storage/storageAccounts', storageAccountName)
+    deadLetterContainerName: deadLetterContainerName
+  }
+  dependsOn: [
+    deadLetterWriter
+  ]
+}
+
+module appRoles '../app/rbac-subscription.bicep' = {
+  name: 'backup-autopilot-app-roles'
+  params: {
+    principalId: appPrincipalId
+    grantRoles: grantRoles
+    vaultPrincipalIds: vaultPrincipalIds
+  }
+}
+
+output systemTopicId string = systemTopic.outputs.resourceId
