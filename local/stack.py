@@ -31,15 +31,10 @@ from local.host.process import HostProcess
 TOPIC = "backup-autopilot"
 TOPIC_KEY = "local-topic-key"  # the emulator's documented local topic key, not a secret
 EVENT_FUNCTION = "on_resource_written"
-DATASOURCE_OPERATIONS = [
-    "Microsoft.Storage/storageAccounts/write",
-    "Microsoft.Storage/storageAccounts/fileServices/shares/write",
-    "Microsoft.DBforPostgreSQL/servers/databases/write",
-    "Microsoft.DBforPostgreSQL/flexibleServers/write",
-    "Microsoft.Storage/storageAccounts/delete",
-    "Microsoft.DBforPostgreSQL/servers/databases/delete",
-    "Microsoft.DBforPostgreSQL/flexibleServers/delete",
-]
+# The operations the Event Grid subscription passes: the deployment's own filter (infra/), one list.
+DATASOURCE_OPERATIONS: list[str] = json.loads(
+    (REPO_ROOT / "infra" / "app" / "protected-operations.json").read_text(encoding="utf-8")
+)
 
 
 class StackError(RuntimeError):

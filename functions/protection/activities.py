@@ -6,7 +6,7 @@ Inputs and results are typed records; every ARM call carries the request's corre
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from functions import runtime
@@ -14,8 +14,9 @@ from functions.protection.blueprint import bp
 from functions.tracking import start_operation
 from shared.arm import steps as arm_steps
 from shared.arm.client import correlation
+from shared.arm.ids import parse_resource_id
 from shared.arm.steps import OperationStarted, ResourceRead, RoleAssigned
-from shared.errors import BackupAutopilotError
+from shared.errors import ArmError, BackupAutopilotError, Classification
 from shared.events import protection_event
 from shared.protection.holder import Holder, find_holder
 from shared.protection.messages import (
@@ -42,6 +43,7 @@ class BackupInstanceState(Record):
     current_protection_state: str | None = None
     error_details: dict[str, Any] | None = None
     error: BackupAutopilotError | None = None
+    containers: list[str] | None = None  # a vaulted blob backup's containersList
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,30 @@ async def create_backup_instance(payload: BackupInstanceRequest) -> OperationSta
     return await start_operation("PUT", path, dp.API_VERSION, body, payload.correlation_id)
 
 
+@dataclass(frozen=True)
+class ContainerNames(Record):
+    names: list[str] = field(default_factory=list)
+    error: BackupAutopilotError | None = None
+
+
+MAX_CONTAINER_PAGES = 50
+
+
+@bp.activity_trigger(input_name="payload")
+async def list_blob_containers(payload: ReadRequest) -> ContainerNames:
+    """The blob containers of a storage account (``payload.resource_id``), every page (bounded)."""
+    path = f"{parse_resource_id(payload.resource_id).url_path()}/blobServices/default/containers"
+    try:
+        with correlation(payload.correlation_id):
+            pages = arm_steps.list_pages(runtime.arm(), path, payload.api_version, MAX_CONTAINER_PAGES)
+            names = [str(item.get("name")) async for item in pages if item.get("name")]
+    except ArmError as exc:
+        if exc.classification is Classification.TRANSIENT:
+            raise
+        return ContainerNames(error=exc)
+    return ContainerNames(names)
+
+
 @bp.activity_trigger(input_name="payload")
 async def find_protection_holder(payload: ReadRequest) -> Holder:
     """The backup instance (vault, policy) that already protects the datasource, from Resource Graph."""
@@ -99,6 +125,7 @@ async def read_backup_instance(payload: ReadRequest) -> BackupInstanceState:
         provisioning_state=provisioning,
         current_protection_state=state,
         error_details=details if isinstance(details, dict) else None,
+        containers=dp.blob_containers_of(read.resource),
     )
 
 

@@ -58,6 +58,8 @@ class ProtectionRun:
         self.started_at = context.current_utc_datetime.strftime("%Y-%m-%dT%H:%M:%SZ")
         self.plan: ProtectionPlan | None = None
         self.roles_granted: list[dict[str, str]] = []
+        #: A settled vaulted blob backup's containersList, when the re-check found one (its list may grow).
+        self.known_containers: list[str] | None = None
 
     def phase(self, name: str, **extra: Any) -> None:
         self.context.set_custom_status({"phase": name, "datasourceId": self.datasource_id, **extra})

@@ -61,6 +61,8 @@ class RoleRequirement:
         )
 
 
+BLOB_CONTAINER_TYPE = "Microsoft.Storage/storageAccounts/blobServices/containers"
+
 # Built-in role definition GUIDs (fixed across tenants).
 STORAGE_ACCOUNT_BACKUP_CONTRIBUTOR = "e5e2a7ff-d759-4cd2-bb51-3152d37e2eb1"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
@@ -111,6 +113,9 @@ class DatasourceKind:
     #: The resource whose location and tags the datasource takes when it carries none (a database: its
     #: server; a file share: its storage account); None when it always carries its own.
     located_by: RoleScope | None = None
+    #: Child resource types whose *writes* concern the datasource's protection: a blob container created
+    #: later must join a vaulted blob backup's container list. Such a write re-checks the datasource.
+    member_types: tuple[str, ...] = ()
 
     def scope_id(self, scope: RoleScope, datasource_id: str) -> str:
         """The id of the resource ``scope`` names for this datasource (not the Key Vault: see the rule)."""
@@ -267,6 +272,7 @@ BLOB = DatasourceKind(
     eligibility=storage_account_eligibility,
     build_request=build_blob_instance,
     description="Blobs in a storage account, operational backup in a Backup vault",
+    member_types=(BLOB_CONTAINER_TYPE,),
 )
 
 POSTGRESQL = DatasourceKind(
@@ -322,6 +328,15 @@ FILE_SHARE = DatasourceKind(
 )
 
 KINDS: tuple[DatasourceKind, ...] = (BLOB, POSTGRESQL, POSTGRESQL_FLEXIBLE, FILE_SHARE)
+
+
+def owner_of_member(resource_id: str) -> tuple[DatasourceKind, str] | None:
+    """For a member resource (a blob container): its datasource kind and the datasource's id."""
+    rid = parse_resource_id(resource_id)
+    for kind in KINDS:
+        if rid.type.lower() in (t.lower() for t in kind.member_types):
+            return kind, kind.scope_id(RoleScope.TOP_LEVEL, rid.canonical())
+    return None
 
 
 def kind_for_type(resource_type: str) -> DatasourceKind | None:

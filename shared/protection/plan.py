@@ -38,6 +38,8 @@ class ProtectionPlan(Record):
     backup_instance_id: str | None = None
     instance: dict[str, Any] | None = None
     roles: list[dict[str, str]] = field(default_factory=list)  # RoleAssignmentNeed.to_dict() each
+    #: Vaulted blob backup: the rule's container selection ({"names": [...], "prefixes": [...]}; None: all).
+    containers: dict[str, list[str]] | None = None
 
 
 def _tags(resource: Mapping[str, Any] | None) -> dict[str, str]:
@@ -118,6 +120,7 @@ def plan_protection(
         backup_instance_id=dp.backup_instance_id(decision.vault_id, name) if name else None,
         instance=instance,
         roles=roles,
+        containers=decision.containers,
     )
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from shared.arm.ids import parse_resource_id
 from shared.errors import BackupAutopilotError, InvalidRequestError
-from shared.protection.kinds import kind_for_type
+from shared.protection.kinds import kind_for_type, owner_of_member
 from shared.protection.messages import ProtectionRequest, check_text, parse_json
 
 RESOURCE_WRITE_SUCCESS = "Microsoft.Resources.ResourceWriteSuccess"
@@ -177,12 +177,18 @@ def protection_request_from_event(
     verb = "/delete" if deleted else "/write"
     if isinstance(operation, str) and operation and not operation.lower().endswith(verb):
         return reject(f"operation {operation[:200]!r} is not a {verb[1:]}")
+    datasource_id, datasource_type = resource_id.canonical(), resource_id.type
     if kind_for_type(resource_id.type) is None:
-        return reject(f"resource type {resource_id.type} is not a datasource Backup Autopilot protects")
+        owner = None if deleted else owner_of_member(resource_id.canonical())
+        if owner is None:
+            return reject(f"resource type {resource_id.type} is not a datasource Backup Autopilot protects")
+        # A new blob container: its account is re-checked (a vaulted backup's container list may grow).
+        kind, datasource_id = owner
+        datasource_type = kind.resource_types[0]
     correlation = _text(data.get("correlationId"), MAX_ID_LENGTH) or correlation_id
     request = ProtectionRequest(
-        datasource_id=resource_id.canonical(),
-        resource_type=resource_id.type,
+        datasource_id=datasource_id,
+        resource_type=datasource_type,
         source_event_id=event_id,
         correlation_id=correlation,
         origin="delete" if deleted else "event",

@@ -46,6 +46,7 @@ class Decision:
     key_vault_id: str | None = None
     secret_uri: str | None = None
     dry_run: bool = False
+    containers: dict[str, list[str]] | None = None  # the rule's blobContainers (None: every container)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -280,4 +281,5 @@ class Rules:
             key_vault_id=key_vault.get("id"),
             secret_uri=secret_uri,
             dry_run=self.dry_run or bool(rule.get("dryRun", False)),
+            containers=rule.get("blobContainers"),
         )

@@ -236,3 +236,41 @@ def protection_status(resource: Any) -> tuple[str | None, str | None]:
         status.get("status") if isinstance(status, dict) else None,
         props.get("provisioningState") if isinstance(props.get("provisioningState"), str) else None,
     )
+
+
+# -- vaulted blob backup ----------------------------------------------------------------------------
+
+BLOB_PARAMETERS = "BlobBackupDatasourceParameters"
+
+
+def is_vaulted_policy(policy: Any) -> bool:
+    """A policy that backs up to the vault (an ``AzureBackupRule`` with a ``VaultStore`` data store)."""
+    props = policy.get("properties") if isinstance(policy, dict) else None
+    rules = props.get("policyRules") if isinstance(props, dict) else None
+    for rule in rules if isinstance(rules, list) else []:
+        store = (rule.get("dataStore") or {}).get("dataStoreType") if isinstance(rule, dict) else None
+        if rule.get("objectType") == "AzureBackupRule" and str(store).lower() == "vaultstore":
+            return True
+    return False
+
+
+def blob_containers_of(instance: Any) -> list[str] | None:
+    """The ``containersList`` of a (blob) backup instance body or resource; None when it has none."""
+    body = instance.get("properties", instance) if isinstance(instance, dict) else {}
+    policy = body.get("policyInfo") if isinstance(body, dict) else None
+    parameters = ((policy or {}).get("policyParameters") or {}).get("backupDatasourceParametersList") or []
+    for item in parameters if isinstance(parameters, list) else []:
+        if isinstance(item, dict) and item.get("objectType") == BLOB_PARAMETERS:
+            return [str(c) for c in item.get("containersList") or []]
+    return None
+
+
+def with_blob_containers(instance: dict[str, Any], containers: list[str]) -> dict[str, Any]:
+    """The ``BackupInstance`` body backing up exactly ``containers`` (``BlobBackupDatasourceParameters``)."""
+    policy = dict(instance.get("policyInfo") or {})
+    parameters = dict(policy.get("policyParameters") or {})
+    parameters["backupDatasourceParametersList"] = [
+        {"objectType": BLOB_PARAMETERS, "containersList": containers}
+    ]
+    policy["policyParameters"] = parameters
+    return {**instance, "policyInfo": policy}

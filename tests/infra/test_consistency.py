@@ -166,8 +166,12 @@ def test_the_grant_condition_constrains_roles_and_principals_for_writes_and_dele
 
 
 def protected_operations() -> set[str]:
-    """What the event filter must pass: a write and a delete of every resource type in the kind table."""
-    return {f"{t}/{verb}" for kind in KINDS for t in kind.resource_types for verb in ("write", "delete")}
+    """What the event filter must pass: a write and a delete of every resource type in the kind table, and a
+    write of every member type (a blob container joining a vaulted blob backup)."""
+    datasources = {
+        f"{t}/{verb}" for kind in KINDS for t in kind.resource_types for verb in ("write", "delete")
+    }
+    return datasources | {f"{t}/write" for kind in KINDS for t in kind.member_types}
 
 
 def test_the_event_filter_is_the_kind_table() -> None:

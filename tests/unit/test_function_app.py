@@ -21,6 +21,7 @@ PROTECTION_ACTIVITIES = {
     "create_backup_instance",
     "poll_operation",
     "read_backup_instance",
+    "list_blob_containers",
     "find_protection_holder",
     "read_vault_principal",
     "assign_role",

@@ -1,7 +1,9 @@
 """The Backup vault (Microsoft.DataProtection) flow: blobs and PostgreSQL.
 
-validateForBackup + track -> [grant roles, wait for propagation, validate again] -> create the backup instance
-+ track -> read it until ``ProtectionConfigured``.
+[blobs: read the policy; when it backs up to the vault, list the account's containers and back up those the
+rule selects] -> validateForBackup + track -> [grant roles, wait for propagation, validate again] -> create
+the backup instance + track -> read it until ``ProtectionConfigured``. A settled vaulted blob backup whose
+selection now covers other containers (one was created) is updated with the same PUT, not validated again.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ from dataclasses import replace
 from typing import Any
 
 from functions.instances import READ_DELETED
-from functions.protection.activities import BackupInstanceState
+from functions.protection.activities import BackupInstanceState, ContainerNames
 from functions.protection.run import ProtectionRun, missing_permissions, unknown
+from shared.arm.steps import ResourceRead
 from shared.errors import ArmError, BackupAutopilotError, Classification, parse_error_object
 from shared.lifecycle.messages import InstanceState, StateRead
+from shared.protection.containers import describe, select_containers
 from shared.protection.holder import Holder
+from shared.protection.kinds import BLOB
 from shared.protection.messages import BackupInstanceRequest, OutcomeKind, ProtectionOutcome
 from shared.services import dataprotection as dp
 from shared.services import resourcegraph as rg
@@ -31,10 +36,64 @@ _PROTECTION_FAILED = frozenset({"protectionerror", "configuringprotectionfailed"
 
 
 def protect(run: ProtectionRun) -> Generator[Any, Any, ProtectionOutcome]:
+    if run.kind is BLOB:
+        chosen = yield from vaulted_containers(run)
+        if isinstance(chosen, ProtectionOutcome):
+            return chosen
+        if chosen is not None and run.known_containers is not None:
+            return (yield from update_containers(run, chosen))
     validated = yield from validate(run)
     if validated is not None:
         return validated
     return (yield from create(run))
+
+
+def vaulted_containers(run: ProtectionRun) -> Generator[Any, Any, ProtectionOutcome | list[str] | None]:
+    """Blobs: None for an operational policy; for a vaulted one the containers to back up (the plan's
+    instance then names them), or an outcome when they cannot be known or there are none yet."""
+    plan = run.plan
+    assert plan is not None and plan.policy_id is not None and plan.instance is not None
+    run.phase("reading_policy", policyId=plan.policy_id)
+    policy: ResourceRead = yield run.call("read_resource", run.read_request(plan.policy_id, dp.API_VERSION))
+    if policy.error is not None or not policy.found:
+        missing = ArmError(status=404, code="BackupPolicyNotFound", message=policy.reason or "not found")
+        return run.failed(policy.error or missing, "reading the backup policy failed")
+    if not dp.is_vaulted_policy(policy.resource):
+        return None
+    listed: ContainerNames = yield run.call(
+        "list_blob_containers", run.read_request(run.datasource_id, BLOB.resource_api_version)
+    )
+    if listed.error is not None:
+        return run.failed(listed.error, "listing the blob containers failed")
+    chosen = select_containers(listed.names, plan.containers)
+    if not chosen:
+        return run.outcome(
+            OutcomeKind.SKIPPED,
+            f"the policy backs up to the vault and no container matches {describe(plan.containers)} yet: "
+            "the write of a matching container protects the account",
+        )
+    run.plan = replace(plan, instance=dp.with_blob_containers(plan.instance, chosen))
+    return chosen
+
+
+def update_containers(run: ProtectionRun, chosen: list[str]) -> Generator[Any, Any, ProtectionOutcome]:
+    """A settled vaulted blob backup: unchanged, or the same PUT with the containers the rule now covers."""
+    known = sorted(run.known_containers or [])
+    if known == chosen:
+        return run.outcome(OutcomeKind.UNCHANGED, f"re-checked: still backing up {', '.join(known)}")
+    outcome = yield from create(run)
+    if outcome.kind is not OutcomeKind.PROTECTED:
+        return outcome
+    added, removed = sorted(set(chosen) - set(known)), sorted(set(known) - set(chosen))
+    change = "; ".join(
+        part
+        for part in (
+            f"added {', '.join(added)}" if added else "",
+            f"removed {', '.join(removed)}" if removed else "",
+        )
+        if part
+    )
+    return replace(outcome, reason=f"{outcome.reason}; containers updated ({change}): {', '.join(chosen)}")
 
 
 def validate(run: ProtectionRun) -> Generator[Any, Any, ProtectionOutcome | None]:
@@ -180,12 +239,19 @@ def settle(run: ProtectionRun) -> Generator[Any, Any, ProtectionOutcome]:
 
 
 def recheck(run: ProtectionRun, known: str) -> Generator[Any, Any, ProtectionOutcome | None]:
-    """One read of the backup instance a settled protection left: unchanged, or None (protect again)."""
+    """One read of the backup instance a settled protection left: unchanged, or None (protect again).
+
+    A vaulted blob backup goes on (None) with its containers known: a written container may join it.
+    """
     check: BackupInstanceState = yield run.call(
         "read_backup_instance", run.read_request(known, dp.API_VERSION)
     )
     state = check.current_protection_state or check.protection_status or ""
-    if check.error is None and check.found and state.lower() == "protectionconfigured":
+    configured = check.error is None and check.found and state.lower() == "protectionconfigured"
+    if configured and check.containers is not None:
+        run.known_containers = check.containers
+        return None
+    if configured:
         outcome = run.outcome(OutcomeKind.UNCHANGED, f"re-checked: {known} is still {state}")
         return replace(outcome, backup_instance_id=known)
     return None

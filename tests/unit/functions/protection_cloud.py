@@ -13,14 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from functions.protection import orchestrator
-from functions.protection.activities import BackupInstanceState, VaultPrincipal
+from functions.protection.activities import BackupInstanceState, ContainerNames, VaultPrincipal
 from functions.tracking import PollRequest
 from shared.arm.operations import AsyncOperation
 from shared.arm.steps import OperationPoll, OperationStarted, ResourceRead, RoleAssigned
 from shared.errors import ArmError, BackupAutopilotError
 from shared.lifecycle.messages import InstanceState, StateRead
 from shared.protection.holder import Holder
-from shared.protection.messages import PlanRequest, ProtectionOptions, ProtectionRequest, ProtectionStart
+from shared.protection.messages import (
+    PlanRequest,
+    ProtectionOptions,
+    ProtectionRequest,
+    ProtectionStart,
+    ReadRequest,
+)
 from shared.protection.plan import plan_protection
 from shared.protection.rules import load_rules
 from tests.unit.functions.driver import Activity, Raise
@@ -111,6 +117,8 @@ class Cloud:
         create_polls: list[OperationPoll] | None = None,
         holder: Holder | None = None,
         soft_deleted: InstanceState | None = None,
+        policy: dict[str, Any] | None = None,
+        containers: list[str] | None = None,
     ) -> None:
         self.validations = list(validations or [None])
         self.read = read or ResourceRead(found=True, resource=resource or ACCOUNT)
@@ -125,12 +133,17 @@ class Cloud:
         self.create_polls = list(create_polls or [])  # polls of the create operation in turn (then the rest)
         self.holder = holder or Holder()  # who Resource Graph says protects it (default: unknown)
         self.soft_deleted = soft_deleted or InstanceState(found=False)  # deletedBackupInstances/{name}
+        self.policy = policy or OPERATIONAL_POLICY
+        self.containers = containers or []  # the account's blob containers
 
     def answer(self, name: str, payload: Any) -> Any:
         if name in self.flaky:
             return Fail(TRANSIENT)
         match name:
             case "read_resource":
+                assert isinstance(payload, ReadRequest)
+                if "/backupPolicies/" in payload.resource_id:
+                    return ResourceRead(found=True, resource=self.policy)
                 return self.read
             case "plan_protection":
                 assert isinstance(payload, PlanRequest)
@@ -158,6 +171,8 @@ class Cloud:
                 return self.instances.pop(0) if self.instances else self.instance
             case "find_protection_holder":
                 return self.holder
+            case "list_blob_containers":
+                return ContainerNames(self.containers)
             case "read_deleted_instance":
                 assert isinstance(payload, StateRead)
                 return self.soft_deleted
@@ -182,9 +197,29 @@ class Cloud:
 
 
 # The activities (and timers) of a protection that goes as planned, in order.
+OPERATIONAL_POLICY: dict[str, Any] = {
+    "properties": {
+        "objectType": "BackupPolicy",
+        "policyRules": [{"name": "Default", "objectType": "AzureRetentionRule", "isDefault": True}],
+    }
+}
+VAULTED_POLICY: dict[str, Any] = {
+    "properties": {
+        "objectType": "BackupPolicy",
+        "policyRules": [
+            {
+                "name": "BackupDaily",
+                "objectType": "AzureBackupRule",
+                "dataStore": {"objectType": "DataStoreInfoBase", "dataStoreType": "VaultStore"},
+            }
+        ],
+    }
+}
+
 HAPPY = [
     "read_resource",
     "plan_protection",
+    "read_resource",  # the blob policy: does it back up to the vault (then: which containers)?
     "validate_for_backup",
     "timer",
     "poll_operation",

@@ -78,6 +78,7 @@ def test_missing_permissions_with_grant_assigns_waits_and_validates_again() -> N
     assert run.activities == [
         "read_resource",
         "plan_protection",
+        "read_resource",  # the policy
         "validate_for_backup",
         "timer",
         "poll_operation",

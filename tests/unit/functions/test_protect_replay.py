@@ -39,6 +39,7 @@ from tests.unit.functions.protection_cloud import (
     ACCOUNT,
     DATASOURCE,
     HAPPY,
+    OPERATIONAL_POLICY,
     ROLE,
     RULE,
     RULES,
@@ -47,6 +48,7 @@ from tests.unit.functions.protection_cloud import (
     TRANSIENT,
     VALIDATE_URL,
     VAULT,
+    VAULTED_POLICY,
     Cloud,
     already_protected,
     missing_permissions,
@@ -72,6 +74,7 @@ def _until_validation_started(begin: ProtectionStart, retry_after: float) -> His
     history = History(NAME, begin)
     history.completed("read_resource", ResourceRead(found=True, resource=ACCOUNT))
     history.completed("plan_protection", plan_protection(begin.request, ACCOUNT, RULES))
+    history.completed("read_resource", ResourceRead(found=True, resource=OPERATIONAL_POLICY))
     operation = AsyncOperation(VALIDATE_URL, None, retry_after)
     return history.completed("validate_for_backup", OperationStarted(202, operation=operation))
 
@@ -102,10 +105,11 @@ def test_the_validation_poll_timer_fires_at_now_plus_the_retry_after(retry_after
     assert [getattr(s, "name", "timer") for s in replay.steps] == [
         "read_resource",
         "plan_protection",
+        "read_resource",
         "validate_for_backup",
         "timer",
     ]
-    plan_request, validate = replay.steps[1], replay.steps[2]
+    plan_request, validate = replay.steps[1], replay.steps[3]
     assert isinstance(plan_request, Call) and plan_request.input == PlanRequest(begin.request, ACCOUNT)
     assert isinstance(validate, Call) and isinstance(validate.input, BackupInstanceRequest)
     assert (validate.input.vault_id, validate.input.correlation_id) == (VAULT, "c-1")
@@ -175,6 +179,7 @@ def test_a_protected_datasource_is_validated_created_confirmed_and_published() -
     assert phases == [
         "reading",
         "planning",
+        "reading_policy",
         "validating",
         "validating",
         "validating",
@@ -223,6 +228,7 @@ def test_granted_roles_wait_the_role_propagation_seconds_then_validate_again() -
         == [
             "read_resource",
             "plan_protection",
+            "read_resource",
             "validate_for_backup",
             "timer",
             "poll_operation",
@@ -232,7 +238,7 @@ def test_granted_roles_wait_the_role_propagation_seconds_then_validate_again() -
             "validate_for_backup",
             "timer",
             "poll_operation",
-            *HAPPY[5:],
+            *HAPPY[6:],
         ]
     )
     assert played.waits() == [timedelta(seconds=s) for s in (30, 90, 30, 30)]
@@ -266,7 +272,7 @@ def test_missing_roles_without_grant_fail_naming_them_and_grant_nothing() -> Non
     error = missing_permissions()
     played = _play(start(grant=False), Cloud(validations=[error]))
 
-    assert played.names == [*HAPPY[:5], "publish_protection_outcome"]
+    assert played.names == [*HAPPY[:6], "publish_protection_outcome"]
     assert played.output["kind"] == "failed"
     assert played.output["reason"] == (
         f"the vault identity is missing required roles (Storage Account Backup Contributor on {DATASOURCE}); "
@@ -280,7 +286,7 @@ def test_a_refused_role_assignment_fails_naming_the_role() -> None:
     refused = ArmError(status=403, code="AuthorizationFailed", message="no roleAssignments/write")
     played = _play(start(grant=True), Cloud(validations=[missing_permissions()], assign_error=refused))
 
-    assert played.names == [*HAPPY[:5], "read_vault_principal", "assign_role", "publish_protection_outcome"]
+    assert played.names == [*HAPPY[:6], "read_vault_principal", "assign_role", "publish_protection_outcome"]
     assert played.output["kind"] == "failed"
     assert (
         played.output["reason"]
@@ -293,7 +299,7 @@ def test_already_protected_at_validation_ends_without_create() -> None:
     error = already_protected()
     played = _play(start(), Cloud(validations=[error]))
 
-    assert played.names == [*HAPPY[:5], "find_protection_holder", "publish_protection_outcome"]
+    assert played.names == [*HAPPY[:6], "find_protection_holder", "publish_protection_outcome"]
     assert played.output["kind"] == "already_protected"
     assert played.output["reason"] == error.message
     assert played.output["error"] == error.to_dict()
@@ -646,3 +652,40 @@ def test_a_refused_create_with_nothing_soft_deleted_stays_the_service_refusal() 
     played = _play(start(), Cloud(create_error=refused))
     assert played.names.count("read_deleted_instance") == 1
     assert played.output["reason"] == "creating the backup instance failed: No."
+
+
+def test_a_vaulted_blob_policy_backs_up_the_account_s_containers() -> None:
+    played = _play(start(), Cloud(policy=VAULTED_POLICY, containers=["reports", "invoices"]))
+
+    assert played.names[:4] == ["read_resource", "plan_protection", "read_resource", "list_blob_containers"]
+    for name in ("validate_for_backup", "create_backup_instance"):
+        (sent,) = played.inputs(name)
+        assert dp.blob_containers_of(sent.instance) == ["invoices", "reports"], name
+    assert played.output["kind"] == "protected"
+
+
+def test_a_vaulted_blob_policy_and_no_container_yet_is_skipped_until_one_is_written() -> None:
+    played = _play(start(), Cloud(policy=VAULTED_POLICY, containers=[]))
+
+    assert "validate_for_backup" not in played.names and "create_backup_instance" not in played.names
+    assert played.output["kind"] == "skipped"
+    assert "no container matches every container yet" in played.output["reason"]
+
+
+def test_a_written_container_joins_a_settled_vaulted_backup_with_the_same_put_and_no_validation() -> None:
+    begin = replace(start(), known_backup_instance_id=KNOWN)
+    settled = BackupInstanceState(
+        found=True, current_protection_state="ProtectionConfigured", containers=["invoices"]
+    )
+    cloud = Cloud(instances=[settled], policy=VAULTED_POLICY, containers=["invoices", "reports"])
+    played = _play(begin, cloud)
+
+    assert "validate_for_backup" not in played.names
+    (sent,) = played.inputs("create_backup_instance")
+    assert dp.blob_containers_of(sent.instance) == ["invoices", "reports"]
+    assert played.output["kind"] == "protected"
+    assert "containers updated (added reports): invoices, reports" in played.output["reason"]
+
+    same = _play(begin, Cloud(instances=[settled], policy=VAULTED_POLICY, containers=["invoices"]))
+    assert "create_backup_instance" not in same.names and "publish_protection_outcome" not in same.names
+    assert same.output["kind"] == "unchanged"
