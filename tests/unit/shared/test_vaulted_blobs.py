@@ -85,7 +85,8 @@ def test_rules_take_a_container_selection_and_refuse_an_empty_or_unknown_one() -
         resource_id=SA, resource_type="Microsoft.Storage/storageAccounts", location="westeurope", tags={}
     )
     assert decision.protect and decision.containers == {"prefixes": ["invoices"]}
-    for bad in ({}, {"names": []}, {"glob": ["*"]}):
+    bad_selections: list[dict[str, list[str]]] = [{}, {"names": []}, {"glob": ["*"]}]
+    for bad in bad_selections:
         with pytest.raises(RulesError) as refused:
             Rules.from_document(_rules(bad))
         assert "blobContainers" in str(refused.value.to_dict())
