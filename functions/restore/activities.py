@@ -1,4 +1,5 @@
-"""Restore activities: stateless, one ARM call each (validateRestore, restore, GET job) + the event."""
+"""Restore activities: stateless, one ARM call each (validateRestore, restore, GET job) + the event; the
+Recovery Services ones (``rs_*``) for file shares."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from functions.tracking import start_operation
 from shared.arm.client import correlation
 from shared.arm.steps import OperationStarted
 from shared.events import restore_event
+from shared.restore import share_steps
 from shared.restore import steps as restore_steps
 from shared.restore.bodies import validate_restore_body
 from shared.restore.lock import lock_key
@@ -17,6 +19,7 @@ from shared.restore.messages import JobReadRequest, LockRelease, RestoreCall, Re
 from shared.restore.status import RestoreStatus, next_poll_delay
 from shared.restore.steps import JobRead, RestoreJobs
 from shared.services import dataprotection as dp
+from shared.services import recoveryservices as rs
 
 
 @bp.activity_trigger(input_name="payload")
@@ -68,3 +71,36 @@ async def restore_release_lock(payload: LockRelease) -> bool:
 async def restore_publish_outcome(payload: RestoreStatus) -> None:
     """Publish BackupAutopilot.Restore.Succeeded / Failed as a CloudEvent (secrets scrubbed)."""
     await runtime.publisher().publish([restore_event(payload)])
+
+
+# -- Recovery Services (file shares) ---------------------------------------------------------------------
+
+
+@bp.activity_trigger(input_name="payload")
+async def rs_restore_trigger(payload: RestoreCall) -> OperationStarted:
+    """POST {protectedItem}/recoveryPoints/{point}/restore; the operation's status carries the job id."""
+    assert payload.recovery_point_id is not None
+    path = rs.restore_path(payload.backup_instance_id, payload.recovery_point_id)
+    # Not idempotent (a second POST starts a second job): never re-sent blindly, as for Backup vaults.
+    return await start_operation(
+        "POST", path, rs.API_VERSION, payload.body, payload.correlation_id, idempotent=False
+    )
+
+
+@bp.activity_trigger(input_name="payload")
+async def rs_restore_list_jobs(payload: RestoreJobsRequest) -> RestoreJobs:
+    """The vault's Restore jobs of the share: before the POST, and after an attempt of unknown outcome."""
+    with correlation(payload.correlation_id):
+        return await share_steps.list_restore_jobs(runtime.arm(), payload.vault_id, payload.datasource_id)
+
+
+@bp.activity_trigger(input_name="payload")
+async def rs_restore_read_job(payload: JobReadRequest) -> JobRead:
+    """GET the Recovery Services restore job once; the next wait as for Backup vault jobs."""
+    policy = runtime.poll_policy()
+    with correlation(payload.correlation_id):
+        read = await share_steps.read_job(runtime.arm(), payload.vault_id, payload.job_id, policy)
+    if read.error is not None:
+        return read
+    delay = next_poll_delay(payload.previous_delay_seconds, read.retry_after_seconds, policy)
+    return replace(read, next_delay_seconds=delay)

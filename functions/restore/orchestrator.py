@@ -1,5 +1,8 @@
 """``restore_backup_instance``: validateRestore -> restore -> job id -> poll the job -> completion event.
 
+The backup's service picks the activities (``ACTIVITIES``): a Backup vault validates, then restores; a
+Recovery Services vault (file shares) has no validation and restores a recovery point of the protected item.
+
 Input: :class:`~shared.restore.messages.RestoreStart`. The job poll loop
 runs at most ``POLLS_PER_GENERATION`` polls per execution, then ``continue_as_new`` carries ``progress``
 forward: the history of one execution stays bounded whatever the job's length (a six-hour job costs per poll
@@ -9,6 +12,7 @@ what a one-minute job costs). Every wait is a durable timer honouring Retry-Afte
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import Any
 
 import azure.durable_functions as df
@@ -18,6 +22,7 @@ from functions.tracking import call, track_operation, wait
 from shared.arm.operations import JobPhase
 from shared.arm.steps import OperationPoll, OperationStarted
 from shared.errors import ArmError, BackupAutopilotError
+from shared.protection.kinds import BackupService
 from shared.restore.messages import (
     JobReadRequest,
     LockRelease,
@@ -42,6 +47,26 @@ UNKNOWN_OUTCOME_WAIT_SECONDS = (
     30.0  # before looking for the job an attempt of unknown outcome may have started
 )
 DONE, CONTINUED = "done", "continued"
+
+
+@dataclass(frozen=True)
+class RestoreActivities:
+    """The activities of one service's restore (``validate`` None: the service has no validation)."""
+
+    validate: str | None
+    trigger: str
+    list_jobs: str
+    read_job: str
+
+
+ACTIVITIES = {
+    BackupService.DATA_PROTECTION.value: RestoreActivities(
+        "restore_validate", "restore_trigger", "restore_list_jobs", "restore_read_job"
+    ),
+    BackupService.RECOVERY_SERVICES.value: RestoreActivities(
+        None, "rs_restore_trigger", "rs_restore_list_jobs", "rs_restore_read_job"
+    ),
+}
 Flow = Generator[Any, Any, Any]
 
 
@@ -51,6 +76,11 @@ class _Restore:
         start: RestoreStart = context.get_input(expected_type=RestoreStart)
         self.request = start.request
         self.progress = start.progress
+        self.activities = ACTIVITIES[self.request.service]
+
+    def call_input(self) -> RestoreCall:
+        r = self.request
+        return RestoreCall(r.backup_instance_id, r.body, self.progress.correlation_id, r.recovery_point_id)
 
     def now(self) -> str:
         return self.context.current_utc_datetime.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -71,10 +101,7 @@ class _Restore:
 
     def start_and_track(self, activity: str) -> Generator[Any, Any, OperationPoll]:
         """Run a starting activity and follow its operation to its end."""
-        call_input = RestoreCall(
-            self.request.backup_instance_id, self.request.body, self.progress.correlation_id
-        )
-        started: OperationStarted = yield call(self.context, activity, call_input)
+        started: OperationStarted = yield call(self.context, activity, self.call_input())
         return (yield from track_operation(self.context, started, self.progress.correlation_id))
 
     def trigger(self) -> Generator[Any, Any, OperationPoll]:
@@ -85,18 +112,18 @@ class _Restore:
         connection or gets a 5xx, a job that was not there before is that attempt's job.
         """
         r, correlation_id = self.request, self.progress.correlation_id
-        jobs = RestoreJobsRequest(r.vault_id, r.backup_instance_id, correlation_id)
-        before: RestoreJobs = yield call(self.context, "restore_list_jobs", jobs)
+        jobs = RestoreJobsRequest(r.vault_id, r.backup_instance_id, correlation_id, r.datasource_id)
+        before: RestoreJobs = yield call(self.context, self.activities.list_jobs, jobs)
         if before.error is not None:
             return OperationPoll(done=True, error=before.error)
         known = set(before.job_ids)
-        request = RestoreCall(r.backup_instance_id, r.body, correlation_id)
+        request = self.call_input()
         for _ in range(MAX_TRIGGER_ATTEMPTS):
             try:
-                started: OperationStarted = yield self.context.call_activity("restore_trigger", request)
+                started: OperationStarted = yield self.context.call_activity(self.activities.trigger, request)
             except Exception:  # the request may have reached Azure: look before asking again
                 yield wait(self.context, UNKNOWN_OUTCOME_WAIT_SECONDS)
-                after: RestoreJobs = yield call(self.context, "restore_list_jobs", jobs)
+                after: RestoreJobs = yield call(self.context, self.activities.list_jobs, jobs)
                 if after.error is not None:
                     return OperationPoll(done=True, error=after.error)
                 new = sorted(set(after.job_ids) - known)
@@ -115,9 +142,10 @@ class _Restore:
         p = self.progress
         p.phase = VALIDATING
         self.publish()
-        validated = yield from self.start_and_track("restore_validate")
-        if validated.error is not None:
-            return self.fail(validated.error, "validateRestore refused the restore")
+        if self.activities.validate is not None:
+            validated = yield from self.start_and_track(self.activities.validate)
+            if validated.error is not None:
+                return self.fail(validated.error, "validateRestore refused the restore")
         p.phase = STARTING
         self.publish()
         started = yield from self.trigger()
@@ -142,7 +170,7 @@ class _Restore:
             assert p.job_id is not None
             read: JobRead = yield call(
                 self.context,
-                "restore_read_job",
+                self.activities.read_job,
                 JobReadRequest(self.request.vault_id, p.job_id, p.next_delay_seconds, p.correlation_id),
             )
             p.polls += 1

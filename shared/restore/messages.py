@@ -17,6 +17,9 @@ class RestoreJobRequest(Record):
     vault_id: str
     body: dict[str, Any]
     polls_per_generation: int = 10  # job polls per orchestration execution before continue_as_new
+    service: str = "DataProtection"  # BackupService: which activities validate, trigger and follow it
+    recovery_point_id: str | None = None  # Recovery Services: the point is in the restore's URL
+    datasource_id: str = ""  # Recovery Services: its restore jobs are found by share and account
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class RestoreCall(Record):
     backup_instance_id: str
     body: dict[str, Any]
     correlation_id: str | None = None
+    recovery_point_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,3 +61,4 @@ class RestoreJobsRequest(Record):
     vault_id: str
     backup_instance_id: str
     correlation_id: str | None = None
+    datasource_id: str = ""

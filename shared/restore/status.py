@@ -47,8 +47,14 @@ def job_error(job: JobState) -> dict[str, Any] | None:
     code = first.get("code") or (
         "RestoreJobCancelled" if job.phase is JobPhase.CANCELLED else "RestoreJobFailed"
     )
-    message = first.get("message") or f"the restore job ended {job.status}"
-    actions = first.get("recommendedAction") or first.get("recommendedActions") or []
+    # DataProtection: code / message / recommendedAction; Recovery Services: errorString / recommendations.
+    message = first.get("message") or first.get("errorString") or f"the restore job ended {job.status}"
+    actions = (
+        first.get("recommendedAction")
+        or first.get("recommendedActions")
+        or first.get("recommendations")
+        or []
+    )
     return {"code": str(code), "message": str(message), "recommendedAction": actions}
 
 

@@ -8,6 +8,7 @@ the terminal phase, published as a :class:`RestoreStatus`.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -597,3 +598,53 @@ def test_a_restore_that_never_gets_an_answer_fails_after_bounded_attempts_withou
     assert "restore_read_job" not in played.names
     assert played.output["error"]["code"] == "RestoreNotStarted"
     assert _published(played).phase == "failed"
+
+
+# -- a file share (Recovery Services): no validation, the service's activities, the point in the call -----
+
+RS_VAULT = f"{SUBSCRIPTION}/resourceGroups/rg-backup-weu/providers/Microsoft.RecoveryServices/vaults/rsv-weu"
+RS_ITEM = (
+    f"{RS_VAULT}/backupFabrics/Azure/protectionContainers/StorageContainer;Storage;rg;st"
+    "/protectedItems/AzureFileShare;s"
+)
+SHARE = f"{DATASOURCE}/fileServices/default/shares/s"
+
+
+class ShareRestoreCloud(RestoreCloud):
+    """The same answers, under the Recovery Services activity names."""
+
+    NAMES = {
+        "rs_restore_trigger": "restore_trigger",
+        "rs_restore_list_jobs": "restore_list_jobs",
+        "rs_restore_read_job": "restore_read_job",
+    }
+
+    def __call__(self, call: Call) -> Any:
+        if call.name == "rs_restore_trigger":
+            assert isinstance(call.input, RestoreCall) and call.input.recovery_point_id == "9328866"
+        if call.name == "rs_restore_list_jobs":
+            assert isinstance(call.input, RestoreJobsRequest) and call.input.datasource_id == SHARE
+            return RestoreJobs(self.job_lists[0])
+        if call.name == "restore_release_lock":
+            assert call.input == LockRelease(RS_ITEM, "restore-1")
+            return True
+        name = self.NAMES.get(call.name)
+        assert name is not None or call.name in ("poll_operation", "restore_publish_outcome"), call.name
+        return super().__call__(replace(call, name=name or call.name))
+
+
+def test_a_file_share_restore_runs_the_recovery_services_activities_without_validation() -> None:
+    request = RestoreJobRequest(
+        RS_ITEM, RS_VAULT, {"properties": {}}, 10, "RecoveryServices", "9328866", SHARE
+    )
+    progress = RestoreProgress(
+        "restore-1", "fileShareFull", RS_ITEM, SHARE, {"recoveryPointId": "9328866"}, SHARE
+    )
+
+    played = _play(RestoreStart(request, progress), ShareRestoreCloud(jobs=[running(), finished()]))
+
+    assert played.names[:4] == ["rs_restore_list_jobs", "rs_restore_trigger", "timer", "poll_operation"]
+    assert "restore_validate" not in played.names
+    assert played.names.count("rs_restore_read_job") == 2
+    status = _published(played)
+    assert (status.phase, status.job_status, status.kind) == ("succeeded", "Completed", "fileShareFull")
