@@ -22,10 +22,8 @@ VAULT_TYPE = "Microsoft.RecoveryServices/vaults"
 FABRIC = "Azure"
 AZURE_STORAGE_FILTER = "backupManagementType eq 'AzureStorage'"
 SHARE_TYPE = "Microsoft.Storage/storageAccounts/fileServices/shares"
-ALREADY_IN_ANOTHER_VAULT_CODES = (
-    "BMSUserErrorItemAlreadyProtectedInAnotherVault",
-    "BMSUserErrorContainerAlreadyRegisteredToAnotherVault",
-)
+ITEM_IN_ANOTHER_VAULT = "BMSUserErrorItemAlreadyProtectedInAnotherVault"
+CONTAINER_IN_ANOTHER_VAULT = "BMSUserErrorContainerAlreadyRegisteredToAnotherVault"
 #: ``ProtectionState`` values (bms.json) of a share whose protection is configured.
 CONFIGURED_STATES = frozenset({"protected", "irpending"})
 
