@@ -32,6 +32,8 @@ RETRY_SECONDS = 60.0
 MAX_CONFIRM_CHECKS = 10  # reads of the protected item until its state is configured
 CONFIRM_SECONDS = 30.0
 HOLDER_ACTIVITY = "find_share_holder"
+REGISTER_ACTIVITY = "rs_register_container"
+PROTECT_ACTIVITY = "rs_protect_share"
 NOT_DISCOVERABLE_CODE = "FileShareNotDiscoverable"
 _FAILED_STATES = frozenset({"protectionerror", "protectionstopped", "protectionpaused", "backupssuspended"})
 
@@ -126,7 +128,7 @@ def container_of(share: _Share) -> Generator[Any, Any, ProtectionOutcome | str |
     body = rs.register_container_body(share.account_id, parse_resource_id(share.account_id).name)
     refused = yield from attempt_until_done(
         share,
-        "rs_register_container",
+        REGISTER_ACTIVITY,
         share.container_call(name, body=body),
         rs.CONTAINER_IN_ANOTHER_VAULT,
         "registering the storage account with the vault failed",
@@ -142,7 +144,7 @@ def enable(share: _Share, container: str, item: str) -> Generator[Any, Any, Prot
     """PUT the protected item, then confirm its state."""
     refused = yield from attempt_until_done(
         share,
-        "rs_protect_share",
+        PROTECT_ACTIVITY,
         share.container_call(container, item, share.body),
         rs.ITEM_IN_ANOTHER_VAULT,
         "enabling protection of the file share failed",
