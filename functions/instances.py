@@ -19,7 +19,6 @@ import azure.durable_functions as df
 
 from functions import runtime
 from shared.arm.client import correlation
-from shared.arm.ids import parse_resource_id
 from shared.arm.steps import read_resource
 from shared.errors import (
     ArmError,
@@ -33,6 +32,8 @@ from shared.lifecycle.changes import SOFT_DELETED
 from shared.lifecycle.messages import InstanceState, StateRead
 from shared.locks import LockRelease, lock_key
 from shared.progress import TERMINAL
+from shared.protection.kinds import BackupService
+from shared.protection.rules import vault_service
 from shared.restore import steps as restore_steps
 from shared.restore.steps import BackupInstanceFacts
 from shared.services import dataprotection as dp
@@ -58,10 +59,9 @@ def named_by_rules(field: str) -> Iterator[str]:
             yield named
 
 
-def rule_vaults() -> Iterator[str]:
-    """The Backup vaults (Data Protection) the protection rules name, in rule order."""
-    backup_vault = dp.VAULT_TYPE.lower()
-    return (v for v in named_by_rules("vault") if parse_resource_id(v).type.lower() == backup_vault)
+def rule_vaults(service: BackupService = BackupService.DATA_PROTECTION) -> Iterator[str]:
+    """The vaults of ``service`` (Backup vaults unless told) the protection rules name, in rule order."""
+    return (v for v in named_by_rules("vault") if vault_service(v) is service)
 
 
 def arm_failure(error: BackupAutopilotError, what: str) -> RequestRefusedError:

@@ -2,7 +2,8 @@
 
 ``start_job_once`` and ``follow_job`` are generators for ``yield from`` inside an orchestrator; the two
 activities they call (list an instance's jobs, read one job) live here, in their own blueprint, because every
-capability that starts a job uses them. Every wait is a durable timer; every ARM call an activity.
+capability that starts a job uses them, for a Backup vault's jobs or (file-share restores) a Recovery Services
+vault's. Every wait is a durable timer; every ARM call an activity.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from shared.arm.operations import JobState
 from shared.arm.steps import OperationPoll, OperationStarted
 from shared.errors import ArmError
 from shared.jobs import JobIds, JobProgress, JobRead, JobReadRequest, JobsRequest
+from shared.protection.kinds import BackupService
+from shared.restore import share_steps
 
 LIST_JOBS = "list_backup_jobs"
 READ_JOB = "read_backup_job"
@@ -37,6 +40,8 @@ bp = df.Blueprint()
 async def list_backup_jobs(payload: JobsRequest) -> JobIds:
     """The backup instance's jobs of one category: before a POST, and after an attempt of unknown outcome."""
     with correlation(payload.correlation_id):
+        if payload.service is BackupService.RECOVERY_SERVICES:  # a file share's restores
+            return await share_steps.list_restore_jobs(runtime.arm(), payload.vault_id, payload.datasource_id)
         return await jobs.list_jobs(runtime.arm(), payload)
 
 
@@ -44,8 +49,9 @@ async def list_backup_jobs(payload: JobsRequest) -> JobIds:
 async def read_backup_job(payload: JobReadRequest) -> JobRead:
     """GET the job once; ``next_delay_seconds``: Retry-After if given, else a growing back-off."""
     policy = runtime.poll_policy()
+    read_job = share_steps.read_job if payload.service is BackupService.RECOVERY_SERVICES else jobs.read_job
     with correlation(payload.correlation_id):
-        read = await jobs.read_job(runtime.arm(), payload.vault_id, payload.job_id, policy)
+        read = await read_job(runtime.arm(), payload.vault_id, payload.job_id, policy)
     if read.error is not None:
         return read
     delay = jobs.next_poll_delay(payload.previous_delay_seconds, read.retry_after_seconds, policy)
@@ -100,6 +106,7 @@ def follow_job(
     correlation_id: str | None,
     max_polls: int,
     publish: Callable[[], None],
+    service: BackupService = BackupService.DATA_PROTECTION,
 ) -> Generator[Any, Any, JobRead | None]:
     """Poll ``progress.job_id`` at most ``max_polls`` times, calling ``publish`` after each read of a job
     still running: the last read once the job ended or reading failed, ``None`` when the job still runs
@@ -107,7 +114,9 @@ def follow_job(
     assert progress.job_id is not None
     for _ in range(max_polls):
         yield wait(context, float(progress.next_delay_seconds or DEFAULT_JOB_POLL_SECONDS))
-        request = JobReadRequest(vault_id, progress.job_id, progress.next_delay_seconds, correlation_id)
+        request = JobReadRequest(
+            vault_id, progress.job_id, progress.next_delay_seconds, correlation_id, service
+        )
         read: JobRead = yield call(context, READ_JOB, request)
         job: JobState | None = progress.apply(read)
         if job is None or job.done:

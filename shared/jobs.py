@@ -26,6 +26,7 @@ from shared.arm.retry_after import parse_retry_after
 from shared.arm.steps import answers_errors, list_pages
 from shared.errors import BackupAutopilotError
 from shared.parsing import parse_instant
+from shared.protection.kinds import BackupService
 from shared.records import Record
 from shared.services import dataprotection as dp
 
@@ -46,10 +47,15 @@ def _dict(value: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class JobsRequest(Record):
+    """The jobs of one backup instance in ``category``; a Recovery Services vault's are found by the share
+    (``datasource_id``)."""
+
     vault_id: str
     backup_instance_id: str
     category: JobCategory
     correlation_id: str | None = None
+    service: BackupService = BackupService.DATA_PROTECTION
+    datasource_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class JobReadRequest(Record):
     job_id: str
     previous_delay_seconds: float | None = None
     correlation_id: str | None = None
+    service: BackupService = BackupService.DATA_PROTECTION
 
 
 @dataclass(frozen=True)
@@ -126,9 +133,19 @@ def job_error(job: JobState, category: JobCategory) -> dict[str, Any] | None:
         return None
     first = job.error_details[0] if job.error_details else {}
     ended = "Cancelled" if job.phase is JobPhase.CANCELLED else "Failed"
-    code = first.get("code") or f"{category.value}Job{ended}"
-    message = first.get("message") or f"the {category.value.lower()} job ended {job.status}"
-    actions = first.get("recommendedAction") or first.get("recommendedActions") or []
+    code = first.get("code") or first.get("errorCode") or f"{category.value}Job{ended}"
+    # DataProtection: code / message / recommendedAction; Recovery Services: errorString / recommendations.
+    message = (
+        first.get("message")
+        or first.get("errorString")
+        or f"the {category.value.lower()} job ended {job.status}"
+    )
+    actions = (
+        first.get("recommendedAction")
+        or first.get("recommendedActions")
+        or first.get("recommendations")
+        or []
+    )
     return {"code": str(code), "message": str(message), "recommendedAction": actions}
 
 

@@ -1,7 +1,8 @@
-"""Restore activities: stateless, one ARM call each (validateRestore, restore) + the completion event.
+"""Restore activities: stateless, one ARM call each (validateRestore, restore; ``rs_restore_trigger`` for a
+file share's Recovery Services vault) + the completion event.
 
-The job is listed and read by the shared job activities of :mod:`functions.jobs`; the backup instance's lock
-is released by :func:`functions.instances.release_instance_lock`.
+The job is listed and read by the shared job activities of :mod:`functions.jobs` (per service); the backup
+instance's lock is released by :func:`functions.instances.release_instance_lock`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from shared.restore.bodies import validate_restore_body
 from shared.restore.messages import RestoreCall
 from shared.restore.status import RestoreStatus
 from shared.services import dataprotection as dp
+from shared.services import recoveryservices as rs
 
 
 @bp.activity_trigger(input_name="payload")
@@ -39,3 +41,14 @@ async def restore_trigger(payload: RestoreCall) -> OperationStarted:
 async def restore_publish_outcome(payload: RestoreStatus) -> None:
     """Publish BackupAutopilot.Restore.Succeeded / Failed as a CloudEvent (secrets scrubbed)."""
     await runtime.publisher().publish([restore_event(payload)])
+
+
+@bp.activity_trigger(input_name="payload")
+async def rs_restore_trigger(payload: RestoreCall) -> OperationStarted:
+    """POST {protectedItem}/recoveryPoints/{point}/restore; the operation's status carries the job id."""
+    assert payload.recovery_point_id is not None
+    path = rs.restore_path(payload.backup_instance_id, payload.recovery_point_id)
+    # Not idempotent (a second POST starts a second job): never re-sent blindly, as for Backup vaults.
+    return await start_operation(
+        "POST", path, rs.API_VERSION, payload.body, payload.correlation_id, idempotent=False
+    )

@@ -26,16 +26,21 @@ from shared.errors import (
     NotFoundError,
     NotPossibleError,
 )
+from shared.protection.kinds import BackupService
+from shared.restore import share_steps
 from shared.restore import steps as restore_steps
 from shared.restore.request import (
+    SHARE_KINDS,
     RestoreKind,
     RestoreSubmission,
     check_kind_fits,
     check_point_in_time,
     check_scopes,
     restore_body,
+    share_restore_body,
 )
 from shared.restore.steps import BackupInstanceFacts
+from shared.services import recoveryservices as rs
 
 RESTORE_PREFIX = "restore-"
 _ID_NAMESPACE = uuid.UUID("3c5e0d3e-8f0b-4a8e-93a4-6f0f6c1de7b2")  # fixed: restore ids must stay stable
@@ -137,12 +142,90 @@ class CheckedRestore:
     body: dict[str, Any]
     restore_point: dict[str, Any]
     destination: str
+    service: BackupService = BackupService.DATA_PROTECTION
+    recovery_point_id: str | None = None  # Recovery Services: the point is in the restore's URL
+
+
+def is_share_backup(resource_id: str | None, backup_instance_id: str | None) -> bool:
+    """Whether the reference names a file share or a Recovery Services protected item."""
+    if backup_instance_id is not None:
+        return parse_resource_id(backup_instance_id).type.lower() == rs.ITEM_TYPE.lower()
+    return resource_id is not None and parse_resource_id(resource_id).type.lower() == rs.SHARE_TYPE.lower()
+
+
+async def resolve_share(resource_id: str | None, backup_instance_id: str | None) -> BackupInstanceFacts:
+    """The protected item of a file share (by its id, or found in the rules' Recovery Services vaults)."""
+    arm = runtime.arm()
+    if backup_instance_id is not None:
+        found = await share_steps.read_protected_item(arm, backup_instance_id)
+        what = f"protected item {backup_instance_id}"
+    else:
+        assert resource_id is not None
+        vaults = instances.rule_vaults(BackupService.RECOVERY_SERVICES)
+        found = await share_steps.find_protected_share(arm, resource_id, vaults)
+        what = f"file share {resource_id}"
+    if found.error is not None:
+        raise instances.arm_failure(found.error, f"reading {what} failed")
+    if not found.found or not found.datasource_id:
+        raise NotFoundError(
+            f"{what} is not protected by a Recovery Services vault this app can see",
+            errors=[{"field": "resourceId" if resource_id else "backupInstanceId", "reason": "not found"}],
+        )
+    return found
+
+
+async def check_share_restore(
+    submission: RestoreSubmission, client: df.DurableOrchestrationClient
+) -> CheckedRestore:
+    """A file-share restore: the protected item, both ends in the allowed scopes, no restore running, the
+    recovery point exists, an alternate target share exists in ARM."""
+    scopes = runtime.settings().restore_allowed_scopes
+    if submission.resource_id is not None:
+        check_scopes([submission.resource_id, *submission.target_ids(submission.resource_id)], scopes)
+    instance = await resolve_share(submission.resource_id, submission.backup_instance_id)
+    check_scopes([instance.datasource_id, *submission.target_ids(instance.datasource_id)], scopes)
+    await check_not_running(client, instance.backup_instance_id)
+    arm = runtime.arm()
+    listed = await share_steps.list_recovery_points(arm, instance.backup_instance_id)
+    if listed.error is not None:
+        raise instances.arm_failure(listed.error, "listing the recovery points failed")
+    if submission.recovery_point_id not in [p["id"] for p in listed.points]:
+        raise NotPossibleError(
+            f"recovery point {submission.recovery_point_id} does not exist for this file share",
+            errors=[{"field": "recoveryPointId", "reason": "unknown recovery point"}],
+            recoveryPoints=listed.points[:20],
+        )
+    destination = instance.datasource_id
+    if submission.target["restoreTo"] == "alternate":
+        destination = str(submission.target["shareId"])
+        read = await read_resource(arm, parse_resource_id(destination).url_path(), STORAGE_API_VERSION)
+        if read.error is not None:
+            raise instances.arm_failure(read.error, "reading the target share failed")
+        if not read.found:
+            raise NotPossibleError(
+                f"the target share {destination} does not exist",
+                errors=[{"field": "target.shareName", "reason": "no such share in the target account"}],
+            )
+        folder = submission.target.get("folder")
+        destination = f"{destination}/{folder}" if folder else destination
+    body = share_restore_body(submission, instance.datasource_id)
+    point = {"recoveryPointId": submission.recovery_point_id}
+    return CheckedRestore(
+        instance, body, point, destination, BackupService.RECOVERY_SERVICES, submission.recovery_point_id
+    )
 
 
 async def check_restore(
     submission: RestoreSubmission, client: df.DurableOrchestrationClient
 ) -> CheckedRestore:
     """Every check, cheapest first; raises a ``RequestRefusedError`` / ``InvalidRequestError`` on refusal."""
+    if submission.kind in SHARE_KINDS:
+        return await check_share_restore(submission, client)
+    if is_share_backup(submission.resource_id, submission.backup_instance_id):
+        raise NotPossibleError(
+            f"a {submission.kind.value} restore does not apply to an Azure file share",
+            errors=[{"field": "kind", "reason": "file shares restore with fileShareFull or fileShareItems"}],
+        )
     scopes = runtime.settings().restore_allowed_scopes
     if submission.resource_id is not None:
         check_scopes([submission.resource_id, *submission.target_ids(submission.resource_id)], scopes)

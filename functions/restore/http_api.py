@@ -38,6 +38,7 @@ from functions.restore.orchestrator import ORCHESTRATOR
 from shared.arm.ids import parse_resource_id
 from shared.errors import ArmError, InvalidRequestError, RequestRefusedError
 from shared.progress import PHASES
+from shared.restore import share_steps
 from shared.restore import steps as restore_steps
 from shared.restore.messages import RestoreJobRequest, RestoreStart
 from shared.restore.request import check_scopes, parse_submission
@@ -96,6 +97,9 @@ async def restore_start(req: func.HttpRequest, client: df.DurableOrchestrationCl
         instance.vault_id,
         checked.body,
         runtime.settings().restore_polls_per_generation,
+        service=checked.service,
+        recovery_point_id=checked.recovery_point_id,
+        datasource_id=instance.datasource_id,
     )
     try:
         await instances.take_lock(client, instance.backup_instance_id, restore_id)
@@ -189,12 +193,15 @@ async def restore_points(req: func.HttpRequest) -> func.HttpResponse:
         scopes = runtime.settings().restore_allowed_scopes
         if resource_id is not None:
             check_scopes([resource_id], scopes)
-        instance = await checks.resolve_instance(resource_id, backup_instance_id)
+        share = checks.is_share_backup(resource_id, backup_instance_id)
+        resolve = checks.resolve_share if share else checks.resolve_instance
+        instance = await resolve(resource_id, backup_instance_id)
         check_scopes([instance.datasource_id], scopes)  # nothing of a resource outside the scopes is shown
         arm = runtime.arm()
-        points = await restore_steps.list_recovery_points(arm, instance.backup_instance_id)
+        list_points = share_steps.list_recovery_points if share else restore_steps.list_recovery_points
+        points = await list_points(arm, instance.backup_instance_id)
         ranges = RestorableRanges()
-        if instance.datasource_type.lower().startswith("microsoft.storage/"):
+        if not share and instance.datasource_type.lower().startswith("microsoft.storage/"):
             ranges = await restore_steps.find_restorable_time_ranges(arm, instance.backup_instance_id)
         for error in (points.error, ranges.error):
             if error is not None:

@@ -1,7 +1,9 @@
 """``restore_backup_instance``: validateRestore -> restore -> job id -> poll the job -> completion event.
 
 The restore POST is started once (:func:`functions.jobs.start_job_once`: never re-sent blindly) and its job
-followed by :func:`functions.jobs.follow_job`.
+followed by :func:`functions.jobs.follow_job`. The backup's service picks the activities (``ACTIVITIES``): a
+Backup vault validates, then restores; a Recovery Services vault (file shares) has no validation and
+restores a recovery point of the protected item.
 
 Input: :class:`~shared.restore.messages.RestoreStart`. The job poll loop
 runs at most ``POLLS_PER_GENERATION`` polls per execution, then ``continue_as_new`` carries ``progress``
@@ -12,6 +14,7 @@ what a one-minute job costs). Every wait is a durable timer honouring Retry-Afte
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import Any
 
 import azure.durable_functions as df
@@ -26,11 +29,26 @@ from shared.errors import ArmError, BackupAutopilotError
 from shared.jobs import JobCategory, JobsRequest, job_error
 from shared.locks import LockRelease
 from shared.progress import FAILED, RUNNING, STARTING, SUCCEEDED, VALIDATING, error_view
+from shared.protection.kinds import BackupService
 from shared.restore.messages import RestoreCall, RestoreStart
 
 ORCHESTRATOR = "restore_backup_instance"
 DONE, CONTINUED = "done", "continued"
 Flow = Generator[Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class RestoreActivities:
+    """The activities of one service's restore (``validate`` None: the service has no validation)."""
+
+    validate: str | None
+    trigger: str
+
+
+ACTIVITIES = {
+    BackupService.DATA_PROTECTION: RestoreActivities("restore_validate", "restore_trigger"),
+    BackupService.RECOVERY_SERVICES: RestoreActivities(None, "rs_restore_trigger"),
+}
 
 
 class _Restore:
@@ -39,6 +57,11 @@ class _Restore:
         start: RestoreStart = context.get_input(expected_type=RestoreStart)
         self.request = start.request
         self.progress = start.progress
+        self.activities = ACTIVITIES[self.request.service]
+
+    def call_input(self) -> RestoreCall:
+        r = self.request
+        return RestoreCall(r.backup_instance_id, r.body, self.progress.correlation_id, r.recovery_point_id)
 
     def now(self) -> str:
         return self.context.current_utc_datetime.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -59,25 +82,29 @@ class _Restore:
 
     def start_and_track(self, activity: str) -> Generator[Any, Any, OperationPoll]:
         """Run a starting activity and follow its operation to its end."""
-        call_input = RestoreCall(
-            self.request.backup_instance_id, self.request.body, self.progress.correlation_id
-        )
-        started: OperationStarted = yield call(self.context, activity, call_input)
+        started: OperationStarted = yield call(self.context, activity, self.call_input())
         return (yield from track_operation(self.context, started, self.progress.correlation_id))
 
     def validate_and_start(self) -> Generator[Any, Any, str | None]:
         p = self.progress
         p.phase = VALIDATING
         self.publish()
-        validated = yield from self.start_and_track("restore_validate")
-        if validated.error is not None:
-            return self.fail(validated.error, "validateRestore refused the restore")
+        if self.activities.validate is not None:
+            validated = yield from self.start_and_track(self.activities.validate)
+            if validated.error is not None:
+                return self.fail(validated.error, "validateRestore refused the restore")
         p.phase = STARTING
         self.publish()
         r = self.request
-        call_input = RestoreCall(r.backup_instance_id, r.body, p.correlation_id)
-        listing = JobsRequest(r.vault_id, r.backup_instance_id, JobCategory.RESTORE, p.correlation_id)
-        started = yield from start_job_once(self.context, "restore_trigger", call_input, listing)
+        listing = JobsRequest(
+            r.vault_id,
+            r.backup_instance_id,
+            JobCategory.RESTORE,
+            p.correlation_id,
+            r.service,
+            r.datasource_id,
+        )
+        started = yield from start_job_once(self.context, self.activities.trigger, self.call_input(), listing)
         if started.error is not None:
             return self.fail(started.error, "triggering the restore failed")
         job_id = job_id_of(started)
@@ -95,7 +122,7 @@ class _Restore:
     def follow_job(self) -> Generator[Any, Any, str]:
         p, r = self.progress, self.request
         read = yield from follow_job(
-            self.context, p, r.vault_id, p.correlation_id, r.polls_per_generation, self.publish
+            self.context, p, r.vault_id, p.correlation_id, r.polls_per_generation, self.publish, r.service
         )
         if read is None:
             return CONTINUED

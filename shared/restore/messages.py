@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from shared.protection.kinds import BackupService
 from shared.records import Record
 from shared.restore.status import RestoreProgress
 
@@ -17,6 +18,9 @@ class RestoreJobRequest(Record):
     vault_id: str
     body: dict[str, Any]
     polls_per_generation: int = 10  # job polls per orchestration execution before continue_as_new
+    service: BackupService = BackupService.DATA_PROTECTION  # which activities validate and trigger it
+    recovery_point_id: str | None = None  # Recovery Services: the point is in the restore's URL
+    datasource_id: str = ""  # Recovery Services: its restore jobs are found by share and account
 
 
 @dataclass(frozen=True)
@@ -34,3 +38,4 @@ class RestoreCall(Record):
     backup_instance_id: str
     body: dict[str, Any]
     correlation_id: str | None = None
+    recovery_point_id: str | None = None

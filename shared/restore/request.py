@@ -27,6 +27,7 @@ from shared.parsing import parse_flag
 from shared.restore import bodies as restores
 from shared.schemas import validated_request
 from shared.services import dataprotection as dp
+from shared.services import recoveryservices as rs
 
 BLOB_DATASOURCE_TYPE = "Microsoft.Storage/storageAccounts/blobServices"
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
@@ -38,6 +39,13 @@ class RestoreKind(StrEnum):
     RECOVERY_POINT_AS_FILES = "recoveryPointAsFiles"
     RECOVERY_POINT_AS_DATABASE = "recoveryPointAsDatabase"
     RECOVERY_POINT_BLOB_CONTAINERS = "recoveryPointBlobContainers"
+    FILE_SHARE_FULL = "fileShareFull"
+    FILE_SHARE_ITEMS = "fileShareItems"
+
+
+#: The restores of an Azure file share (Recovery Services): their own checks and flow.
+SHARE_KINDS = frozenset({RestoreKind.FILE_SHARE_FULL, RestoreKind.FILE_SHARE_ITEMS})
+SHARE_TYPE = "microsoft.storage/storageaccounts/fileservices/shares"
 
 
 # -- the request ---------------------------------------------------------------------------------------------
@@ -53,6 +61,7 @@ class RestoreSubmission:
     confirm_whole_account: bool = False
     recovery_point_id: str | None = None
     target: dict[str, Any] = field(default_factory=dict)  # normalised, per kind
+    items: list[tuple[str, str]] | None = None  # fileShareItems: (path, "file" | "folder")
     dry_run: bool = False
     correlation_id: str | None = None
 
@@ -66,12 +75,15 @@ class RestoreSubmission:
             return [str(self.target["containerId"])]
         if self.kind is RestoreKind.RECOVERY_POINT_AS_DATABASE:
             return [str(self.target["databaseId"])]
+        if self.kind in SHARE_KINDS and self.target.get("restoreTo") == "alternate":
+            return [str(self.target["shareId"])]
         return [str(self.target.get("accountId") or datasource_id)]  # in place unless another account
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["kind"] = self.kind.value
         out["ranges"] = [list(r) for r in self.ranges] if self.ranges else None
+        out["items"] = [list(i) for i in self.items] if self.items else None
         return out
 
 
@@ -144,6 +156,45 @@ def _containers_target(target: Mapping[str, Any]) -> dict[str, Any]:
     return normalised
 
 
+_UNSAFE_PATH = re.compile(r'[\x00-\x1f"\\:|<>*?]')
+
+
+def _share_target(target: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"restoreTo": target["restoreTo"], "onConflict": target["onConflict"]}
+    if target["restoreTo"] == "alternate":
+        account = parse_resource_id(target["storageAccountId"])
+        if account.type.lower() != "microsoft.storage/storageaccounts":
+            raise InvalidRequestError(
+                "target.storageAccountId", "must be a Microsoft.Storage/storageAccounts id"
+            )
+        out["storageAccountId"] = account.canonical()
+        out["shareName"] = target["shareName"]
+        out["shareId"] = f"{account.canonical()}/fileServices/default/shares/{target['shareName']}"
+        if target.get("folder"):
+            out["folder"] = _share_path(target["folder"], "target.folder")
+    return out
+
+
+def _share_path(path: str, where: str) -> str:
+    """A path inside a share: relative, ``/``-separated, no ``.``/``..`` segment, no character SMB refuses."""
+    cleaned = path.strip("/")
+    segments = cleaned.split("/")
+    if (
+        not cleaned
+        or any(s in ("", ".", "..") or s != s.strip() for s in segments)
+        or _UNSAFE_PATH.search(path)
+    ):
+        raise InvalidRequestError(where, "must be a relative path in the share (no '.', '..', or \\:*?\"<>|)")
+    return cleaned
+
+
+def _share_items(raw: list[dict[str, str]]) -> list[tuple[str, str]]:
+    items = [(_share_path(item["path"], f"items[{i}].path"), item["type"]) for i, item in enumerate(raw)]
+    if len({p.lower() for p, _ in items}) != len(items):
+        raise InvalidRequestError("items", "names a path twice")
+    return items
+
+
 def parse_submission(body: Any, *, dry_run_query: str | None = None) -> RestoreSubmission:
     """Validate the JSON body (already decoded) of ``POST /api/restores``."""
     data: Mapping[str, Any] = validated_request(SCHEMA_PATH, body, first=("kind",))
@@ -169,6 +220,13 @@ def parse_submission(body: Any, *, dry_run_query: str | None = None) -> RestoreS
             )
         return RestoreSubmission(**common, point_in_time=point, ranges=ranges, confirm_whole_account=confirm)
     target = data["target"]
+    if kind in SHARE_KINDS:
+        if resource_id is not None and parse_resource_id(resource_id).type.lower() != SHARE_TYPE:
+            raise InvalidRequestError("resourceId", "must be a .../fileServices/default/shares/{share} id")
+        items = _share_items(data["items"]) if kind is RestoreKind.FILE_SHARE_ITEMS else None
+        return RestoreSubmission(
+            **common, recovery_point_id=data["recoveryPointId"], target=_share_target(target), items=items
+        )
     if kind is RestoreKind.RECOVERY_POINT_AS_FILES:
         normalised = _files_target(target)
     elif kind is RestoreKind.RECOVERY_POINT_AS_DATABASE:
@@ -282,8 +340,29 @@ def _container_criteria(container: str, prefixes: list[str] | None) -> dict[str,
     return criteria
 
 
+def share_restore_body(submission: RestoreSubmission, source_share_id: str) -> dict[str, Any]:
+    """The Recovery Services restore request of a file-share submission (the protected share known)."""
+    account, _ = rs.share_location(source_share_id)
+    target = submission.target
+    alternate = target["restoreTo"] == "alternate"
+    return rs.share_restore_body(
+        source_account_id=account,
+        copy_options=rs.COPY_OPTIONS[target["onConflict"]],
+        items=[(path, rs.FILE_SPEC_TYPES[kind]) for path, kind in submission.items or []] or None,
+        target_account_id=target["storageAccountId"] if alternate else None,
+        target_share=target["shareName"] if alternate else None,
+        target_folder=target.get("folder"),
+    )
+
+
 def check_kind_fits(submission: RestoreSubmission, datasource_type: str) -> None:
-    """A blob restore needs a blob instance; a PostgreSQL restore a PostgreSQL one."""
+    """A blob restore needs a blob instance; a PostgreSQL restore a PostgreSQL one; a share restore a
+    protected share."""
+    if (submission.kind in SHARE_KINDS) != (datasource_type.lower() == SHARE_TYPE):
+        raise NotPossibleError(
+            f"a {submission.kind.value} restore does not apply to a {datasource_type} backup",
+            errors=[{"field": "kind", "reason": f"not applicable to {datasource_type}"}],
+        )
     is_blob = datasource_type.lower() == BLOB_DATASOURCE_TYPE.lower()
     blob_kinds = {RestoreKind.BLOB_POINT_IN_TIME, RestoreKind.RECOVERY_POINT_BLOB_CONTAINERS}
     if is_blob != (submission.kind in blob_kinds):

@@ -12,11 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from shared.arm.ids import ResourceId, parse_resource_id, quote_segment
+from shared.services import recoveryservices as rs
 
 API_VERSION = "2025-09-01"
 VAULT_TYPE = "Microsoft.DataProtection/backupVaults"
 _NAME_NAMESPACE = uuid.UUID("6f1f3a5e-7c4b-4c1e-9a55-2f0a3b7d9e10")  # fixed: names must stay stable forever
 MAX_BACKUP_INSTANCE_NAME = 150
+#: A Recovery Services protected item (a file share's "backup instance"), accepted where a request names one.
+RS_PROTECTED_ITEM_TYPE = "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems"
 
 
 # -- paths ----------------------------------------------------------------------------------------
@@ -78,8 +81,10 @@ def instance_reference(data: Mapping[str, Any]) -> tuple[str | None, str | None]
     if resource_id is not None:
         return parse_resource_id(resource_id).canonical(), None
     assert instance_id is not None
-    _instance(instance_id)  # raises InvalidResourceIdError unless a backup instance id
-    return None, parse_resource_id(instance_id).canonical()
+    rid = parse_resource_id(instance_id)
+    if rid.type.lower() != rs.ITEM_TYPE.lower():  # a file share's protected item (Recovery Services), or
+        _instance(rid)  # raises InvalidResourceIdError unless a backup instance id
+    return None, rid.canonical()
 
 
 def validate_restore_path(backup_instance_id_: str | ResourceId) -> str:

@@ -22,10 +22,8 @@ VAULT_TYPE = "Microsoft.RecoveryServices/vaults"
 FABRIC = "Azure"
 AZURE_STORAGE_FILTER = "backupManagementType eq 'AzureStorage'"
 SHARE_TYPE = "Microsoft.Storage/storageAccounts/fileServices/shares"
-ALREADY_IN_ANOTHER_VAULT_CODES = (
-    "BMSUserErrorItemAlreadyProtectedInAnotherVault",
-    "BMSUserErrorContainerAlreadyRegisteredToAnotherVault",
-)
+ITEM_IN_ANOTHER_VAULT = "BMSUserErrorItemAlreadyProtectedInAnotherVault"
+CONTAINER_IN_ANOTHER_VAULT = "BMSUserErrorContainerAlreadyRegisteredToAnotherVault"
 #: ``ProtectionState`` values (bms.json) of a share whose protection is configured.
 CONFIGURED_STATES = frozenset({"protected", "irpending"})
 
@@ -205,3 +203,86 @@ def protected_item_state(resource: Any) -> tuple[str | None, str | None]:
     props = _props(resource)
     state, policy = props.get("protectionState"), props.get("policyId")
     return (state if isinstance(state, str) else None, policy if isinstance(policy, str) else None)
+
+
+# -- restores ---------------------------------------------------------------------------------------------
+
+ITEM_TYPE = "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems"
+COPY_OPTIONS = {"overwrite": "Overwrite", "skip": "Skip"}  # the API's CopyOptions we offer
+FILE_SPEC_TYPES = {"file": "File", "folder": "Directory"}
+
+
+def protected_item(item_id: str | ResourceId) -> ResourceId:
+    """A protected item id, checked (``InvalidResourceIdError`` naming ``backupInstanceId`` otherwise)."""
+    rid = item_id if isinstance(item_id, ResourceId) else parse_resource_id(item_id)
+    if rid.type.lower() != ITEM_TYPE.lower():
+        raise InvalidResourceIdError(
+            rid.raw, "not a Recovery Services protected item id", field="backupInstanceId"
+        )
+    return rid
+
+
+def vault_of_item(item_id: str | ResourceId) -> str:
+    rid = protected_item(item_id)
+    return ResourceId(
+        rid.subscription, rid.resource_group, rid.namespace, rid.types[:1], rid.names[:1], ""
+    ).canonical()
+
+
+def recovery_points_path(item_id: str | ResourceId) -> str:
+    return f"{protected_item(item_id).url_path()}/recoveryPoints"
+
+
+def restore_path(item_id: str | ResourceId, recovery_point: str) -> str:
+    return f"{recovery_points_path(item_id)}/{quote_segment(recovery_point)}/restore"
+
+
+def backup_jobs_path(vault_id: str | ResourceId) -> str:
+    return f"{vault_path(vault_id)}/backupJobs"
+
+
+def backup_job_path(vault_id: str | ResourceId, job_name: str) -> str:
+    return f"{backup_jobs_path(vault_id)}/{quote_segment(job_name)}"
+
+
+def share_restore_body(
+    *,
+    source_account_id: str,
+    copy_options: str,
+    items: list[tuple[str, str]] | None = None,
+    target_account_id: str | None = None,
+    target_share: str | None = None,
+    target_folder: str | None = None,
+) -> dict[str, Any]:
+    """``RestoreRequestResource`` with ``AzureFileShareRestoreRequest`` (docs-fileshare captures fs09/fs10):
+    the full share (``items`` None) or items ``[(path, "File"|"Directory")]``, to the original share
+    (no target) or to ``target_share`` of ``target_account_id`` (under ``target_folder``)."""
+    alternate = target_account_id is not None
+    props: dict[str, Any] = {
+        "objectType": "AzureFileShareRestoreRequest",
+        "recoveryType": "AlternateLocation" if alternate else "OriginalLocation",
+        "sourceResourceId": parse_resource_id(source_account_id).canonical(),
+        "copyOptions": copy_options,
+        "restoreRequestType": "ItemLevelRestore" if items else "FullShareRestore",
+    }
+    folder = {"targetFolderPath": target_folder} if alternate and target_folder else {}
+    if items:
+        props["restoreFileSpecs"] = [{"path": path, "fileSpecType": kind, **folder} for path, kind in items]
+    elif folder:
+        props["restoreFileSpecs"] = [folder]
+    if alternate:
+        assert target_account_id is not None and target_share
+        props["targetDetails"] = {
+            "name": target_share,
+            "targetResourceId": parse_resource_id(target_account_id).canonical(),
+        }
+    return {"properties": props}
+
+
+def share_of_item(resource: Any) -> str | None:
+    """The file share id a protected item protects (its ``sourceResourceId`` account + ``friendlyName``)."""
+    props = _props(resource)
+    account, name = props.get("sourceResourceId"), props.get("friendlyName")
+    if not isinstance(account, str) or not isinstance(name, str) or not name:
+        return None
+    return f"{parse_resource_id(account).canonical()}/fileServices/default/shares/{name}"

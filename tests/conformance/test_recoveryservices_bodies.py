@@ -128,3 +128,60 @@ def test_the_captured_enable_protection_answer_is_tracked_through_its_azure_asyn
     assert operation is not None
     assert operation.status_url == headers["Azure-AsyncOperation"]
     assert operation.retry_after_seconds == 60.0  # "Retry-Afte" (sic) is no Retry-After: the default
+
+
+# -- restores ---------------------------------------------------------------------------------------------
+
+OTHER_ACCOUNT = ACCOUNT.replace("stfiles", "stother")
+RESTORES = {
+    "full-original": rs.share_restore_body(source_account_id=ACCOUNT, copy_options="Overwrite"),
+    "full-alternate": rs.share_restore_body(
+        source_account_id=ACCOUNT,
+        copy_options="Skip",
+        target_account_id=OTHER_ACCOUNT,
+        target_share="recovered",
+        target_folder="restoredata",
+    ),
+    "items-alternate": rs.share_restore_body(
+        source_account_id=ACCOUNT,
+        copy_options="Skip",
+        items=[("plans/budget.xlsx", "File"), ("designs", "Directory")],
+        target_account_id=OTHER_ACCOUNT,
+        target_share="recovered",
+    ),
+    "items-original": rs.share_restore_body(
+        source_account_id=ACCOUNT, copy_options="Overwrite", items=[("designs", "Directory")]
+    ),
+}
+
+
+@pytest.mark.parametrize("checker", RS_CHECKERS)
+@pytest.mark.parametrize("name", sorted(RESTORES))
+def test_share_restore_bodies(name: str, checker: Checker) -> None:
+    assert checker("RestoreRequestResource", RESTORES[name]) == []
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    ("capture", "ours"),
+    [
+        ("fs09_Restores_Trigger_AzureFileShare_FullShare_OriginalLocation.json", {}),
+        (
+            "fs10_Restores_Trigger_AzureFileShare_FullShare_AlternateLocation.json",
+            {"target_share": "azurefiles1", "target_folder": "restoredata"},
+        ),
+    ],
+)
+def test_our_restore_bodies_are_the_captured_requests(capture: str, ours: dict[str, Any]) -> None:
+    sent = load_json(f"recoveryservicesbackup/docs-fileshare/{capture}")["request"]["body"]
+    props = sent["properties"]
+    target = (props.get("targetDetails") or {}).get("targetResourceId")
+
+    built = rs.share_restore_body(
+        source_account_id=props["sourceResourceId"],
+        copy_options=props["copyOptions"],
+        target_account_id=target,
+        **ours,
+    )
+
+    assert built == sent

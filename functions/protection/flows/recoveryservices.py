@@ -19,7 +19,7 @@ from typing import Any
 from functions.protection.recoveryservices_activities import ContainerCall, Found, ProtectedShare, VaultCall
 from functions.protection.run import ProtectionRun, missing_permissions
 from shared.arm.ids import parse_resource_id
-from shared.errors import ArmError, BackupAutopilotError
+from shared.errors import ArmError, BackupAutopilotError, Classification
 from shared.protection.holder import Holder
 from shared.protection.messages import OutcomeKind, ProtectionOutcome
 from shared.services import recoveryservices as rs
@@ -27,10 +27,13 @@ from shared.services import resourcegraph as rg
 
 MAX_DISCOVERY_ROUNDS = 4  # refresh + look-ups, then again after a timer while the share is not discoverable
 REDISCOVER_SECONDS = 60.0
-MAX_PERMISSION_ATTEMPTS = 4  # the call, and calls again while granted roles propagate
+MAX_ATTEMPTS = 4  # a PUT, and again while granted roles propagate or after a retryable failure
+RETRY_SECONDS = 60.0
 MAX_CONFIRM_CHECKS = 10  # reads of the protected item until its state is configured
 CONFIRM_SECONDS = 30.0
 HOLDER_ACTIVITY = "find_share_holder"
+REGISTER_ACTIVITY = "rs_register_container"
+PROTECT_ACTIVITY = "rs_protect_share"
 NOT_DISCOVERABLE_CODE = "FileShareNotDiscoverable"
 _FAILED_STATES = frozenset({"protectionerror", "protectionstopped", "protectionpaused", "backupssuspended"})
 
@@ -123,44 +126,61 @@ def container_of(share: _Share) -> Generator[Any, Any, ProtectionOutcome | str |
         return registered.container_name
     name = protectable.container_name
     body = rs.register_container_body(share.account_id, parse_resource_id(share.account_id).name)
-    for attempt in range(1, MAX_PERMISSION_ATTEMPTS + 1):
-        run.phase("registering_container", container=name, attempt=attempt)
-        result = yield from run.start_and_track(
-            "rs_register_container", share.container_call(name, body=body)
-        )
-        error = result.error
-        if error is None:
-            share.container_note = f"container {name} registered"
-            return name
-        if isinstance(error, ArmError) and error.has_code(rs.ALREADY_IN_ANOTHER_VAULT_CODES[1]):
-            return (yield from held_elsewhere(share, error))
-        if not missing_permissions(error):
-            return run.failed(error, "registering the storage account with the vault failed")
-        refused = yield from run.after_missing_permissions(
-            error, attempt, MAX_PERMISSION_ATTEMPTS, rs.VAULT_API_VERSION
-        )
-        if refused is not None:
-            return refused
-    raise AssertionError("unreachable: the last attempt returns")
+    refused = yield from attempt_until_done(
+        share,
+        REGISTER_ACTIVITY,
+        share.container_call(name, body=body),
+        rs.CONTAINER_IN_ANOTHER_VAULT,
+        "registering the storage account with the vault failed",
+        phase={"phase": "registering_container", "container": name},
+    )
+    if refused is not None:
+        return refused
+    share.container_note = f"container {name} registered"
+    return name
 
 
 def enable(share: _Share, container: str, item: str) -> Generator[Any, Any, ProtectionOutcome]:
-    """PUT the protected item (retried while granted roles propagate), then confirm its state."""
+    """PUT the protected item, then confirm its state."""
+    refused = yield from attempt_until_done(
+        share,
+        PROTECT_ACTIVITY,
+        share.container_call(container, item, share.body),
+        rs.ITEM_IN_ANOTHER_VAULT,
+        "enabling protection of the file share failed",
+        phase={"phase": "enabling_protection", "item": item},
+    )
+    if refused is not None:
+        return refused
+    return (yield from confirm(share, rs.protected_item_id(share.vault_id, container, item)))
+
+
+def attempt_until_done(
+    share: _Share,
+    activity: str,
+    call: ContainerCall,
+    elsewhere_code: str,
+    failure: str,
+    *,
+    phase: dict[str, str],
+) -> Generator[Any, Any, ProtectionOutcome | None]:
+    """An idempotent PUT started and tracked; again (bounded) after granting missing roles and their
+    propagation wait, or after a failure the service marks retryable. None: it succeeded."""
     run = share.run
-    for attempt in range(1, MAX_PERMISSION_ATTEMPTS + 1):
-        run.phase("enabling_protection", item=item, attempt=attempt)
-        call = share.container_call(container, item, share.body)
-        result = yield from run.start_and_track("rs_protect_share", call)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        run.phase(phase["phase"], **{k: v for k, v in phase.items() if k != "phase"}, attempt=attempt)
+        result = yield from run.start_and_track(activity, call)
         error = result.error
         if error is None:
-            return (yield from confirm(share, rs.protected_item_id(share.vault_id, container, item)))
-        if isinstance(error, ArmError) and error.has_code(rs.ALREADY_IN_ANOTHER_VAULT_CODES[0]):
+            return None
+        if isinstance(error, ArmError) and error.has_code(elsewhere_code):
             return (yield from held_elsewhere(share, error))
+        if error.classification is Classification.TRANSIENT and attempt < MAX_ATTEMPTS:
+            yield run.wait(RETRY_SECONDS)
+            continue
         if not missing_permissions(error):
-            return run.failed(error, "enabling protection of the file share failed")
-        refused = yield from run.after_missing_permissions(
-            error, attempt, MAX_PERMISSION_ATTEMPTS, rs.VAULT_API_VERSION
-        )
+            return run.failed(error, failure)
+        refused = yield from run.after_missing_permissions(error, attempt, MAX_ATTEMPTS, rs.VAULT_API_VERSION)
         if refused is not None:
             return refused
     raise AssertionError("unreachable: the last attempt returns")

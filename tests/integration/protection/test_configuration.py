@@ -32,6 +32,24 @@ def test_invalid_rules_reported_at_startup(azurite_connection_string: str) -> No
     assert "$.rules[0]" in log and "vault" in log
 
 
+def test_a_share_rule_naming_a_backup_vault_is_reported_at_startup(azurite_connection_string: str) -> None:
+    vault = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/bv"
+    rules = (
+        '{"version": 1, "rules": [{"name": "shares", "policy": "p", '
+        '"match": {"resourceTypes": ["Microsoft.Storage/storageAccounts/fileServices/shares"]}, '
+        f'"vault": {{"id": "{vault}", "location": "westeurope"}}}}]}}'
+    )
+    env = {
+        "AzureWebJobsStorage": azurite_connection_string,
+        "PROTECTION_RULES": rules,
+        "ARM_CREDENTIAL": "local",
+        "COMPLIANCE_SCHEDULE": "0 0 */6 * * *",
+    }
+    with HostProcess(REPO_ROOT, env=env) as host:
+        log = _wait_for_log(host, "configuration is invalid")
+    assert "$.rules[0].vault.id: a Microsoft.DataProtection/backupVaults vault cannot protect" in log
+
+
 def test_valid_rules_reported_ok_at_startup(azurite_connection_string: str) -> None:
     env = {
         "AzureWebJobsStorage": azurite_connection_string,

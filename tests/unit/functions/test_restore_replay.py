@@ -8,6 +8,7 @@ the terminal phase, published as a :class:`RestoreStatus`.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from shared.arm.steps import OperationPoll, OperationStarted
 from shared.errors import ArmError, BackupAutopilotError
 from shared.jobs import JobCategory, JobIds, JobRead, JobReadRequest, JobsRequest, seconds_between
 from shared.locks import LockRelease
+from shared.protection.kinds import BackupService
 from shared.restore.messages import RestoreCall, RestoreJobRequest, RestoreStart
 from shared.restore.status import RestoreProgress, RestoreStatus
 from tests.unit.functions.history import (
@@ -593,3 +595,51 @@ def test_a_restore_that_never_gets_an_answer_fails_after_bounded_attempts_withou
     assert "read_backup_job" not in played.names
     assert played.output["error"]["code"] == "RestoreNotStarted"
     assert _published(played).phase == "failed"
+
+
+# -- a file share (Recovery Services): no validation, the service's activities, the point in the call -----
+
+RS_VAULT = f"{SUBSCRIPTION}/resourceGroups/rg-backup-weu/providers/Microsoft.RecoveryServices/vaults/rsv-weu"
+RS_ITEM = (
+    f"{RS_VAULT}/backupFabrics/Azure/protectionContainers/StorageContainer;Storage;rg;st"
+    "/protectedItems/AzureFileShare;s"
+)
+SHARE = f"{DATASOURCE}/fileServices/default/shares/s"
+
+
+class ShareRestoreCloud(RestoreCloud):
+    """The same answers; the trigger under its Recovery Services name, the jobs of the share's vault."""
+
+    def __call__(self, call: Call) -> Any:
+        if call.name == "rs_restore_trigger":
+            assert isinstance(call.input, RestoreCall) and call.input.recovery_point_id == "9328866"
+            call = replace(call, name="restore_trigger")
+        if call.name == "list_backup_jobs":
+            assert isinstance(call.input, JobsRequest) and call.input.datasource_id == SHARE
+            assert call.input.service is BackupService.RECOVERY_SERVICES
+            return JobIds(self.job_lists[0])
+        if call.name == "read_backup_job":
+            assert isinstance(call.input, JobReadRequest)
+            assert call.input.service is BackupService.RECOVERY_SERVICES
+        if call.name == "release_instance_lock":
+            assert call.input == LockRelease(RS_ITEM, "restore-1")
+            return True
+        assert call.name != "restore_validate", call.name
+        return super().__call__(call)
+
+
+def test_a_file_share_restore_runs_the_recovery_services_activities_without_validation() -> None:
+    request = RestoreJobRequest(
+        RS_ITEM, RS_VAULT, {"properties": {}}, 10, BackupService.RECOVERY_SERVICES, "9328866", SHARE
+    )
+    progress = RestoreProgress(
+        "restore-1", "fileShareFull", RS_ITEM, SHARE, {"recoveryPointId": "9328866"}, SHARE
+    )
+
+    played = _play(RestoreStart(request, progress), ShareRestoreCloud(jobs=[running(), finished()]))
+
+    assert played.names[:4] == ["list_backup_jobs", "rs_restore_trigger", "timer", "poll_operation"]
+    assert "restore_validate" not in played.names
+    assert played.names.count("read_backup_job") == 2
+    status = _published(played)
+    assert (status.phase, status.job_status, status.kind) == ("succeeded", "Completed", "fileShareFull")

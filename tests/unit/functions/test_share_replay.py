@@ -256,3 +256,22 @@ def test_item_and_container_names_are_percent_encoded_into_one_segment_each() ->
         "/backupFabrics/Azure/protectionContainers/StorageContainer%3BStorage%3Brg-data-weu%3Bstfiles"
         "/protectedItems/azurefileshare%3Borders"
     )
+
+
+def test_an_enable_protection_the_service_failed_as_retryable_is_sent_again_after_a_timer() -> None:
+    retryable = ArmError(status=200, code="InternalServerError", message="try again", is_retryable=True)
+    played = _play(start_share(), ShareCloud(errors={"rs_protect_share": [retryable, None]}))
+
+    assert played.names.count("rs_protect_share") == 2
+    assert timedelta(seconds=rs_flow.RETRY_SECONDS) in played.waits()
+    assert "assign_role" not in played.names
+    assert played.output["kind"] == "protected"
+
+
+def test_an_enable_protection_failing_otherwise_fails_with_the_service_error() -> None:
+    refused = ArmError(status=400, code="BMSUserErrorPolicyNotFound", message="no such policy")
+    played = _play(start_share(), ShareCloud(errors={"rs_protect_share": [refused]}))
+
+    assert played.names.count("rs_protect_share") == 1
+    assert played.output["kind"] == "failed"
+    assert played.output["reason"] == "enabling protection of the file share failed: no such policy"

@@ -283,3 +283,23 @@ def test_a_start_that_lost_the_race_joins_the_one_that_won(monkeypatch: pytest.M
 def test_a_start_refused_for_another_reason_is_raised(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(Exception, match="was just created"):
         _start_with(_RacingClient(_status("2026-01-01T00:00:00Z")), monkeypatch)  # nobody else started it
+
+
+def test_a_file_share_write_is_a_protection_request_for_the_share() -> None:
+    share = f"{SA}/fileServices/default/shares/projects"
+    data = {
+        "resourceUri": share,
+        "operationName": "Microsoft.Storage/storageAccounts/fileServices/shares/write",
+        "status": "Succeeded",
+        "correlationId": "c0ffee00-0000-0000-0000-000000000002",
+    }
+
+    outcome = request_from_event_json(json.dumps(eventgrid(subject=share, data=data)))
+
+    assert isinstance(outcome, ProtectionRequest), outcome
+    assert (outcome.datasource_id, outcome.resource_type) == (
+        share,
+        "Microsoft.Storage/storageAccounts/fileServices/shares",
+    )
+    assert outcome.correlation_id == data["correlationId"]
+    assert outcome.instance_id() != ProtectionRequest(SA, "Microsoft.Storage/storageAccounts").instance_id()

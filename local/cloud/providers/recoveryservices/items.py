@@ -295,15 +295,22 @@ async def restore(ctx: RequestContext) -> Response:
     recovery_type = props.get("recoveryType")
     account = item.account_id.rsplit("/", 1)[-1]
     bag = {"Source File Share Name": item.share_name, "Source Storage Account Name": account}
+    bag.update(_restore_scope(props))
     if recovery_type == "AlternateLocation":
         target = props.get("targetDetails") or {}
         target_account = cloud.store.get(str(target.get("targetResourceId") or ""))
-        if target_account is None or not target.get("name"):
+        target_share = (
+            cloud.store.get(f"{target_account.id}/fileServices/default/shares/{target.get('name')}")
+            if target_account is not None and target.get("name")
+            else None
+        )
+        if target_share is None:  # the target share must exist (the service restores into a share)
             raise CloudError(
                 400,
                 "BMSUserErrorInvalidRestoreTarget",
                 "The target storage account or file share is not valid.",
             )
+        assert target_account is not None
         folder = ((props.get("restoreFileSpecs") or [{}])[0] or {}).get("targetFolderPath") or ""
         bag.update(
             {
@@ -337,6 +344,35 @@ async def restore(ctx: RequestContext) -> Response:
 
     op = lifecycle.start_operation(cloud, vid, 0, finish)
     return lifecycle.accepted(ctx, op, item.id, async_header=True, api=RESTORE_POLL_API_VERSION)
+
+
+_COPY_OPTIONS = ("CreateCopy", "Skip", "Overwrite", "FailOnConflict")  # bms.json CopyOptions
+_FILE_SPEC_TYPES = ("File", "Directory")
+
+
+def _restore_scope(props: dict[str, Any]) -> dict[str, str]:
+    """Check ``copyOptions``, ``restoreRequestType`` and the item specs of an item-level restore (no
+    captured example of the refusals: the service's generic BMSUserErrorInvalidInput)."""
+    if props.get("copyOptions") not in _COPY_OPTIONS:
+        raise CloudError(
+            400, "BMSUserErrorInvalidInput", "Input provided for the call is invalid: copyOptions."
+        )
+    kind = props.get("restoreRequestType", "FullShareRestore")
+    specs = props.get("restoreFileSpecs") or []
+    if kind == "ItemLevelRestore":
+        if not specs or any(
+            not isinstance(s, dict) or not s.get("path") or s.get("fileSpecType") not in _FILE_SPEC_TYPES
+            for s in specs
+        ):
+            raise CloudError(
+                400, "BMSUserErrorInvalidInput", "Input provided for the call is invalid: restoreFileSpecs."
+            )
+        return {"Restore Type": "Item Level Restore", "Items": ";".join(str(s["path"]) for s in specs)}
+    if kind != "FullShareRestore" or any(isinstance(s, dict) and s.get("path") for s in specs):
+        raise CloudError(
+            400, "BMSUserErrorInvalidInput", "Input provided for the call is invalid: restoreRequestType."
+        )
+    return {"Restore Type": "Full Share Restore"}
 
 
 async def item_operation_result(ctx: RequestContext) -> Response:
