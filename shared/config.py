@@ -31,6 +31,9 @@ class Settings:
     protection_rules: str | None = None
     grant_roles: bool = False
     dry_run: bool = False
+    stop_orphans: bool = (
+        False  # opt-in: stop protection (retaining data) when a protected datasource is deleted
+    )
     restore_allowed_scopes: tuple[str, ...] = ()
     lifecycle_allowed_scopes: tuple[str, ...] = ()  # where backups now and protection changes may act
     restore_polls_per_generation: int = 10  # job polls per orchestration execution before continue_as_new
@@ -121,6 +124,7 @@ class Settings:
             protection_rules=get("PROTECTION_RULES"),
             grant_roles=_bool(get, "PROTECTION_GRANT_ROLES"),
             dry_run=_bool(get, "PROTECTION_DRY_RUN"),
+            stop_orphans=_bool(get, "PROTECTION_STOP_ORPHANS"),
             restore_allowed_scopes=scopes,
             lifecycle_allowed_scopes=lifecycle_scopes,
             restore_polls_per_generation=int(_number(get, "RESTORE_POLLS_PER_GENERATION", 10, minimum=1)),

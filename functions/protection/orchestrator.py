@@ -9,6 +9,7 @@ call is an activity; the outcome is the orchestration's output.
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import replace
 from typing import Any
 
 import azure.durable_functions as df
@@ -27,7 +28,14 @@ Flow = Generator[Any, Any, dict[str, Any]]
 
 def _run(run: ProtectionRun, flow: ServiceFlow | None) -> Generator[Any, Any, ProtectionOutcome]:
     if flow is not None and run.request.origin == "delete":
-        return (yield from run.deleted(flow.holder_activity))
+        orphaned = yield from run.deleted(flow.holder_activity)
+        if orphaned.kind is not OutcomeKind.ORPHANED or not run.options.stop_orphans:
+            return orphaned
+        if flow.stop_orphan is None:
+            return replace(
+                orphaned, reason=f"{orphaned.reason}; this service's protection is not stopped here"
+            )
+        return (yield from flow.stop_orphan(run, orphaned))
     if flow is not None and run.known_backup_instance_id:
         run.phase("rechecking", backupInstanceId=run.known_backup_instance_id)
         unchanged = yield from flow.recheck(run, run.known_backup_instance_id)

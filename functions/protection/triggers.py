@@ -88,6 +88,7 @@ def _options() -> ProtectionOptions:
         grant_roles=settings.grant_roles,
         role_propagation_seconds=settings.role_propagation_seconds,
         dry_run=settings.dry_run,
+        stop_orphans=settings.stop_orphans,
     )
 
 

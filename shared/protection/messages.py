@@ -167,6 +167,7 @@ class ProtectionOptions(Record):
     grant_roles: bool = False
     role_propagation_seconds: float = 60.0
     dry_run: bool = False
+    stop_orphans: bool = False  # a deleted datasource's backup instance: stop protection, retain the data
 
 
 @dataclass(frozen=True)

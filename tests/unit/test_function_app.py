@@ -22,6 +22,8 @@ PROTECTION_ACTIVITIES = {
     "poll_operation",
     "read_backup_instance",
     "list_blob_containers",
+    "read_protection_state",  # PROTECTION_STOP_ORPHANS: the lifecycle activities
+    "protection_change_call",
     "find_protection_holder",
     "read_vault_principal",
     "assign_role",

@@ -20,6 +20,7 @@ from shared.protection.messages import ProtectionOutcome
 
 Protect = Callable[[ProtectionRun], Generator[Any, Any, ProtectionOutcome]]
 Recheck = Callable[[ProtectionRun, str], Generator[Any, Any, ProtectionOutcome | None]]
+StopOrphan = Callable[[ProtectionRun, ProtectionOutcome], Generator[Any, Any, ProtectionOutcome]]
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,16 @@ class ServiceFlow:
     protect: Protect
     recheck: Recheck
     holder_activity: str
+    #: ``PROTECTION_STOP_ORPHANS``: stop protection (retaining the data) of a deleted datasource's backup.
+    stop_orphan: StopOrphan | None = None
 
 
 FLOWS: dict[BackupService, ServiceFlow] = {
     BackupService.DATA_PROTECTION: ServiceFlow(
-        dataprotection.protect, dataprotection.recheck, dataprotection.HOLDER_ACTIVITY
+        dataprotection.protect,
+        dataprotection.recheck,
+        dataprotection.HOLDER_ACTIVITY,
+        dataprotection.stop_orphan,
     ),
     BackupService.RECOVERY_SERVICES: ServiceFlow(
         recoveryservices.protect, recoveryservices.recheck, recoveryservices.HOLDER_ACTIVITY

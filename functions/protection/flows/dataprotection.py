@@ -17,7 +17,8 @@ from functions.protection.activities import BackupInstanceState, ContainerNames
 from functions.protection.run import ProtectionRun, missing_permissions, unknown
 from shared.arm.steps import ResourceRead
 from shared.errors import ArmError, BackupAutopilotError, Classification, parse_error_object
-from shared.lifecycle.messages import InstanceState, StateRead
+from shared.lifecycle.changes import Change, plan_change
+from shared.lifecycle.messages import InstanceCall, InstanceState, StateRead
 from shared.protection.containers import describe, select_containers
 from shared.protection.holder import Holder
 from shared.protection.kinds import BLOB
@@ -255,3 +256,29 @@ def recheck(run: ProtectionRun, known: str) -> Generator[Any, Any, ProtectionOut
         outcome = run.outcome(OutcomeKind.UNCHANGED, f"re-checked: {known} is still {state}")
         return replace(outcome, backup_instance_id=known)
     return None
+
+
+def stop_orphan(run: ProtectionRun, orphaned: ProtectionOutcome) -> Generator[Any, Any, ProtectionOutcome]:
+    """``PROTECTION_STOP_ORPHANS``: stop the deleted datasource's protection, keeping its backup data (one
+    state read, then stopProtection tracked unless stopped already); the outcome says what happened."""
+    instance = orphaned.backup_instance_id
+    assert instance is not None
+    read = StateRead(instance, run.correlation_id)
+    state: InstanceState = yield run.call("read_protection_state", read)
+    plan = plan_change(Change.STOP, state.state)
+    if state.error is not None or plan.refusal is not None:
+        why = state.error.message if state.error is not None else plan.refusal
+        return replace(orphaned, reason=f"{orphaned.reason}; protection not stopped: {why}")
+    if plan.unchanged:
+        return replace(orphaned, reason=f"{orphaned.reason}; its protection was stopped already")
+    run.phase("stopping_orphan_protection", backupInstanceId=instance)
+    call = InstanceCall(instance, "POST", plan.action, None, run.correlation_id)
+    done = yield from run.start_and_track("protection_change_call", call)
+    if done.error is not None:
+        return replace(
+            orphaned, reason=f"{orphaned.reason}; stopping its protection failed: {done.error.message}"
+        )
+    return replace(
+        orphaned,
+        reason=f"{orphaned.reason}; protection stopped (PROTECTION_STOP_ORPHANS), backup data retained",
+    )

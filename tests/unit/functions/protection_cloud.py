@@ -18,7 +18,7 @@ from functions.tracking import PollRequest
 from shared.arm.operations import AsyncOperation
 from shared.arm.steps import OperationPoll, OperationStarted, ResourceRead, RoleAssigned
 from shared.errors import ArmError, BackupAutopilotError
-from shared.lifecycle.messages import InstanceState, StateRead
+from shared.lifecycle.messages import InstanceCall, InstanceState, StateRead
 from shared.protection.holder import Holder
 from shared.protection.messages import (
     PlanRequest,
@@ -84,9 +84,11 @@ def start(
     dry_run: bool = False,
     datasource: str = DATASOURCE,
     resource_type: str = STORAGE,
+    origin: str = "event",
+    stop_orphans: bool = False,
 ) -> ProtectionStart:
-    request = ProtectionRequest(datasource, resource_type, correlation_id="c-1")
-    return ProtectionStart(request, ProtectionOptions(grant, propagation, dry_run))
+    request = ProtectionRequest(datasource, resource_type, correlation_id="c-1", origin=origin)
+    return ProtectionStart(request, ProtectionOptions(grant, propagation, dry_run, stop_orphans))
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class Cloud:
         soft_deleted: InstanceState | None = None,
         policy: dict[str, Any] | None = None,
         containers: list[str] | None = None,
+        protection_state: str = "ProtectionConfigured",
     ) -> None:
         self.validations = list(validations or [None])
         self.read = read or ResourceRead(found=True, resource=resource or ACCOUNT)
@@ -135,6 +138,7 @@ class Cloud:
         self.soft_deleted = soft_deleted or InstanceState(found=False)  # deletedBackupInstances/{name}
         self.policy = policy or OPERATIONAL_POLICY
         self.containers = containers or []  # the account's blob containers
+        self.protection_state = protection_state  # a deleted datasource's instance (PROTECTION_STOP_ORPHANS)
 
     def answer(self, name: str, payload: Any) -> Any:
         if name in self.flaky:
@@ -173,6 +177,12 @@ class Cloud:
                 return self.holder
             case "list_blob_containers":
                 return ContainerNames(self.containers)
+            case "read_protection_state":
+                assert isinstance(payload, StateRead)
+                return InstanceState(found=True, state=self.protection_state)
+            case "protection_change_call":
+                assert isinstance(payload, InstanceCall) and payload.action == "stopProtection"
+                return OperationStarted(202, operation=AsyncOperation(STOP_URL, None, self.retry_after))
             case "read_deleted_instance":
                 assert isinstance(payload, StateRead)
                 return self.soft_deleted
@@ -215,6 +225,8 @@ VAULTED_POLICY: dict[str, Any] = {
         ],
     }
 }
+
+STOP_URL = "http://arm.local/op/stop-protection"
 
 HAPPY = [
     "read_resource",

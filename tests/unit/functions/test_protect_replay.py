@@ -689,3 +689,38 @@ def test_a_written_container_joins_a_settled_vaulted_backup_with_the_same_put_an
     same = _play(begin, Cloud(instances=[settled], policy=VAULTED_POLICY, containers=["invoices"]))
     assert "create_backup_instance" not in same.names and "publish_protection_outcome" not in same.names
     assert same.output["kind"] == "unchanged"
+
+
+def _orphan_cloud(state: str = "ProtectionConfigured") -> Cloud:
+    holder = Holder(
+        found=True, backup_instance_id=KNOWN, vault_id=VAULT, policy_id=f"{VAULT}/backupPolicies/p"
+    )
+    return Cloud(holder=holder, protection_state=state)
+
+
+def test_a_deleted_datasource_is_orphaned_and_its_backup_left_alone_by_default() -> None:
+    played = _play(start(origin="delete"), _orphan_cloud())
+
+    assert played.names == ["find_protection_holder", "publish_protection_outcome"]
+    assert played.output["kind"] == "orphaned" and played.output["backup_instance_id"] == KNOWN
+
+
+def test_with_stop_orphans_a_deleted_datasource_s_protection_is_stopped_keeping_its_data() -> None:
+    played = _play(start(origin="delete", stop_orphans=True), _orphan_cloud())
+
+    assert played.names == [
+        "find_protection_holder",
+        "read_protection_state",
+        "protection_change_call",
+        "timer",
+        "poll_operation",
+        "publish_protection_outcome",
+    ]
+    assert played.output["kind"] == "orphaned"
+    assert played.output["reason"].endswith(
+        "protection stopped (PROTECTION_STOP_ORPHANS), backup data retained"
+    )
+
+    stopped = _play(start(origin="delete", stop_orphans=True), _orphan_cloud("ProtectionStopped"))
+    assert "protection_change_call" not in stopped.names
+    assert stopped.output["reason"].endswith("its protection was stopped already")
