@@ -164,7 +164,7 @@ def test_share_restores_are_refused_with_problem_details_and_start_nothing(
     _, point = backed_up
     base: dict[str, Any] = {"kind": "fileShareFull", "resourceId": SOURCE, "recoveryPointId": point}
     refusals: list[tuple[dict[str, Any], int, str]] = [
-        ({**base, "recoveryPointId": "123456"}, 422, "restore-not-possible"),
+        ({**base, "recoveryPointId": "123456"}, 422, "not-possible"),
         ({**base, "target": {"restoreTo": "sideways", "onConflict": "skip"}}, 400, "invalid-request"),
         (
             {
@@ -190,7 +190,7 @@ def test_share_restores_are_refused_with_problem_details_and_start_nothing(
                 },
             },
             422,
-            "restore-not-possible",
+            "not-possible",
         ),
         (
             {**base, "kind": "fileShareItems", "items": [{"path": "../etc", "type": "file"}]},
@@ -205,7 +205,7 @@ def test_share_restores_are_refused_with_problem_details_and_start_nothing(
         "pointInTime": "2025-01-01T00:00:00Z",
     }
     cases = [({"target": original, **body}, status, problem) for body, status, problem in refusals]
-    cases.append(({**blob_kind, "confirmWholeAccountRollback": True}, 422, "restore-not-possible"))
+    cases.append(({**blob_kind, "confirmWholeAccountRollback": True}, 422, "not-possible"))
     started = api.get("/restores", resourceId=SOURCE).json()["count"]
     for body, status, problem in cases:
         response = api.post(body)
