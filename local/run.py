@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from local.azurite import REPO_ROOT
+from local.run_lifecycle import LIFECYCLE_HOST_ENV, lifecycle_demo
 from local.run_restore import RESTORE_HOST_ENV, restore_demo
 from local.run_sweep import SWEEP_HOST_ENV, sweep_demo
 from local.stack import LocalStack, StackConfig
@@ -145,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for every outcome")
     parser.add_argument("--grant-roles", action="store_true", help="let the app assign missing roles")
     parser.add_argument("--no-restore", action="store_true", help="skip the restore demonstration")
+    parser.add_argument("--no-lifecycle", action="store_true", help="skip backup now and stop / resume")
     parser.add_argument("--no-sweep", action="store_true", help="skip the compliance sweep demonstration")
     args = parser.parse_args(argv)
 
@@ -154,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         time_factor=args.time_factor,
         grant_roles=args.grant_roles,
         name="run",
-        host_env={**RESTORE_HOST_ENV, **SWEEP_HOST_ENV},
+        host_env={**RESTORE_HOST_ENV, **LIFECYCLE_HOST_ENV, **SWEEP_HOST_ENV},
     )
     print("Starting Azurite, the emulated Azure control plane and the local Functions host ...", flush=True)
     with LocalStack(config) as stack:
@@ -164,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_restore:
             print("\nRestore: a range of blobs in a protected account, back to a point in time", flush=True)
             status = restore_demo(stack, creations()[0].path, timeout=args.timeout) or status
+        if not args.no_lifecycle:
+            print("\nLifecycle: a backup now, then stop and resume a protection", flush=True)
+            flex = next(c.path for c in creations() if c.path.endswith("/flexibleServers/pgflex-crm"))
+            status = lifecycle_demo(stack, flex, creations()[0].path, timeout=args.timeout) or status
         if not args.no_sweep:
             print("\nCompliance sweep: what was there before the app, found and protected", flush=True)
             status = sweep_demo(stack, timeout=args.timeout) or status

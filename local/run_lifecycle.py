@@ -1,0 +1,91 @@
+"""The main job's lifecycle demo: back up a protected PostgreSQL flexible server now, then stop and resume
+the protection of a storage account, each through the app's HTTP API and followed to its end.
+
+``POST /api/backups`` (the policy's vault-tier rule and retention tag, the job followed to its end) and
+``POST /api/protection-changes`` (stop keeping the data, then resume), with ``GET`` of each status document
+until it ends and the completion event on the topic. The host must allow them in the datasources' scope:
+start the stack with ``host_env=LIFECYCLE_HOST_ENV``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from local.run_restore import RESTORE_HOST_ENV
+from local.stack import LocalStack
+
+LIFECYCLE_HOST_ENV = {"LIFECYCLE_ALLOWED_SCOPES": RESTORE_HOST_ENV["RESTORE_ALLOWED_SCOPES"]}
+TERMINAL = ("succeeded", "failed")
+
+
+def _client(stack: LocalStack) -> httpx.Client:
+    assert stack.host is not None
+    return httpx.Client(
+        base_url=f"{stack.host.base_url}/api",
+        headers={"x-functions-key": stack.host.function_key},
+        timeout=30.0,
+    )
+
+
+def _follow(api: httpx.Client, route: str, started: httpx.Response, timeout: float) -> dict[str, Any]:
+    """Print the request's status at every change until it ends; its last document."""
+    request_id = started.json()["id"]
+    deadline, seen = time.monotonic() + timeout, ""
+    while True:
+        doc: dict[str, Any] = api.get(f"/{route}/{request_id}").json()
+        shown = f"phase={doc['phase']} " + (
+            f"job={(doc.get('job') or {}).get('status')}"
+            if route == "backups"
+            else f"state {doc.get('stateBefore')} -> {doc.get('stateAfter')}"
+        )
+        if shown != seen:
+            print(f"    {shown}", flush=True)
+            seen = shown
+        if doc["phase"] in TERMINAL or time.monotonic() > deadline:
+            return doc
+        time.sleep(0.5)
+
+
+def _event(stack: LocalStack, request_id: str, prefix: str) -> str | None:
+    for _ in range(10):
+        events, _ = stack.topic_events(0, wait=1.0)
+        for event in events:
+            if (
+                str(event.get("type", "")).startswith(prefix)
+                and (event.get("data") or {}).get("id") == request_id
+            ):
+                return str(event["type"])
+    return None
+
+
+def lifecycle_demo(stack: LocalStack, database_id: str, account_id: str, timeout: float = 120.0) -> int:
+    """Backup now of ``database_id``, stop and resume of ``account_id``; 0 when all three succeeded."""
+    failures = 0
+    with _client(stack) as api:
+        print(f"\nBackup now: {database_id.rsplit('/', 1)[-1]}", flush=True)
+        started = api.post("/backups", json={"resourceId": database_id})
+        print(f"  POST /api/backups -> {started.status_code}", flush=True)
+        if started.status_code != 202:
+            print(f"  refused: {started.text[:300]}", flush=True)
+            return 1
+        doc = _follow(api, "backups", started, timeout)
+        print(
+            f"  ended {doc['phase']}; event {_event(stack, doc['id'], 'BackupAutopilot.Backup.')}", flush=True
+        )
+        failures += doc["phase"] != "succeeded"
+        for change in ("stop", "resume"):
+            print(f"\nProtection change: {change} {account_id.rsplit('/', 1)[-1]}", flush=True)
+            started = api.post("/protection-changes", json={"change": change, "resourceId": account_id})
+            print(f"  POST /api/protection-changes -> {started.status_code}", flush=True)
+            if started.status_code != 202:
+                print(f"  refused: {started.text[:300]}", flush=True)
+                failures += 1
+                continue
+            doc = _follow(api, "protection-changes", started, timeout)
+            event = _event(stack, doc["id"], "BackupAutopilot.ProtectionChange.")
+            print(f"  ended {doc['phase']}; event {event}", flush=True)
+            failures += doc["phase"] != "succeeded"
+    return 1 if failures else 0
