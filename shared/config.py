@@ -31,9 +31,8 @@ class Settings:
     protection_rules: str | None = None
     grant_roles: bool = False
     dry_run: bool = False
-    stop_orphans: bool = (
-        False  # opt-in: stop protection (retaining data) when a protected datasource is deleted
-    )
+    stop_orphans: bool = False  # opt-in: stop a deleted datasource's protection (data retained)
+    first_backup: bool = False  # opt-in: a backup right after protecting (vault-tier policies)
     restore_allowed_scopes: tuple[str, ...] = ()
     lifecycle_allowed_scopes: tuple[str, ...] = ()  # where backups now and protection changes may act
     restore_polls_per_generation: int = 10  # job polls per orchestration execution before continue_as_new
@@ -125,6 +124,7 @@ class Settings:
             grant_roles=_bool(get, "PROTECTION_GRANT_ROLES"),
             dry_run=_bool(get, "PROTECTION_DRY_RUN"),
             stop_orphans=_bool(get, "PROTECTION_STOP_ORPHANS"),
+            first_backup=_bool(get, "PROTECTION_FIRST_BACKUP"),
             restore_allowed_scopes=scopes,
             lifecycle_allowed_scopes=lifecycle_scopes,
             restore_polls_per_generation=int(_number(get, "RESTORE_POLLS_PER_GENERATION", 10, minimum=1)),

@@ -10,6 +10,8 @@ from shared.arm.steps import OperationStarted, read_resource
 from shared.events import lifecycle_event
 from shared.lifecycle.messages import InstanceCall, InstanceState, StateRead
 from shared.lifecycle.status import LifecycleStatus
+from shared.restore import steps as restore_steps
+from shared.restore.steps import RecoveryPoints
 from shared.services import dataprotection as dp
 
 
@@ -41,6 +43,13 @@ async def read_protection_state(payload: StateRead) -> InstanceState:
         read = await read_resource(runtime.arm(), payload.backup_instance_id, dp.API_VERSION)
     state, _, _ = dp.protection_state(read.resource)
     return InstanceState(found=read.found, state=state, error=read.error)
+
+
+@bp.activity_trigger(input_name="payload")
+async def list_recovery_points(payload: StateRead) -> RecoveryPoints:
+    """The backup instance's recovery points (newest first, as the service lists them)."""
+    with correlation(payload.correlation_id):
+        return await restore_steps.list_recovery_points(runtime.arm(), payload.backup_instance_id)
 
 
 @bp.activity_trigger(input_name="payload")

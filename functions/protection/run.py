@@ -60,6 +60,7 @@ class ProtectionRun:
         self.roles_granted: list[dict[str, str]] = []
         #: A settled vaulted blob backup's containersList, when the re-check found one (its list may grow).
         self.known_containers: list[str] | None = None
+        self.policy: ResourceRead | None = None  # the backup policy, once a flow has read it
 
     def phase(self, name: str, **extra: Any) -> None:
         self.context.set_custom_status({"phase": name, "datasourceId": self.datasource_id, **extra})

@@ -89,6 +89,7 @@ def _options() -> ProtectionOptions:
         role_propagation_seconds=settings.role_propagation_seconds,
         dry_run=settings.dry_run,
         stop_orphans=settings.stop_orphans,
+        first_backup=settings.first_backup,
     )
 
 

@@ -168,6 +168,7 @@ class ProtectionOptions(Record):
     role_propagation_seconds: float = 60.0
     dry_run: bool = False
     stop_orphans: bool = False  # a deleted datasource's backup instance: stop protection, retain the data
+    first_backup: bool = False  # back up right after protecting (vault tier): a proven recovery point
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,7 @@ class ProtectionOutcome(Record):
     correlation_id: str | None = None
     started_at: str | None = None
     finished_at: str = field(default_factory=_now)
+    first_recovery_point: dict[str, Any] | None = None  # PROTECTION_FIRST_BACKUP: {id, time, jobId}
 
 
 # -- activity inputs ---------------------------------------------------------------------------------

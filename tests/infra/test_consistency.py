@@ -39,6 +39,7 @@ LEFT_AT_THEIR_DEFAULTS = {
     "ARM_LOCAL_TOKEN",  # ARM_CREDENTIAL=local (the emulator) only
     "RESTORE_POLLS_PER_GENERATION",
     "PROTECTION_STOP_ORPHANS",  # opt-in, off by default: set it as an app setting to stop orphans' protection
+    "PROTECTION_FIRST_BACKUP",  # opt-in, off by default: a backup right after protecting (vault tier)
     "ARM_WRITES_PER_SECOND",
     "ARM_READS_PER_SECOND",
     "ARM_BURST",

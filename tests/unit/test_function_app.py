@@ -24,6 +24,7 @@ PROTECTION_ACTIVITIES = {
     "list_blob_containers",
     "read_protection_state",  # PROTECTION_STOP_ORPHANS: the lifecycle activities
     "protection_change_call",
+    "list_recovery_points",  # PROTECTION_FIRST_BACKUP
     "find_protection_holder",
     "read_vault_principal",
     "assign_role",

@@ -13,22 +13,28 @@ from dataclasses import replace
 from typing import Any
 
 from functions.instances import READ_DELETED
+from functions.jobs import follow_job, job_id_of, start_job_once
 from functions.protection.activities import BackupInstanceState, ContainerNames
 from functions.protection.run import ProtectionRun, missing_permissions, unknown
+from shared.arm.operations import JobPhase
 from shared.arm.steps import ResourceRead
-from shared.errors import ArmError, BackupAutopilotError, Classification, parse_error_object
+from shared.errors import ArmError, BackupAutopilotError, Classification, NotPossibleError, parse_error_object
+from shared.jobs import JobCategory, JobProgress, JobsRequest
+from shared.lifecycle.backup import adhoc_backup_body, vault_backup_rule
 from shared.lifecycle.changes import Change, plan_change
 from shared.lifecycle.messages import InstanceCall, InstanceState, StateRead
 from shared.protection.containers import describe, select_containers
 from shared.protection.holder import Holder
 from shared.protection.kinds import BLOB
 from shared.protection.messages import BackupInstanceRequest, OutcomeKind, ProtectionOutcome
+from shared.restore.steps import RecoveryPoints
 from shared.services import dataprotection as dp
 from shared.services import resourcegraph as rg
 
 MAX_VALIDATIONS = 4  # first validation + re-validations while granted roles propagate
 MAX_CREATES = 3  # the create, and re-creates after failures the service marks retryable
 RETRY_CREATE_SECONDS = 60.0
+FIRST_BACKUP_POLLS = 60  # job polls of a first backup (growing back-off up to the policy maximum)
 MAX_SETTLE_CHECKS = 20  # reads of the instance until ProtectionConfigured (the first right after create)
 SETTLE_SECONDS = 30.0
 HOLDER_ACTIVITY = "find_protection_holder"
@@ -46,7 +52,45 @@ def protect(run: ProtectionRun) -> Generator[Any, Any, ProtectionOutcome]:
     validated = yield from validate(run)
     if validated is not None:
         return validated
-    return (yield from create(run))
+    outcome = yield from create(run)
+    if outcome.kind is OutcomeKind.PROTECTED and run.options.first_backup:
+        return (yield from first_backup(run, outcome))
+    return outcome
+
+
+def first_backup(run: ProtectionRun, outcome: ProtectionOutcome) -> Generator[Any, Any, ProtectionOutcome]:
+    """``PROTECTION_FIRST_BACKUP``: back up now (a vault-tier policy), follow the job, and name the recovery
+    point it made, so the protection is proven to restore from. Operational policies have nothing to prove."""
+    plan = run.plan
+    assert plan is not None and plan.policy_id and plan.vault_id and plan.backup_instance_id
+    read = run.read_request(plan.policy_id, dp.API_VERSION)
+    policy: ResourceRead = run.policy if run.policy is not None else (yield run.call("read_resource", read))
+    try:
+        rule = vault_backup_rule(policy.resource, None)
+    except NotPossibleError:
+        return replace(
+            outcome, reason=f"{outcome.reason}; no first backup: the policy backs up operationally"
+        )
+    run.phase("first_backup", backupInstanceId=plan.backup_instance_id)
+    instance, corr = plan.backup_instance_id, run.correlation_id
+    request = InstanceCall(instance, "POST", None, adhoc_backup_body(rule), corr)
+    listing = JobsRequest(plan.vault_id, instance, JobCategory.BACKUP, corr)
+    started = yield from start_job_once(run.context, "backup_trigger", request, listing)
+    job = JobProgress(job_id=job_id_of(started) if started.error is None else None)
+    if job.job_id is None:
+        why = started.error.message if started.error else "the operation named no job"
+        return replace(outcome, reason=f"{outcome.reason}; the first backup did not start: {why}")
+    read_job = yield from follow_job(
+        run.context, job, plan.vault_id, corr, FIRST_BACKUP_POLLS, lambda: run.phase("first_backup")
+    )
+    if read_job is None or read_job.job is None or read_job.job.phase is not JobPhase.SUCCEEDED:
+        state = job.job_status or "not finished"
+        return replace(outcome, reason=f"{outcome.reason}; the first backup ended {state} (job {job.job_id})")
+    points: RecoveryPoints = yield run.call("list_recovery_points", StateRead(instance, corr))
+    first = points.points[0] if points.points else {}
+    point = {"id": first.get("id"), "time": first.get("time"), "jobId": job.job_id}
+    reason = f"{outcome.reason}; first backup taken: recovery point {point['id']}"
+    return replace(outcome, reason=reason, first_recovery_point=point)
 
 
 def vaulted_containers(run: ProtectionRun) -> Generator[Any, Any, ProtectionOutcome | list[str] | None]:
@@ -59,6 +103,7 @@ def vaulted_containers(run: ProtectionRun) -> Generator[Any, Any, ProtectionOutc
     if policy.error is not None or not policy.found:
         missing = ArmError(status=404, code="BackupPolicyNotFound", message=policy.reason or "not found")
         return run.failed(policy.error or missing, "reading the backup policy failed")
+    run.policy = policy
     if not dp.is_vaulted_policy(policy.resource):
         return None
     listed: ContainerNames = yield run.call(

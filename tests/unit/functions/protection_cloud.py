@@ -15,9 +15,10 @@ from typing import Any
 from functions.protection import orchestrator
 from functions.protection.activities import BackupInstanceState, ContainerNames, VaultPrincipal
 from functions.tracking import PollRequest
-from shared.arm.operations import AsyncOperation
+from shared.arm.operations import AsyncOperation, JobPhase, JobState
 from shared.arm.steps import OperationPoll, OperationStarted, ResourceRead, RoleAssigned
 from shared.errors import ArmError, BackupAutopilotError
+from shared.jobs import JobIds, JobRead
 from shared.lifecycle.messages import InstanceCall, InstanceState, StateRead
 from shared.protection.holder import Holder
 from shared.protection.messages import (
@@ -29,6 +30,7 @@ from shared.protection.messages import (
 )
 from shared.protection.plan import plan_protection
 from shared.protection.rules import load_rules
+from shared.restore.steps import RecoveryPoints
 from tests.unit.functions.driver import Activity, Raise
 from tests.unit.functions.history import Call, Failed
 
@@ -160,6 +162,8 @@ class Cloud:
                 assert isinstance(payload, PollRequest)
                 if payload.operation.status_url == CREATE_URL and self.create_polls:
                     return self.create_polls.pop(0)
+                if payload.operation.status_url == BACKUP_URL:
+                    return OperationPoll(done=True, succeeded=True, job_id=BACKUP_JOB)
                 if payload.operation.status_url == CREATE_URL:
                     error = self.create_poll_error
                 else:
@@ -180,6 +184,16 @@ class Cloud:
             case "read_protection_state":
                 assert isinstance(payload, StateRead)
                 return InstanceState(found=True, state=self.protection_state)
+            case "backup_trigger":
+                assert isinstance(payload, InstanceCall) and payload.body is not None
+                return OperationStarted(202, operation=AsyncOperation(BACKUP_URL, None, self.retry_after))
+            case "list_backup_jobs":
+                return JobIds([])
+            case "read_backup_job":
+                done = JobState(BACKUP_JOB, "Completed", JobPhase.SUCCEEDED, "Backup", None, None, [])
+                return JobRead(job=done, next_delay_seconds=30.0)
+            case "list_recovery_points":
+                return RecoveryPoints([{"id": "rp-first", "time": "2025-03-01T12:10:00Z"}])
             case "protection_change_call":
                 assert isinstance(payload, InstanceCall) and payload.action == "stopProtection"
                 return OperationStarted(202, operation=AsyncOperation(STOP_URL, None, self.retry_after))
@@ -227,6 +241,10 @@ VAULTED_POLICY: dict[str, Any] = {
 }
 
 STOP_URL = "http://arm.local/op/stop-protection"
+BACKUP_URL = "http://arm.local/op/backup-now"
+BACKUP_JOB = (
+    "/subscriptions/x/resourceGroups/rg/providers/Microsoft.DataProtection/backupVaults/v/backupJobs/j1"
+)
 
 HAPPY = [
     "read_resource",

@@ -724,3 +724,42 @@ def test_with_stop_orphans_a_deleted_datasource_s_protection_is_stopped_keeping_
     stopped = _play(start(origin="delete", stop_orphans=True), _orphan_cloud("ProtectionStopped"))
     assert "protection_change_call" not in stopped.names
     assert stopped.output["reason"].endswith("its protection was stopped already")
+
+
+def _first_backup_start() -> ProtectionStart:
+    begin = start()
+    return replace(begin, options=replace(begin.options, first_backup=True))
+
+
+def test_with_first_backup_a_vaulted_protection_is_backed_up_and_names_its_recovery_point() -> None:
+    played = _play(_first_backup_start(), Cloud(policy=VAULTED_POLICY, containers=["invoices"]))
+
+    after_protection = played.names[played.names.index("read_backup_instance") + 1 :]
+    assert after_protection == [
+        "list_backup_jobs",
+        "backup_trigger",
+        "timer",
+        "poll_operation",
+        "timer",
+        "read_backup_job",
+        "list_recovery_points",
+        "publish_protection_outcome",
+    ]
+    (sent,) = played.inputs("backup_trigger")
+    assert sent.body == {
+        "backupRuleOptions": {"ruleName": "BackupDaily", "triggerOption": {"retentionTagOverride": "Default"}}
+    }
+    out = played.output
+    assert out["kind"] == "protected" and out["reason"].endswith(
+        "first backup taken: recovery point rp-first"
+    )
+    assert out["first_recovery_point"]["id"] == "rp-first"
+
+
+def test_with_first_backup_an_operational_policy_has_nothing_to_prove() -> None:
+    played = _play(_first_backup_start(), Cloud())
+
+    assert "backup_trigger" not in played.names
+    assert played.names.count("read_resource") == 2  # the datasource, the policy: read once
+    assert played.output["reason"].endswith("no first backup: the policy backs up operationally")
+    assert played.output["first_recovery_point"] is None
