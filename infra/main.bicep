@@ -29,6 +29,10 @@ param applicationInsightsName string = ''
 param keyVaultName string = ''
 param outcomeTopicName string = ''
 param resourceEventsSystemTopicName string = ''
+
+@description('How resource events reach the app: function (Event Grid pushes to on_resource_written; the app has a public endpoint) or queue (Event Grid writes to the resource-events queue with the topic identity; for an app behind private endpoints).')
+@allowed(['function', 'queue'])
+param eventDelivery string = 'function'
 param actionGroupName string = ''
 
 @description('The protection rules document: a path relative to the repository root, deployed with the code (app setting PROTECTION_RULES).')
@@ -133,6 +137,7 @@ var queues = {
   rejects: 'protection-rejects'
   outcomes: 'outcomes'
   failedOutcomes: 'outcomes-failed'
+  resourceEvents: 'resource-events'
 }
 
 // This subscription's system topic: an existing one by id (it stays where it is, with its resource group), or ours.
@@ -185,7 +190,7 @@ module storage 'app/storage.bicep' = {
     location: location
     tags: tags
     containerNames: [deploymentContainerName, deadLetterContainerName, reportContainerName, instanceLocksContainerName]
-    queueNames: [queues.requests, queues.poison, queues.rejects, queues.outcomes, queues.failedOutcomes]
+    queueNames: [queues.requests, queues.poison, queues.rejects, queues.outcomes, queues.failedOutcomes, queues.resourceEvents]
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
 }
@@ -333,6 +338,7 @@ module deadLetterWriter 'app/dead-letter-writer.bicep' = {
     storageAccountName: storage.outputs.name
     deadLetterContainerName: deadLetterContainerName
     principalId: useExistingTopic ? existingTopic!.identity.principalId : systemTopic!.outputs.principalId
+    resourceEventsQueueName: eventDelivery == 'queue' ? queues.resourceEvents : ''
   }
 }
 
@@ -345,6 +351,8 @@ module resourceEvents 'app/resource-events.bicep' = if (deployResourceEventSubsc
     functionAppId: api.outputs.resourceId
     deadLetterStorageAccountId: storage.outputs.resourceId
     deadLetterContainerName: deadLetterContainerName
+    eventDelivery: eventDelivery
+    resourceEventsQueueName: queues.resourceEvents
   }
   dependsOn: [
     deadLetterWriter
@@ -363,6 +371,8 @@ module resourceEventsOnExistingTopic 'app/resource-events.bicep' = if (deployRes
     functionAppId: api.outputs.resourceId
     deadLetterStorageAccountId: storage.outputs.resourceId
     deadLetterContainerName: deadLetterContainerName
+    eventDelivery: eventDelivery
+    resourceEventsQueueName: queues.resourceEvents
   }
   dependsOn: [
     deadLetterWriter

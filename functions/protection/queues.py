@@ -1,6 +1,9 @@
 """Queue names the bindings declare (binding declarations are static, so they are constants here)."""
 
 PROTECTION_REQUESTS = "protection-requests"
+# Resource events Event Grid delivers to a storage queue (the private-network option: Event Grid cannot push
+# to a Function App that has no public endpoint); read by ``on_resource_event_queued`` like the webhook's.
+RESOURCE_EVENTS = "resource-events"
 # Events we decided not to act on, each with its reason: visible, never silently dropped.
 PROTECTION_REJECTS = "protection-rejects"
 # Where the Functions host moves a message after maxDequeueCount failures; we also put malformed

@@ -11,8 +11,36 @@ param functionAppId string
 @description('Resource id of the storage account holding the dead-letter container; any subscription.')
 param deadLetterStorageAccountId string
 param deadLetterContainerName string
+@description('function: Event Grid pushes to on_resource_written (the app has a public endpoint); queue: Event Grid writes to the resource-events queue of the app\'s storage with the topic\'s identity and on_resource_event_queued reads it (a private app).')
+@allowed(['function', 'queue'])
+param eventDelivery string = 'function'
+@description('The queue the queue delivery writes to (functions/protection/queues.py RESOURCE_EVENTS).')
+param resourceEventsQueueName string = 'resource-events'
 
 var operationNames = loadJsonContent('protected-operations.json')
+var toFunction = {
+  endpointType: 'AzureFunction'
+  properties: {
+    resourceId: '${functionAppId}/functions/on_resource_written'
+    maxEventsPerBatch: 1
+    preferredBatchSizeInKilobytes: 64
+  }
+}
+// Event Grid writes each event as one Base64-encoded message: the queue trigger's default encoding.
+var toQueue = {
+  identity: {
+    type: 'SystemAssigned'
+  }
+  destination: {
+    endpointType: 'StorageQueue'
+    properties: {
+      resourceId: deadLetterStorageAccountId
+      queueName: resourceEventsQueueName
+      queueMessageTimeToLiveInSeconds: 604800
+    }
+  }
+}
+var viaQueue = eventDelivery == 'queue'
 
 resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' existing = {
   name: systemTopicName
@@ -24,14 +52,9 @@ resource subscriptionToFunction 'Microsoft.EventGrid/systemTopics/eventSubscript
   properties: {
     // AzureFunction endpoint: Event Grid delivers to the function through the host's Event Grid extension,
     // with no webhook URL or key in the template. The function must already exist (validated on create).
-    destination: {
-      endpointType: 'AzureFunction'
-      properties: {
-        resourceId: '${functionAppId}/functions/on_resource_written'
-        maxEventsPerBatch: 1
-        preferredBatchSizeInKilobytes: 64
-      }
-    }
+    // The queue option instead delivers with the topic's identity (Storage Queue Data Message Sender).
+    destination: viaQueue ? null : toFunction
+    deliveryWithResourceIdentity: viaQueue ? toQueue : null
     eventDeliverySchema: 'EventGridSchema'
     filter: {
       includedEventTypes: [

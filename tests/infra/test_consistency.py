@@ -7,7 +7,12 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from functions.protection.queues import PROTECTION_REJECTS, PROTECTION_REQUESTS, PROTECTION_REQUESTS_POISON
+from functions.protection.queues import (
+    PROTECTION_REJECTS,
+    PROTECTION_REQUESTS,
+    PROTECTION_REQUESTS_POISON,
+    RESOURCE_EVENTS,
+)
 from shared.config import Settings
 from shared.events import PROTECTION_EVENT_TYPES, RESTORE_FAILED
 from shared.locks import CONTAINER as INSTANCE_LOCKS_CONTAINER
@@ -208,7 +213,8 @@ def test_the_outcome_subscription_filters_the_failure_events_the_app_publishes()
 
 def test_queues_and_containers_are_the_apps() -> None:
     queues = variable(MAIN, "queues")
-    assert {PROTECTION_REQUESTS, PROTECTION_REQUESTS_POISON, PROTECTION_REJECTS} <= set(queues.values())
+    code = {PROTECTION_REQUESTS, PROTECTION_REQUESTS_POISON, PROTECTION_REJECTS, RESOURCE_EVENTS}
+    assert code <= set(queues.values())
     passed = config(modules(MAIN)["storage"])["params"]
     assert {q["operator"]["operands"]["operand_2"] for q in passed["queueNames"]} == set(queues)
     assert variable(MAIN, "instanceLocksContainerName") == INSTANCE_LOCKS_CONTAINER

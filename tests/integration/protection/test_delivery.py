@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Iterator
@@ -11,7 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from functions.protection.queues import PROTECTION_REJECTS, PROTECTION_REQUESTS, PROTECTION_REQUESTS_POISON
+from functions.protection.queues import (
+    PROTECTION_REJECTS,
+    PROTECTION_REQUESTS,
+    PROTECTION_REQUESTS_POISON,
+    RESOURCE_EVENTS,
+)
 from local.stack import LocalStack, subscription_name
 from tests.integration.protection.support import (
     DEV,
@@ -279,3 +285,39 @@ def test_a_deleted_datasource_is_reported_orphaned_and_its_next_creation_is_prot
     while len(outcomes.for_id(resource, start)) < 3 and time.monotonic() < deadline:
         outcomes.collect(wait=1.0)
     assert outcomes.for_id(resource, start)[-1]["data"]["kind"] in ("protected", "already_protected")
+
+
+def test_events_event_grid_writes_to_the_resource_events_queue_are_acted_on_like_pushed_ones(
+    stack: LocalStack, outcomes: Outcomes
+) -> None:
+    """The private-network option: Event Grid writes each event, Base64-encoded, to ``resource-events``.
+
+    The dev subscription's events go to a recorder instead of the app; the one recorded for a new account is
+    put on the queue as Event Grid would, and only that reaches the app.
+    """
+    resource = account_id(DEV, "rg-dev", "e2equeued")
+    recorder = Recorder()
+    try:
+        _capture_dev_events(stack, recorder)
+        start = outcomes.mark()
+        put_account(stack, resource, account_body())
+        deadline = time.monotonic() + 15
+        while not recorder.events() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (event,) = recorder.events()
+    finally:
+        stack.admin("DELETE", "/_admin/eventgrid/subscriptions/capture-dev")
+        stack.subscribe(DEV)
+        recorder.close()
+    time.sleep(1.0)
+    outcomes.collect()
+    assert outcomes.for_id(resource, start) == []  # nothing was pushed to the app
+
+    send_raw(stack, RESOURCE_EVENTS, json.dumps(event))
+    send_raw(stack, RESOURCE_EVENTS, "not an event")
+    got = outcomes.wait_for([resource], start=start)[resource]
+    rejects = wait_messages(stack, PROTECTION_REJECTS, 1)
+
+    assert got["kind"] == "protected", got
+    assert got["correlation_id"] == event["data"]["correlationId"]
+    assert any("JSON" in r["reason"] for r in rejects), rejects
