@@ -14,20 +14,11 @@ from typing import Any
 
 import httpx
 
-from local.run_restore import RESTORE_HOST_ENV
+from local.run_restore import RESTORE_HOST_ENV, api_client
 from local.stack import LocalStack
 
 LIFECYCLE_HOST_ENV = {"LIFECYCLE_ALLOWED_SCOPES": RESTORE_HOST_ENV["RESTORE_ALLOWED_SCOPES"]}
 TERMINAL = ("succeeded", "failed")
-
-
-def _client(stack: LocalStack) -> httpx.Client:
-    assert stack.host is not None
-    return httpx.Client(
-        base_url=f"{stack.host.base_url}/api",
-        headers={"x-functions-key": stack.host.function_key},
-        timeout=30.0,
-    )
 
 
 def _follow(api: httpx.Client, route: str, started: httpx.Response, timeout: float) -> dict[str, Any]:
@@ -64,7 +55,7 @@ def _event(stack: LocalStack, request_id: str, prefix: str) -> str | None:
 def lifecycle_demo(stack: LocalStack, database_id: str, account_id: str, timeout: float = 120.0) -> int:
     """Backup now of ``database_id``, stop and resume of ``account_id``; 0 when all three succeeded."""
     failures = 0
-    with _client(stack) as api:
+    with api_client(stack) as api:
         print(f"\nBackup now: {database_id.rsplit('/', 1)[-1]}", flush=True)
         started = api.post("/backups", json={"resourceId": database_id})
         print(f"  POST /api/backups -> {started.status_code}", flush=True)

@@ -30,7 +30,8 @@ def _parse(text: str) -> datetime:
     return datetime.fromisoformat(f"{head}.{(tail[:6] or '0').ljust(6, '0')}+00:00")
 
 
-def _client(stack: LocalStack) -> httpx.Client:
+def api_client(stack: LocalStack) -> httpx.Client:
+    """The app's HTTP API with the function key, as an operator calls it."""
     assert stack.host is not None
     return httpx.Client(
         base_url=f"{stack.host.base_url}/api",
@@ -56,7 +57,7 @@ def restore_demo(stack: LocalStack, protected_account_id: str, timeout: float = 
     """Restore ``RANGES`` of the account to the middle of its restorable range; 0 when the job succeeded."""
     short = protected_account_id.rsplit("/", 1)[-1]
     print(f"\nRestore: {short}, container prefix range {RANGES[0]['min']} .. {RANGES[0]['max']}", flush=True)
-    with _client(stack) as api:
+    with api_client(stack) as api:
         span = _wait_for_range(api, protected_account_id, timeout)
         low, high = _parse(span["startTime"]), _parse(span["endTime"])
         point = (low + (high - low) / 2).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

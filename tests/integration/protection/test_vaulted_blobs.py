@@ -13,6 +13,7 @@ import pytest
 
 from local.stack import LocalStack
 from shared.services import dataprotection as dp
+from tests.fixtures.dataprotection import VAULTED_BLOB_POLICY
 from tests.integration.protection.support import (
     PROD,
     Outcomes,
@@ -41,39 +42,6 @@ RULES = [
         "blobContainers": {"prefixes": ["invoices"]},
     },
 ]
-VAULT_STORE = {"objectType": "DataStoreInfoBase", "dataStoreType": "VaultStore"}
-VAULTED_POLICY = {
-    "properties": {
-        "objectType": "BackupPolicy",
-        "datasourceTypes": ["Microsoft.Storage/storageAccounts/blobServices"],
-        "policyRules": [
-            {
-                "name": "BackupDaily",
-                "objectType": "AzureBackupRule",
-                "backupParameters": {"objectType": "AzureBackupParams", "backupType": "Discrete"},
-                "dataStore": VAULT_STORE,
-                "trigger": {
-                    "objectType": "ScheduleBasedTriggerContext",
-                    "schedule": {"repeatingTimeIntervals": ["R/2025-01-01T02:00:00+00:00/P1D"]},
-                    "taggingCriteria": [
-                        {"isDefault": True, "tagInfo": {"tagName": "Default"}, "taggingPriority": 99}
-                    ],
-                },
-            },
-            {
-                "name": "Default",
-                "objectType": "AzureRetentionRule",
-                "isDefault": True,
-                "lifecycles": [
-                    {
-                        "deleteAfter": {"objectType": "AbsoluteDeleteOption", "duration": "P30D"},
-                        "sourceDataStore": VAULT_STORE,
-                    }
-                ],
-            },
-        ],
-    }
-}
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +49,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     rules = rules_file(tmp_path_factory.mktemp("rules"), RULES)
     with LocalStack(stack_config("vaulted", rules)) as running:
         made = running.arm(
-            "PUT", f"{VAULT}/backupPolicies/{POLICY}", VAULTED_POLICY, api_version=dp.API_VERSION
+            "PUT", f"{VAULT}/backupPolicies/{POLICY}", VAULTED_BLOB_POLICY, api_version=dp.API_VERSION
         )
         assert made.status_code in (200, 201), made.text
         yield running

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from local.stack import LocalStack
+from tests.fixtures.dataprotection import VAULTED_BLOB_POLICY
 from tests.integration.restore.restore_stack import (
     ACCOUNT,
     DEV_ACCOUNT,
@@ -224,38 +225,6 @@ WEU_VAULT = (
     "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup-weu/providers/"
     "Microsoft.DataProtection/backupVaults/bv-weu"
 )
-VAULTED_POLICY = {
-    "properties": {
-        "objectType": "BackupPolicy",
-        "datasourceTypes": ["Microsoft.Storage/storageAccounts/blobServices"],
-        "policyRules": [
-            {
-                "name": "BackupDaily",
-                "objectType": "AzureBackupRule",
-                "backupParameters": {"objectType": "AzureBackupParams", "backupType": "Discrete"},
-                "dataStore": {"objectType": "DataStoreInfoBase", "dataStoreType": "VaultStore"},
-                "trigger": {
-                    "objectType": "ScheduleBasedTriggerContext",
-                    "schedule": {"repeatingTimeIntervals": ["R/2025-01-01T02:00:00+00:00/P1D"]},
-                    "taggingCriteria": [
-                        {"isDefault": True, "tagInfo": {"tagName": "Default"}, "taggingPriority": 99}
-                    ],
-                },
-            },
-            {
-                "name": "Default",
-                "objectType": "AzureRetentionRule",
-                "isDefault": True,
-                "lifecycles": [
-                    {
-                        "deleteAfter": {"objectType": "AbsoluteDeleteOption", "duration": "P30D"},
-                        "sourceDataStore": {"objectType": "DataStoreInfoBase", "dataStoreType": "VaultStore"},
-                    }
-                ],
-            },
-        ],
-    }
-}
 
 
 def test_vaulted_blob_containers_restore_with_prefixes_into_another_account(
@@ -264,7 +233,7 @@ def test_vaulted_blob_containers_restore_with_prefixes_into_another_account(
     """A vaulted blob instance made by hand (the rules protect operationally), restored through the app."""
     stack = restore_stack
     policy = f"{WEU_VAULT}/backupPolicies/blob-vaulted-e2e"
-    assert stack.arm("PUT", policy, VAULTED_POLICY, api_version="2025-09-01").status_code in (200, 201)
+    assert stack.arm("PUT", policy, VAULTED_BLOB_POLICY, api_version="2025-09-01").status_code in (200, 201)
     account = f"{RG}/providers/Microsoft.Storage/storageAccounts/stvaultedsrc"
     body = {
         "location": "westeurope",
