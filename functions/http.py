@@ -87,7 +87,9 @@ def json_body(req: func.HttpRequest) -> Any:
         raise InvalidRequestError("body", f"not valid JSON: {str(exc)[:200]}") from None
 
 
-def status_view(status: df.DurableOrchestrationStatus, *, what: str) -> dict[str, Any]:
+def status_view(
+    status: df.DurableOrchestrationStatus, *, what: str, initial: str = progress.VALIDATING
+) -> dict[str, Any]:
     """A request's status document (:func:`shared.progress.status_document`) from its orchestration."""
     runtime_status = status.runtime_status.value if status.runtime_status else None
     return progress.status_document(
@@ -98,4 +100,5 @@ def status_view(status: df.DurableOrchestrationStatus, *, what: str) -> dict[str
         iso(status.created_time),
         iso(status.last_updated_time),
         what=what,
+        initial=initial,
     )

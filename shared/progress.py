@@ -43,15 +43,17 @@ def status_document(
     last_updated_time: str | None,
     *,
     what: str,
+    initial: str = VALIDATING,
 ) -> dict[str, Any]:
-    """Our view of request ``instance_id`` (a ``what``: "restore", ...) from its orchestration's status."""
+    """Our view of request ``instance_id`` (a ``what``: "restore", ...) from its orchestration's status;
+    ``initial``: its phase before the orchestration has said anything."""
     source = output if isinstance(output, Mapping) and output.get("phase") else custom_status
     view: dict[str, Any] = (
-        dict(source) if isinstance(source, Mapping) else {"id": instance_id, "phase": VALIDATING}
+        dict(source) if isinstance(source, Mapping) else {"id": instance_id, "phase": initial}
     )
     view["id"] = instance_id
     if view.get("phase") not in PHASES:
-        view["phase"] = VALIDATING
+        view["phase"] = initial
     if runtime_status in _RUNTIME_FAILED and view["phase"] not in TERMINAL:
         view["phase"] = FAILED
         view["error"] = view.get("error") or {

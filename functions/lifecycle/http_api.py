@@ -36,6 +36,7 @@ from shared.lifecycle.changes import CONFIGURED, plan_change
 from shared.lifecycle.messages import BackupStart, ChangeStart
 from shared.lifecycle.request import check_confirmation, parse_backup, parse_change
 from shared.lifecycle.status import BACKUP, LifecycleProgress
+from shared.progress import STARTING
 from shared.restore.steps import BackupInstanceFacts
 from shared.services import dataprotection as dp
 
@@ -169,7 +170,7 @@ async def _status(
     status = await client.get_status(request_id)
     if not status or status.name != orchestrator:
         return missing
-    return json_response(status_view(status, what=orchestrator.replace("_", " ")))
+    return json_response(status_view(status, what=orchestrator.replace("_", " "), initial=STARTING))
 
 
 @bp.route(route="backups/{backupId}", methods=["GET"])
