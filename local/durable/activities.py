@@ -8,6 +8,7 @@ import json
 import logging
 import traceback
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +77,7 @@ class ActivityWorker:
         self.max_concurrent = max(1, max_concurrent)
         self.on_result = on_result
         self.executed = 0
+        self.executed_by_name: Counter[str] = Counter()  # for the host's stats (GET /admin/host/stats)
         self._queue: asyncio.Queue[WorkItem] = asyncio.Queue()
 
     def submit(self, item: WorkItem) -> None:
@@ -117,6 +119,7 @@ class ActivityWorker:
                 log.info("executing activity %s (task %d)", item.name, item.task_scheduled_id)
                 result = await invoke_activity(spec, item.input)
                 self.executed += 1
+                self.executed_by_name[item.name] += 1
                 if not result.succeeded:
                     log.warning("activity %s failed: %s", item.name, result.reason)
         if result.succeeded:

@@ -4,6 +4,10 @@ Layout for task hub ``h`` (names lower-cased): container ``h-instances`` holds o
 (status summary in blob metadata: listing downloads no history); queues ``h-control-00`` .. ``h-control-NN``
 (instance id hashed to a partition) carry what clients send to instances (raised events, terminations);
 blob ``clock`` in container ``h-engine`` holds the engine clock's anchor (:mod:`local.durable.clock`).
+
+``DurableStore.transactions`` counts the storage requests the task hub made, by operation (what Azure Storage
+bills as transactions; ``GET /admin/host/stats`` on the host reports them): the benchmarks divide them by the
+work done. A listing counts one per page.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import json
 import math
 import re
 import zlib
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -60,6 +65,7 @@ class DurableStore:
         self.control_queues = [
             self._queue_service.get_queue_client(f"{self.prefix}-control-{i:02d}") for i in range(partitions)
         ]
+        self.transactions: Counter[str] = Counter()
 
     async def create(self) -> None:
         for container in (self.container, self.engine_container):
@@ -81,6 +87,7 @@ class DurableStore:
 
     # ---- instances ----
     async def load(self, instance_id: str) -> tuple[InstanceState, str] | None:
+        self.transactions["blob.get"] += 1
         if self._lean is not None:
             found = await self._lean.get(instance_id)
             if found is None:
@@ -96,6 +103,7 @@ class DurableStore:
 
     async def save(self, state: InstanceState, etag: str | None) -> str:
         """Write ``state``; ``etag`` None means create-only. Raises ConcurrencyConflict on a lost race."""
+        self.transactions["blob.put"] += 1
         metadata = {"name": state.name, "runtimeStatus": str(state.status), "createdTime": state.created_time}
         body = json.dumps(state.to_json())
         if self._lean is not None:
@@ -117,6 +125,7 @@ class DurableStore:
         return str(result["etag"])
 
     async def delete(self, instance_id: str) -> bool:
+        self.transactions["blob.delete"] += 1
         try:
             await self.container.delete_blob(instance_id)
         except ResourceNotFoundError:
@@ -124,15 +133,18 @@ class DurableStore:
         return True
 
     async def list_summaries(self, prefix: str | None = None) -> AsyncIterator[InstanceSummary]:
-        async for item in self.container.list_blobs(name_starts_with=prefix or None, include=["metadata"]):
-            meta = item.metadata or {}
-            yield InstanceSummary(
-                item.name, meta.get("name", ""), meta.get("runtimeStatus", ""), meta.get("createdTime", "")
-            )
+        pages = self.container.list_blobs(name_starts_with=prefix or None, include=["metadata"]).by_page()
+        async for page in pages:
+            self.transactions["blob.list"] += 1
+            async for item in page:
+                meta = item.metadata or {}
+                name, status = meta.get("name", ""), meta.get("runtimeStatus", "")
+                yield InstanceSummary(item.name, name, status, meta.get("createdTime", ""))
 
     # ---- the engine clock ----
     async def load_clock(self) -> ClockAnchor | None:
         """The clock anchor the last engine on this task hub saved (None: the hub is new)."""
+        self.transactions["blob.get"] += 1
         try:
             downloader = await self.engine_container.download_blob(CLOCK_BLOB)
             return ClockAnchor.from_json(json.loads(await downloader.readall()))
@@ -140,20 +152,24 @@ class DurableStore:
             return None
 
     async def save_clock(self, anchor: ClockAnchor) -> None:
+        self.transactions["blob.put"] += 1
         await self.engine_container.upload_blob(CLOCK_BLOB, json.dumps(anchor.to_json()), overwrite=True)
 
     # ---- queues ----
     def control_queue_for(self, instance_id: str) -> QueueClient:
         return self.control_queues[zlib.crc32(instance_id.encode()) % self.partitions]
 
-    @staticmethod
-    async def send(queue: QueueClient, text: str, delay_seconds: float = 0.0) -> QueueMessage:
+    async def send(self, queue: QueueClient, text: str, delay_seconds: float = 0.0) -> QueueMessage:
         """Enqueue ``text``, invisible for ``delay_seconds``; the result carries the id and pop receipt."""
+        self.transactions["queue.put"] += 1
         visibility = min(MAX_VISIBILITY_SECONDS, math.ceil(delay_seconds)) if delay_seconds > 0 else None
         return await queue.send_message(text, visibility_timeout=visibility, time_to_live=-1)
 
-    @staticmethod
-    async def receive(queue: QueueClient, max_messages: int, visibility_timeout: int) -> list[QueueMessage]:
+    async def receive(
+        self, queue: QueueClient, max_messages: int, visibility_timeout: int
+    ) -> list[QueueMessage]:
+        """One Get Messages request (``max_messages`` is at most 32, what one request returns)."""
+        self.transactions["queue.get"] += 1
         messages: list[QueueMessage] = []
         pager = queue.receive_messages(
             messages_per_page=max_messages, visibility_timeout=visibility_timeout, max_messages=max_messages
@@ -162,8 +178,8 @@ class DurableStore:
             messages.append(message)
         return messages
 
-    @staticmethod
-    async def delete_message(queue: QueueClient, message: QueueMessage) -> None:
+    async def delete_message(self, queue: QueueClient, message: QueueMessage) -> None:
+        self.transactions["queue.delete"] += 1
         # ResourceNotFound: its visibility expired and someone else holds it now; they drop it as a duplicate
         with contextlib.suppress(ResourceNotFoundError):
             await queue.delete_message(message)
