@@ -6,17 +6,19 @@ on Flex Consumption 40 instances spend one bucket per subscription: a budget per
 for every instance count. Each bucket here is therefore a ceiling, and two signals from ARM steer it:
 
 - ``x-ms-ratelimit-remaining-subscription-{reads,writes,deletes}`` on every answer is the level of the
-  shared bucket that all instances drain. When it falls to ``reserve`` or below, the fleet is spending
-  faster than ARM refills, and this process holds its next request back for as long as ARM needs to refill
-  the deficit: ``(reserve - remaining + 1) / refill`` seconds. Each instance then sends about one request
-  per such pause, so N instances settle where ``remaining`` is about ``reserve - N + 1``: no 429 while N
-  stays under ``reserve``, the fleet at ARM's refill rate, and a lone instance never held back while it
-  keeps the bucket above the reserve.
+  shared bucket that all instances drain. When it falls to the reserve (``reserve_share`` of ARM's bucket:
+  125 reads, 100 writes or deletes by default) or below, the fleet is spending faster than ARM refills, and
+  this process holds its next request back for as long as ARM needs to refill the deficit:
+  ``(reserve - remaining + 1) / refill`` seconds. Each instance then sends about one request per such
+  pause, so N instances settle where ``remaining`` is about ``reserve - N + 1``, the fleet at ARM's refill
+  rate; the reserve also absorbs what the instances have in flight when the bucket first runs low (their
+  bursts at a start). A lone instance is never held back while it keeps the bucket above the reserve.
 - A 429's ``Retry-After`` closes the bucket for the whole process until it has passed (the service
   processes nothing sent earlier), instead of every waiting caller finding out on its own.
 
-``tests/bench/scale_out.py`` measures this against a per-process budget at 1, 10 and 40 instances (figures
-in docs/architecture.md, "Scale-out"). Clock and sleep are injectable so tests never wait.
+``tests/bench/scale_out.py`` measures this against a per-process budget and the alternatives at 1, 10 and
+40 instances (figures in docs/architecture.md, "Scale-out"). Clock and sleep are injectable so tests never
+wait.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from dataclasses import dataclass
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
-#: ARM's refill rates per subscription and principal (tokens per second; THROTTLING.md §1).
+#: ARM's buckets per subscription and principal: size and refill (tokens per second; THROTTLING.md §1).
+ARM_BUCKET: Mapping[str, float] = {"read": 250.0, "write": 200.0, "delete": 200.0}
 ARM_REFILL_PER_SECOND: Mapping[str, float] = {"read": 25.0, "write": 10.0, "delete": 10.0}
 #: The remaining-quota header ARM sends for each kind.
 REMAINING_HEADER: Mapping[str, str] = {
@@ -37,7 +40,7 @@ REMAINING_HEADER: Mapping[str, str] = {
     "write": "x-ms-ratelimit-remaining-subscription-writes",
     "delete": "x-ms-ratelimit-remaining-subscription-deletes",
 }
-DEFAULT_RESERVE = 50
+DEFAULT_RESERVE_SHARE = 0.5
 
 
 @dataclass
@@ -55,16 +58,16 @@ class RateLimiter:
     def __init__(
         self,
         *,
-        reads_per_second: float = 20.0,
-        writes_per_second: float = 8.0,
-        burst: int = 20,
-        reserve: int = DEFAULT_RESERVE,
+        reads_per_second: float = 25.0,
+        writes_per_second: float = 10.0,
+        burst: int = 100,
+        reserve_share: float = DEFAULT_RESERVE_SHARE,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._rates = {"read": reads_per_second, "write": writes_per_second, "delete": writes_per_second}
         self._burst = float(burst)
-        self.reserve = reserve
+        self.reserve = {kind: reserve_share * size for kind, size in ARM_BUCKET.items()}
         self._clock = clock
         self._sleep = sleep
         self._buckets: dict[tuple[str, str], _Bucket] = {}
@@ -130,8 +133,8 @@ class RateLimiter:
         pause = 0.0
         if status == 429:
             pause = retry_after if retry_after is not None else 1.0
-        elif remaining is not None and remaining <= self.reserve:
-            pause = (self.reserve - remaining + 1) / ARM_REFILL_PER_SECOND[kind]
+        elif remaining is not None and remaining <= self.reserve[kind]:
+            pause = (self.reserve[kind] - remaining + 1) / ARM_REFILL_PER_SECOND[kind]
         if pause > 0.0 and now + pause > bucket.closed_until:
             self._refill(bucket)
             bucket.closed_until = now + pause

@@ -6,11 +6,13 @@ concurrency); a call whose retries are spent is retried 10 s later, as the orche
 does. Prints, per design and N: 429s (and their share of the calls), makespan, and the bound ARM's limits
 set.
 
-Designs (``--designs``): ``budget`` = a fixed per-process budget (the limiter without feedback: what the
-app had), ``retry_after`` = the limiter closed process-wide for a 429's Retry-After only, ``adaptive`` =
-Retry-After plus ARM's remaining-quota header (:mod:`shared.arm.rate_limit`), ``capped`` = the budget
-with one call in flight per instance (what a host.json concurrency cap of 1 does). ``arm``-suffixed designs
-use ARM-sized ceilings (burst 200, 10 writes/s, 25 reads/s) instead of the app's defaults.
+Designs (``--designs``): ``budget`` = a fixed per-process budget (the limiter without feedback, at the
+ceilings the app had: 20 reads/s, 8 writes/s, burst 20), ``capped`` = that budget with one call in flight
+per instance (what a host.json concurrency cap of 1 does), ``budget_arm`` = the budget at today's ceilings
+(25 / 10 / 100), ``retry_after`` = today's ceilings, the limiter closed process-wide for a 429's
+Retry-After only, ``adaptive`` = the app's limiter (:mod:`shared.arm.rate_limit`: Retry-After plus ARM's
+remaining-quota header, reserve half of ARM's bucket), ``adaptive_old`` = it at the old ceilings,
+``adaptive_r20`` = it with a reserve of a fifth of ARM's bucket.
 
     .venv/bin/python -m tests.bench.scale_out                       # N = 1, 10, 40; all designs
     .venv/bin/python -m tests.bench.scale_out --instances 1 40 --designs budget adaptive --repeat 3
@@ -36,7 +38,8 @@ from local.azurite import STATE_DIR
 from local.stack import CloudProcess
 from shared.arm.client import ArmClient
 from shared.arm.rate_limit import RateLimiter
-from shared.errors import ArmError
+from shared.config import Settings
+from shared.errors import ArmError, Classification
 from tests.bench import protection_seed as seeds
 
 RG_API = "2021-04-01"
@@ -46,8 +49,12 @@ JOB = ("GET", "PUT", "GET", "PUT", "GET", "GET")
 CONCURRENCY = 16
 ORCHESTRATOR_RETRY_SECONDS = 10.0
 MAX_ATTEMPTS = 8
-DEFAULT_CEILING = {"reads_per_second": 20.0, "writes_per_second": 8.0, "burst": 20}
-ARM_CEILING = {"reads_per_second": 25.0, "writes_per_second": 10.0, "burst": 200}
+OLD_CEILING = {"reads_per_second": 20.0, "writes_per_second": 8.0, "burst": 20}  # the settings before
+CEILING = {  # the settings now (shared/config.py defaults)
+    "reads_per_second": Settings.arm_reads_per_second,
+    "writes_per_second": Settings.arm_writes_per_second,
+    "burst": Settings.arm_burst,
+}
 ARM_LIMITS = {"read": (250.0, 25.0), "write": (200.0, 10.0)}
 
 
@@ -88,12 +95,13 @@ class Design:
 
 
 DESIGNS = {
-    "budget": Design("budget", BudgetLimiter, DEFAULT_CEILING),
-    "capped": Design("capped", BudgetLimiter, DEFAULT_CEILING, concurrency=1),
-    "retry_after": Design("retry_after", RetryAfterLimiter, DEFAULT_CEILING),
-    "adaptive": Design("adaptive", RateLimiter, DEFAULT_CEILING),
-    "budget_arm": Design("budget_arm", BudgetLimiter, ARM_CEILING),
-    "adaptive_arm": Design("adaptive_arm", RateLimiter, ARM_CEILING),
+    "budget": Design("budget", BudgetLimiter, OLD_CEILING),
+    "capped": Design("capped", BudgetLimiter, OLD_CEILING, concurrency=1),
+    "budget_arm": Design("budget_arm", BudgetLimiter, CEILING),
+    "retry_after": Design("retry_after", RetryAfterLimiter, CEILING),
+    "adaptive_old": Design("adaptive_old", RateLimiter, OLD_CEILING),
+    "adaptive_r20": Design("adaptive_r20", RateLimiter, {**CEILING, "reserve_share": 0.2}),
+    "adaptive": Design("adaptive", RateLimiter, CEILING),
 }
 
 
@@ -121,7 +129,7 @@ async def _instance(
                     await arm.request(method, group, api_version=RG_API, json=body)
                     return
                 except ArmError as error:
-                    if not error.is_retryable or attempt == MAX_ATTEMPTS:
+                    if error.classification is not Classification.TRANSIENT or attempt == MAX_ATTEMPTS:
                         stats["failed"] += 1
                         return
                     stats["activity_retries"] += 1

@@ -1,4 +1,5 @@
 """Call counters for ``GET /_admin/counters``: calls per operation, 429s and 5xx served, per subscription,
+rows answered (Resource Graph queries, by operation),
 and a timeline (calls per real second since the last reset, by subscription and throttling bucket, with the
 429s of each second) that benchmarks plot against ARM's limits."""
 
@@ -18,6 +19,7 @@ class Counters:
         self.server_errors: Counter[str] = Counter()
         self.by_subscription: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.by_correlation: Counter[str] = Counter()  # calls per x-ms-correlation-request-id the caller sent
+        self.rows: Counter[str] = Counter()  # rows answered by operation (Resource Graph pages)
         self.timeline: Counter[tuple[int, str, str]] = Counter()  # (second, subscription, bucket or "429")
         self.started = now()
 
@@ -50,6 +52,7 @@ class Counters:
             "total_server_errors": sum(self.server_errors.values()),
             "subscriptions": {k: dict(v) for k, v in self.by_subscription.items()},
             "correlations": dict(self.by_correlation),
+            "rows": dict(self.rows),
             "timeline": [
                 {"second": second, "subscription": sub, "bucket": bucket, "count": count}
                 for (second, sub, bucket), count in sorted(self.timeline.items())
@@ -62,5 +65,6 @@ class Counters:
         self.server_errors.clear()
         self.by_subscription.clear()
         self.by_correlation.clear()
+        self.rows.clear()
         self.timeline.clear()
         self.started = self._now()

@@ -20,12 +20,12 @@ class FakeTime:
         self.now += seconds
 
 
-def _limiter(time: FakeTime, reserve: int = 50) -> RateLimiter:
+def _limiter(time: FakeTime, reserve_share: float = 0.25) -> RateLimiter:
     return RateLimiter(
         writes_per_second=10,
         reads_per_second=25,
         burst=100,
-        reserve=reserve,
+        reserve_share=reserve_share,  # reserves: 62.5 reads, 50 writes
         clock=time.clock,
         sleep=time.sleep,
     )
@@ -56,7 +56,7 @@ async def test_a_429_closes_the_bucket_for_its_retry_after_only():
 
 async def test_a_remaining_quota_above_the_reserve_never_holds_back():
     time = FakeTime()
-    limiter = _limiter(time, reserve=50)
+    limiter = _limiter(time)
     for remaining in (199, 120, 51):
         limiter.observe("sub-1", "write", status=200, remaining=remaining)
         assert await limiter.acquire("sub-1", "write") == 0.0
@@ -64,17 +64,17 @@ async def test_a_remaining_quota_above_the_reserve_never_holds_back():
 
 async def test_a_low_remaining_quota_pauses_for_the_refill_of_the_deficit():
     time = FakeTime()
-    limiter = _limiter(time, reserve=50)
+    limiter = _limiter(time)
     limiter.observe("sub-1", "write", status=201, remaining=30)
     # ARM refills writes at 10/s: back to the reserve (+1) after (50 - 30 + 1) / 10 s
     assert await limiter.acquire("sub-1", "write") == pytest.approx(2.1)
     limiter.observe("sub-1", "read", status=200, remaining=0)
-    assert await limiter.acquire("sub-1", "read") == pytest.approx(51 / 25)
+    assert await limiter.acquire("sub-1", "read") == pytest.approx(63.5 / 25)
 
 
 async def test_a_later_smaller_pause_does_not_shorten_a_longer_one():
     time = FakeTime()
-    limiter = _limiter(time, reserve=50)
+    limiter = _limiter(time)
     limiter.observe("sub-1", "write", status=429, retry_after=10.0)
     limiter.observe("sub-1", "write", status=200, remaining=49)
     assert await limiter.acquire("sub-1", "write") == pytest.approx(10.0)
@@ -82,7 +82,7 @@ async def test_a_later_smaller_pause_does_not_shorten_a_longer_one():
 
 async def test_the_client_feeds_every_answer_back():
     time = FakeTime()
-    limiter = _limiter(time, reserve=50)
+    limiter = _limiter(time)
     answers = iter(
         [
             httpx.Response(200, json={}, headers={"x-ms-ratelimit-remaining-subscription-reads": "10"}),
@@ -105,6 +105,6 @@ async def test_the_client_feeds_every_answer_back():
         await arm.get("/subscriptions/s1/resourceGroups/a", api_version="1")
         assert time.now == 0.0
         await arm.get("/subscriptions/s1/resourceGroups/a", api_version="1")
-    # the second call waited for the refill of the deficit ((50 - 10 + 1) / 25 s), then the 429's 3 s
+    # the second call waited for the refill of the deficit ((62.5 - 10 + 1) / 25 s), then the 429's 3 s
     # in the client's own retry, which the limiter's closed bucket does not add to
-    assert time.now == pytest.approx(41 / 25 + 3.0)
+    assert time.now == pytest.approx(53.5 / 25 + 3.0)
