@@ -134,7 +134,7 @@ class LocalStack:
     def start(self) -> LocalStack:
         cfg = self.config
         try:
-            self.azurite = azurite.start(f"{cfg.name}-{os.getpid()}", fresh=True)
+            self.azurite = azurite.start(f"{cfg.name}-{os.getpid()}", fresh=True, in_memory=True)
             self.cloud = CloudProcess(
                 cfg.seed,
                 cfg.time_factor,

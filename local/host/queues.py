@@ -14,6 +14,7 @@ import azure.functions as func
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.queue.aio import QueueClient, QueueServiceClient
 
+from local.azurite import sdk_transport
 from local.host.errors import HostError
 
 log = logging.getLogger("local.host.queues")
@@ -67,7 +68,7 @@ class QueueClients:
     def queue(self, connection_string: str, queue_name: str) -> QueueClient:
         service = self._services.get(connection_string)
         if service is None:
-            service = QueueServiceClient.from_connection_string(connection_string)
+            service = QueueServiceClient.from_connection_string(connection_string, transport=sdk_transport())
             self._services[connection_string] = service
         return service.get_queue_client(queue_name)
 
