@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 import json
 import logging
 import traceback
@@ -65,6 +66,10 @@ async def invoke_activity(spec: FunctionSpec, input_text: str | None) -> Activit
 class ActivityWorker:
     """Runs activities from an in-memory queue on ``max_concurrent`` workers; replies via ``on_result``.
 
+    The queue serves the oldest instance's work first (by creation time, then submission order): under a
+    burst every instance would otherwise advance one step before any finishes, and the first outcomes would
+    wait for the whole burst's first steps.
+
     The work item's durable record is its TaskScheduled event in the (already saved) instance blob: after a
     crash, recovery re-submits every scheduled task that has no completion (activities are at-least-once).
     """
@@ -78,10 +83,11 @@ class ActivityWorker:
         self.on_result = on_result
         self.executed = 0
         self.executed_by_name: Counter[str] = Counter()  # for the host's stats (GET /admin/host/stats)
-        self._queue: asyncio.Queue[WorkItem] = asyncio.Queue()
+        self._queue: asyncio.PriorityQueue[tuple[str, int, WorkItem]] = asyncio.PriorityQueue()
+        self._submitted = itertools.count()
 
     def submit(self, item: WorkItem) -> None:
-        self._queue.put_nowait(item)
+        self._queue.put_nowait((item.created, next(self._submitted), item))
 
     @property
     def backlog(self) -> int:
@@ -97,7 +103,7 @@ class ActivityWorker:
 
     async def _work(self) -> None:
         while True:
-            item = await self._queue.get()
+            _, _, item = await self._queue.get()
             try:
                 reply = await self._execute(item)
             except Exception:  # a bug here must not kill the worker; recovery re-runs the task on restart
