@@ -143,7 +143,8 @@ def headline(report: dict[str, Any]) -> list[str]:
     history = inst.get("history_events", {}).get("median")
     lines = [
         f"Protection burst: {b['resources']} accounts / {b['subscriptions']} subscriptions: all outcomes "
-        f"after {b['all_seconds']}s (first {b['first_seconds']}s, creates {b['created_seconds']}s); "
+        f"after {b['all_seconds']:.1f}s (first {b['first_seconds']:.1f}s, creates "
+        f"{b['created_seconds']:.1f}s); "
         f"throttle bound {b['throttle_bound']['bound_seconds']:.1f}s -> {ratio:.2f}x",
         f"  per protection: {u['arm_calls']} ARM calls ({u['arm_429']} 429s), "
         f"{u['activity_executions']} activity executions, {u['episodes']} episodes, {history} history "
