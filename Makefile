@@ -39,8 +39,11 @@ check: setup
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
+## One benchmark report under .state/bench/ (JSON + HTML); `make bench SCALE=large`: 10,000 accounts / 20
+## subscriptions. Every benchmark module with its defaults: `$(PY) -m tests.bench`.
+SCALE ?= default
 bench: setup
-	$(PY) -m tests.bench
+	$(PY) -m tests.bench.report --scale $(SCALE)
 
 clean:
 	rm -rf .state

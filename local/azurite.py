@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from azure.core.pipeline.transport import AioHttpTransport
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = REPO_ROOT / ".state"
 
@@ -109,6 +111,13 @@ class AzuriteProcess:
             self.process.wait(timeout=timeout)
 
 
+def sdk_transport() -> AioHttpTransport:
+    """The Azure SDK's aiohttp transport without environment lookups, for clients of Azurite: with them it
+    reads the proxy variables and ``~/.netrc`` on every request (in a worker thread; 2 % of the local host's
+    CPU in a protection burst's profile). Azurite answers on loopback, which no proxy serves."""
+    return AioHttpTransport(use_env_settings=False)
+
+
 def start(
     name: str = "default",
     *,
@@ -116,9 +125,15 @@ def start(
     queue_port: int | None = None,
     table_port: int | None = None,
     fresh: bool = False,
+    in_memory: bool = False,
     startup_timeout: float = 30.0,
 ) -> AzuriteProcess:
-    """Start Azurite with data under ``.state/azurite/<name>`` and wait until it accepts connections."""
+    """Start Azurite with data under ``.state/azurite/<name>`` and wait until it accepts connections.
+
+    ``in_memory``: ``--inMemoryPersistence``, nothing written to disk (the data lives as long as this
+    Azurite process; hosts may still be killed and restarted against it; the folder holds only the log).
+    ``tests/bench/azurite_cost.py`` measures what it saves per storage transaction.
+    """
     binary = azurite_binary()
     location = STATE_DIR / "azurite" / name
     if fresh and location.exists():
@@ -132,8 +147,7 @@ def start(
         "--disableTelemetry",
         "--skipApiVersionCheck",
         "--loose",
-        "--location",
-        str(location),
+        *(["--inMemoryPersistence"] if in_memory else ["--location", str(location)]),
         "--blobHost",
         "127.0.0.1",
         "--queueHost",

@@ -124,13 +124,14 @@ class LocalStack:
         self.azurite: azurite.AzuriteProcess | None = None
         self.cloud: CloudProcess | None = None
         self.host: HostProcess | None = None
+        self._http: httpx.Client | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
     def start(self) -> LocalStack:
         cfg = self.config
         try:
-            self.azurite = azurite.start(f"{cfg.name}-{os.getpid()}", fresh=True)
+            self.azurite = azurite.start(f"{cfg.name}-{os.getpid()}", fresh=True, in_memory=True)
             self.cloud = CloudProcess(
                 cfg.seed,
                 cfg.time_factor,
@@ -153,7 +154,18 @@ class LocalStack:
             raise
         return self
 
+    @property
+    def http(self) -> httpx.Client:
+        """One connection pool for the helpers below (a client per call costs an SSL context each: the
+        benchmarks' event polling made that their largest cost)."""
+        if self._http is None:
+            self._http = httpx.Client(timeout=30.0)
+        return self._http
+
     def stop(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
         for part in (self.host, self.cloud, self.azurite):
             if part is not None:
                 part.stop()
@@ -247,7 +259,7 @@ class LocalStack:
     # -- helpers for callers -------------------------------------------------------------------------
 
     def admin(self, method: str, path: str, body: Any = None, timeout: float = 30.0) -> Any:
-        response = httpx.request(method, f"{self.cloud_url}{path}", json=body, timeout=timeout)
+        response = self.http.request(method, f"{self.cloud_url}{path}", json=body, timeout=timeout)
         if response.status_code >= 400:
             raise StackError(f"{method} {path} -> {response.status_code}: {response.text[:500]}")
         return response.json() if response.content else None
@@ -257,7 +269,7 @@ class LocalStack:
     ) -> httpx.Response:
         """One ARM call to the emulator as a user would make it (bearer token, api-version)."""
         separator = "&" if "?" in path else "?"
-        return httpx.request(
+        return self.http.request(
             method,
             f"{self.cloud_url}{path}{separator}api-version={api_version}",
             json=body,
@@ -274,7 +286,7 @@ class LocalStack:
             params["wait"] = wait
         if event_type:
             params["type"] = event_type
-        response = httpx.get(
+        response = self.http.get(
             f"{self.cloud_url}/_admin/eventgrid/topics/{TOPIC}/events", params=params, timeout=wait + 30.0
         )
         response.raise_for_status()
@@ -291,7 +303,7 @@ class LocalStack:
 
     def durable_status(self, instance_id: str) -> Mapping[str, Any] | None:
         assert self.host is not None
-        response = httpx.get(
+        response = self.http.get(
             f"{self.host.base_url}/runtime/webhooks/durabletask/instances/{instance_id}",
             params={"code": self.host.durabletask_key},
             timeout=30.0,

@@ -36,9 +36,11 @@ class Settings:
     restore_allowed_scopes: tuple[str, ...] = ()
     lifecycle_allowed_scopes: tuple[str, ...] = ()  # where backups now and protection changes may act
     restore_polls_per_generation: int = 10  # job polls per orchestration execution before continue_as_new
-    arm_writes_per_second: float = 8.0
-    arm_reads_per_second: float = 20.0
-    arm_burst: int = 20
+    # Ceilings per subscription and process at ARM's refill rates; ARM's remaining-quota headers steer below
+    # them when instances share the bucket (shared/arm/rate_limit.py; docs/architecture.md, "Scale-out").
+    arm_writes_per_second: float = 10.0
+    arm_reads_per_second: float = 25.0
+    arm_burst: int = 100
     arm_max_retries: int = 3
     arm_max_retry_wait_seconds: float = 30.0
     arm_timeout_seconds: float = 30.0
@@ -128,9 +130,9 @@ class Settings:
             restore_allowed_scopes=scopes,
             lifecycle_allowed_scopes=lifecycle_scopes,
             restore_polls_per_generation=int(_number(get, "RESTORE_POLLS_PER_GENERATION", 10, minimum=1)),
-            arm_writes_per_second=_number(get, "ARM_WRITES_PER_SECOND", 8.0, minimum=0.01),
-            arm_reads_per_second=_number(get, "ARM_READS_PER_SECOND", 20.0, minimum=0.01),
-            arm_burst=int(_number(get, "ARM_BURST", 20, minimum=1)),
+            arm_writes_per_second=_number(get, "ARM_WRITES_PER_SECOND", 10.0, minimum=0.01),
+            arm_reads_per_second=_number(get, "ARM_READS_PER_SECOND", 25.0, minimum=0.01),
+            arm_burst=int(_number(get, "ARM_BURST", 100, minimum=1)),
             arm_max_retries=int(_number(get, "ARM_MAX_RETRIES", 3, minimum=0)),
             arm_max_retry_wait_seconds=_number(get, "ARM_MAX_RETRY_WAIT_SECONDS", 30.0, minimum=0.0),
             arm_timeout_seconds=_number(get, "ARM_TIMEOUT_SECONDS", 30.0, minimum=0.1),

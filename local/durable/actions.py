@@ -57,7 +57,9 @@ def schedule_activity(
     state: InstanceState, event_id: int, name: str, input_: str | None, now: datetime
 ) -> tuple[HistoryEvent, Outgoing]:
     scheduled = event(EventType.TASK_SCHEDULED, now, event_id, Name=name, Version="", Input=input_)
-    return scheduled, WorkItem(state.instance_id, state.execution_id, event_id, name, input_)
+    return scheduled, WorkItem(
+        state.instance_id, state.execution_id, event_id, name, input_, created=state.created_time
+    )
 
 
 def schedule_sub_orchestration(

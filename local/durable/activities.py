@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 import json
 import logging
 import traceback
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +66,10 @@ async def invoke_activity(spec: FunctionSpec, input_text: str | None) -> Activit
 class ActivityWorker:
     """Runs activities from an in-memory queue on ``max_concurrent`` workers; replies via ``on_result``.
 
+    The queue serves the oldest instance's work first (by creation time, then submission order): under a
+    burst every instance would otherwise advance one step before any finishes, and the first outcomes would
+    wait for the whole burst's first steps.
+
     The work item's durable record is its TaskScheduled event in the (already saved) instance blob: after a
     crash, recovery re-submits every scheduled task that has no completion (activities are at-least-once).
     """
@@ -76,10 +82,12 @@ class ActivityWorker:
         self.max_concurrent = max(1, max_concurrent)
         self.on_result = on_result
         self.executed = 0
-        self._queue: asyncio.Queue[WorkItem] = asyncio.Queue()
+        self.executed_by_name: Counter[str] = Counter()  # for the host's stats (GET /admin/host/stats)
+        self._queue: asyncio.PriorityQueue[tuple[str, int, WorkItem]] = asyncio.PriorityQueue()
+        self._submitted = itertools.count()
 
     def submit(self, item: WorkItem) -> None:
-        self._queue.put_nowait(item)
+        self._queue.put_nowait((item.created, next(self._submitted), item))
 
     @property
     def backlog(self) -> int:
@@ -95,7 +103,7 @@ class ActivityWorker:
 
     async def _work(self) -> None:
         while True:
-            item = await self._queue.get()
+            _, _, item = await self._queue.get()
             try:
                 reply = await self._execute(item)
             except Exception:  # a bug here must not kill the worker; recovery re-runs the task on restart
@@ -117,6 +125,7 @@ class ActivityWorker:
                 log.info("executing activity %s (task %d)", item.name, item.task_scheduled_id)
                 result = await invoke_activity(spec, item.input)
                 self.executed += 1
+                self.executed_by_name[item.name] += 1
                 if not result.succeeded:
                     log.warning("activity %s failed: %s", item.name, result.reason)
         if result.succeeded:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from local.durable.actions import (
     ActionType,
     child_instance_id,
@@ -60,7 +62,7 @@ def is_retry_event(state: InstanceState, ev: HistoryEvent) -> bool:
 
 
 def sdk_payload(state: InstanceState, history: list[HistoryEvent]) -> str:
-    return json.dumps(
+    return orjson.dumps(
         {
             "history": history,
             "input": state.input,
@@ -69,14 +71,15 @@ def sdk_payload(state: InstanceState, history: list[HistoryEvent]) -> str:
             "parentInstanceId": state.parent.instance_id if state.parent else None,
             "upperSchemaVersion": UPPER_SCHEMA_VERSION,
             "upperSchemaVersionNew": UPPER_SCHEMA_VERSION_NEW,
-        }
-    )
+        },
+        option=orjson.OPT_NON_STR_KEYS,
+    ).decode()
 
 
 def invoke_sdk(handle: OrchestratorHandle, payload: str) -> tuple[dict[str, Any] | None, str | None]:
     """Run the SDK handle; returns (orchestrator state, error message) the way the extension reads them."""
     try:
-        return json.loads(handle(payload)), None
+        return orjson.loads(handle(payload)), None
     except Exception as exc:
         text = str(exc)
         if OUT_OF_PROC_MARKER in text:

@@ -32,13 +32,17 @@ class ControlMessage:
 
 @dataclass
 class WorkItem:
-    """One activity invocation answering TaskScheduled ``task_scheduled_id`` of that execution."""
+    """One activity invocation answering TaskScheduled ``task_scheduled_id`` of that execution.
+
+    ``created`` is the instance's creation time: the activity worker runs the oldest instance's work first.
+    """
 
     instance_id: str
     execution_id: str
     task_scheduled_id: int
     name: str
     input: str | None
+    created: str = ""
     id: str = field(default_factory=new_id)
 
     def encode(self) -> str:

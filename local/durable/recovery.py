@@ -49,7 +49,16 @@ def pending_work(state: InstanceState, now: datetime) -> list[Outgoing]:
         ):
             continue
         if kind == EventType.TASK_SCHEDULED:
-            out.append(WorkItem(state.instance_id, state.execution_id, event_id, ev["Name"], ev.get("Input")))
+            out.append(
+                WorkItem(
+                    state.instance_id,
+                    state.execution_id,
+                    event_id,
+                    ev["Name"],
+                    ev.get("Input"),
+                    created=state.created_time,
+                )
+            )
         elif kind == EventType.TIMER_CREATED:
             fired = event(
                 EventType.TIMER_FIRED, parse_time(ev["FireAt"]), -1, TimerId=event_id, FireAt=ev["FireAt"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Any
 
 from local.app_loader import FunctionSpec, LoadedApp
@@ -72,10 +73,13 @@ class Dispatcher:
         self.invoker = invoker
         self.clients = clients
         self.encoding = queue_encoding(app.host_json)
+        self.invocations: Counter[str] = Counter()  # trigger invocations by function, for the host's stats
 
     async def run(
         self, spec: FunctionSpec, trigger_value: Any, *, client_json: str | None = None
     ) -> InvocationResult:
+        self.invocations[spec.name] += 1
+
         async def write_outputs(result: InvocationResult) -> None:
             await self._write_outputs(spec, result)
 
@@ -92,5 +96,5 @@ class Dispatcher:
             connection = self.settings.connection_string(binding.get("connection"), "queue output")
             queue_name = self.settings.resolve(str(binding["queueName"])).lower()
             client = await self.clients.ensure(connection, queue_name)
-            count = await queues.send_output(client, value, self.encoding)
+            count = await queues.send_output(client, value, self.encoding, self.clients.transactions)
             log.info("%s wrote %d message(s) to queue %s", spec.name, count, queue_name)

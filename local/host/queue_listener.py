@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -87,8 +88,10 @@ class QueueListener:
         dispatcher: Dispatcher,
         *,
         lease_seconds: int = LEASE_SECONDS,
+        transactions: Counter[str] | None = None,
     ) -> None:
         self.spec = spec
+        self.transactions: Counter[str] = Counter() if transactions is None else transactions
         self.client = client
         self.poison = poison
         self.options = options
@@ -123,6 +126,7 @@ class QueueListener:
 
     async def _fetch(self) -> int:
         wanted = self.options.batch_size
+        self.transactions["queue.get"] += 1
         pages = self.client.receive_messages(
             messages_per_page=wanted, visibility_timeout=self.lease_seconds, max_messages=wanted
         )
@@ -165,6 +169,7 @@ class QueueListener:
         renewal.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await renewal
+        self.transactions["queue.delete"] += 1
         try:
             await self.client.delete_message(message.id, message.pop_receipt)
         except AzureError as exc:
@@ -176,6 +181,7 @@ class QueueListener:
         """Keep the message invisible while it runs; the pop receipt changes at every renewal."""
         while True:
             await asyncio.sleep(self.lease_seconds / 2)
+            self.transactions["queue.update"] += 1
             try:
                 updated = await self.client.update_message(
                     message.id, message.pop_receipt, visibility_timeout=self.lease_seconds
@@ -198,6 +204,7 @@ class QueueListener:
             )
             await self._to_poison(message)
             return
+        self.transactions["queue.update"] += 1
         try:
             await self.client.update_message(
                 message.id, message.pop_receipt, visibility_timeout=int(self.options.visibility_timeout)
@@ -209,6 +216,8 @@ class QueueListener:
         try:
             with contextlib.suppress(ResourceExistsError):
                 await self.poison.create_queue()
+            self.transactions["queue.put"] += 1
+            self.transactions["queue.delete"] += 1
             await self.poison.send_message(message.content)
             await self.client.delete_message(message.id, message.pop_receipt)
         except AzureError as exc:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,6 +14,7 @@ import azure.functions as func
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.queue.aio import QueueClient, QueueServiceClient
 
+from local.azurite import sdk_transport
 from local.host.errors import HostError
 
 log = logging.getLogger("local.host.queues")
@@ -52,16 +54,21 @@ def decode(content: str, encoding: str) -> str:
 
 
 class QueueClients:
-    """One async service client per connection string; queues created on first use."""
+    """One async service client per connection string; queues created on first use.
+
+    ``transactions`` counts the storage requests that triggers and output bindings make through these
+    clients, by operation (the host's ``GET /admin/host/stats`` reports them next to the task hub's).
+    """
 
     def __init__(self) -> None:
         self._services: dict[str, QueueServiceClient] = {}
         self._created: set[tuple[str, str]] = set()
+        self.transactions: Counter[str] = Counter()
 
     def queue(self, connection_string: str, queue_name: str) -> QueueClient:
         service = self._services.get(connection_string)
         if service is None:
-            service = QueueServiceClient.from_connection_string(connection_string)
+            service = QueueServiceClient.from_connection_string(connection_string, transport=sdk_transport())
             self._services[connection_string] = service
         return service.get_queue_client(queue_name)
 
@@ -101,8 +108,12 @@ def output_messages(value: Any) -> list[str | bytes]:
     raise QueueBindingError(f"unsupported queue output value of type {type(value).__name__}")
 
 
-async def send_output(client: QueueClient, value: Any, encoding: str) -> int:
+async def send_output(
+    client: QueueClient, value: Any, encoding: str, transactions: Counter[str] | None = None
+) -> int:
     messages = output_messages(value)
+    if transactions is not None:
+        transactions["queue.put"] += len(messages)
     for message in messages:
         if isinstance(message, bytes):
             await client.send_message(encode_bytes(message, encoding))

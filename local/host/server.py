@@ -101,7 +101,13 @@ class Host:
             client = await self.clients.ensure(connection, queue_name)
             poison = self.clients.queue(connection, f"{queue_name}-poison")
             listener = QueueListener(
-                spec, client, poison, self.queue_options, self.dispatcher, lease_seconds=self.lease_seconds
+                spec,
+                client,
+                poison,
+                self.queue_options,
+                self.dispatcher,
+                lease_seconds=self.lease_seconds,
+                transactions=self.clients.transactions,
             )
             self._spawn(listener.run(), f"queue:{spec.name}")
         if self.schedules:
@@ -153,9 +159,29 @@ class Host:
             return Response(status_code=401)
         return JSONResponse({"state": self.state, "functions": sorted(self.app.functions)})
 
+    async def host_stats(self, request: Request) -> Response:
+        """Work counters since the host started (local host only; the benchmarks read differences):
+        trigger invocations, storage transactions of triggers/bindings and of the task hub, orchestrator
+        episodes and activity executions."""
+        if not authorized(request, "admin", self.settings):
+            return Response(status_code=401)
+        body: dict[str, Any] = {
+            "invocations": dict(self.dispatcher.invocations),
+            "triggerStorage": dict(self.clients.transactions),
+        }
+        if self.engine is not None:
+            body["durable"] = {
+                "episodes": self.engine.orchestrations.episodes,
+                "finished": self.engine.orchestrations.finished,
+                "activities": dict(self.engine.activities.executed_by_name),
+                "taskHubStorage": dict(self.engine.store.transactions),
+            }
+        return JSONResponse(body)
+
     def routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = [
             Route("/admin/host/status", self.host_status, methods=["GET"]),
+            Route("/admin/host/stats", self.host_stats, methods=["GET"]),
             Route("/runtime/webhooks/eventgrid", self.eventgrid.handle, methods=["POST"]),
             Route("/runtime/webhooks/eventgrid", self.eventgrid.handshake, methods=["OPTIONS"]),
         ]

@@ -2,7 +2,8 @@
 
 Safety: the token goes only to the configured management origin; an absolute URL (from
 ``Azure-AsyncOperation`` / ``Location``) on any other origin raises ``ForeignOriginError`` and nothing
-is sent. Retries 429/5xx/408/timeouts/connection errors with bounded backoff honouring Retry-After;
+is sent. Retries 429/5xx/408/timeouts/connection errors with bounded backoff honouring Retry-After (a 429's
+Retry-After and ARM's remaining-quota headers also steer the rate limiter, :mod:`shared.arm.rate_limit`);
 waits longer than the in-client budget are left to the caller (the orchestrator's durable timers),
 signalled by an ``ArmError`` with ``classification == TRANSIENT`` and ``retry_after_seconds``.
 Logs carry method, path (no query), status and duration, never headers or tokens.
@@ -26,7 +27,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from shared.arm.rate_limit import RateLimiter
+from shared.arm.rate_limit import RateLimiter, remaining_quota
 from shared.arm.retry_after import parse_retry_after
 from shared.config import Settings, origin_of
 from shared.errors import ArmError, ForeignOriginError, InvalidRequestError
@@ -235,10 +236,17 @@ class ArmClient:
                 ) from None
             self._log(method, url, raw.status_code, t0, attempt)
             response = self._to_response(raw, attempt)
+            retry_after = parse_retry_after(response.header("retry-after"))
+            self._limiter.observe(
+                subscription,
+                kind,
+                status=raw.status_code,
+                remaining=remaining_quota(kind, response.headers),
+                retry_after=retry_after,
+            )
             retry_safe = idempotent or raw.status_code == 429
             if raw.status_code in _RETRY_STATUSES and attempt <= self.max_retries and retry_safe:
-                wait = parse_retry_after(response.header("retry-after"))
-                wait = self._backoff(attempt) if wait is None else wait
+                wait = self._backoff(attempt) if retry_after is None else retry_after
                 if wait <= self.max_retry_wait_seconds:
                     await self._sleep(wait)
                     continue

@@ -11,6 +11,7 @@ command run the same steps.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -279,35 +280,57 @@ class RemediationResult(Record):
 Send = Callable[[str, int], Awaitable[None]]  # (message text, visibility delay in seconds)
 
 
-async def remediate(store: Store, request: RemediateRequest, send: Send) -> RemediationResult:
+REMEDIATION_CONCURRENCY = 32  # queue sends in flight at once (each is one storage round trip)
+
+
+async def remediate(
+    store: Store, request: RemediateRequest, send: Send, *, concurrency: int = REMEDIATION_CONCURRENCY
+) -> RemediationResult:
     """Every unprotected resource in scope -> a protection request (origin ``sweep``) on the queue.
 
     Requests are released per subscription at ``per_second`` (ARM throttles writes per subscription): the
     n-th request of a subscription becomes visible after ``n / per_second`` seconds, so 5,000 gaps are never
-    5,000 writes at once. ``dryRun`` counts them and sends nothing.
+    5,000 writes at once. The sends themselves run ``concurrency`` at a time (the visibility delays, not the
+    order of sending, release them). A failed send fails the step with that send's error (the other sends
+    are cancelled); a retried step sends everything again, which the protection pipeline absorbs (the
+    instance id derives from the datasource). ``dryRun`` counts them and sends nothing.
     """
     if request.mode == "off":
         return RemediationResult(request.mode)
     document = await get_json(store, sweep_path(request.sweep_id, "gaps.json")) or {}
     per_subscription: defaultdict[str, int] = defaultdict(int)
     latest = 0.0
-    requested = 0
+    messages: list[tuple[str, int]] = []
     for gap in unprotected(document):
         sub = str(gap.get("subscriptionId") or "").lower()
         delay = per_subscription[sub] / request.per_second
         per_subscription[sub] += 1
-        requested += 1
         latest = max(latest, delay)
-        if request.mode != "on":
-            continue
         message = ProtectionRequest(
             str(gap["resourceId"]),
             str(gap["resourceType"]),
             correlation_id=f"sweep:{request.sweep_id}",
             origin="sweep",
         )
-        await send(message.to_message(), int(delay))
-    return RemediationResult(request.mode, requested, latest)
+        messages.append((message.to_message(), int(delay)))
+    if request.mode == "on":
+        await _send_all(messages, send, concurrency)
+    return RemediationResult(request.mode, len(messages), latest)
+
+
+async def _send_all(messages: list[tuple[str, int]], send: Send, concurrency: int) -> None:
+    pending = iter(messages)  # shared by the workers: each message is taken once
+
+    async def worker() -> None:
+        for text, delay in pending:
+            await send(text, delay)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(max(1, min(concurrency, len(messages)))):
+                group.create_task(worker())
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
 
 
 async def mark_latest(store: Store, sweep_id: str, finished_at: str) -> None:

@@ -1,5 +1,6 @@
-"""``make bench``: run every benchmark module of this package (each has ``main(argv) -> int``) with its
-defaults, one after another, and report which failed. ``python -m tests.bench NAME ...`` runs only those."""
+"""``python -m tests.bench``: run every benchmark module of this package (each has ``main(argv) -> int``)
+with its defaults, one after another, and report which failed. ``python -m tests.bench NAME ...`` runs only
+those. (``make bench`` runs :mod:`tests.bench.report`, the one report.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-HELPERS = {"protection_seed", "protection_baseline"}  # imported by others; the burst prints the baseline
+# imported by others (the burst prints the baseline; the report runs the burst, restores, a sweep and the
+# scale-out), or needing arguments (ab_runtime)
+HELPERS = {"protection_seed", "protection_baseline", "work", "svg", "report", "ab_runtime"}
 
 
 def modules() -> list[str]:

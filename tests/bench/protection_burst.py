@@ -19,12 +19,14 @@ import httpx
 
 from local.azurite import STATE_DIR
 from local.stack import LocalStack, StackConfig
-from tests.bench import protection_baseline
+from tests.bench import protection_baseline, work
 from tests.bench import protection_seed as seeds
 
 STORAGE_API = "2023-05-01"
 OPERATION_SECONDS = 2.0 + 4.0  # emulator defaults: validate_for_backup + backup_instance.create
 POLL_SECONDS = 2 * 60.0  # each operation's Retry-After (60 s) is waited once before its first poll
+WRITES_PER_RESOURCE = 2  # validateForBackup (POST), the backup instance (PUT)
+READS_PER_RESOURCE = 4  # the resource, two operation polls, the backup instance
 
 
 def _body() -> dict[str, Any]:
@@ -37,18 +39,31 @@ def _body() -> dict[str, Any]:
 
 
 class Creator:
-    """Creates accounts as a user's deployment would: retries its own 429s after the scaled Retry-After."""
+    """Creates accounts as a user's deployment would: under its own principal (ARM's buckets are per
+    principal; the app's managed identity is another), through one connection pool, retrying its own 429s
+    after the scaled Retry-After."""
+
+    PRINCIPAL = "bench-deployment"
 
     def __init__(self, stack: LocalStack, factor: float) -> None:
         self.stack, self.factor = stack, factor
         self.calls = 0
         self.throttled = 0
+        self.created: list[float] = []  # monotonic time each create was answered
+        self.http = httpx.Client(
+            base_url=stack.cloud_url,
+            timeout=30.0,
+            headers={"Authorization": "Bearer local-user-token", "x-ms-client-principal-id": self.PRINCIPAL},
+        )
+
+    def close(self) -> None:
+        self.http.close()
 
     def put(self, resource_id: str) -> None:
         for _ in range(50):
             self.calls += 1
             try:
-                response = self.stack.arm("PUT", resource_id, _body(), api_version=STORAGE_API)
+                response = self.http.put(resource_id, params={"api-version": STORAGE_API}, json=_body())
             except httpx.HTTPError:
                 continue
             if response.status_code == 429:
@@ -56,6 +71,7 @@ class Creator:
                 time.sleep(float(response.headers.get("Retry-After", "5")) / self.factor)
                 continue
             response.raise_for_status()
+            self.created.append(time.monotonic())
             return
         raise RuntimeError(f"could not create {resource_id}")
 
@@ -78,48 +94,122 @@ def _wait_protected(
     return arrived, kinds, since
 
 
-def burst(stack: LocalStack, resources: int, subscriptions: int, factor: float, timeout: float) -> int:
+def throttle_bound(
+    resources: int, subscriptions: int, created_seconds: float, factor: float
+) -> dict[str, float]:
+    """When the last outcome could come at the earliest: ARM's buckets for the app's calls per
+    subscription (writes 200 + 10/s, reads 250 + 25/s), never before the last create, plus one resource's
+    floor (emulated operation time and the Retry-After waits the service mandates)."""
+    per_sub = -(-resources // subscriptions)
+    writes = max(0.0, WRITES_PER_RESOURCE * per_sub - 200) / 10.0
+    reads = max(0.0, READS_PER_RESOURCE * per_sub - 250) / 25.0
+    floor = (OPERATION_SECONDS + POLL_SECONDS) / factor
+    return {
+        "arm_writes_seconds": writes,
+        "arm_reads_seconds": reads,
+        "created_seconds": created_seconds,
+        "floor_seconds": floor,
+        "bound_seconds": max(writes, reads, created_seconds) + floor,
+    }
+
+
+def burst(
+    stack: LocalStack, resources: int, subscriptions: int, factor: float, timeout: float
+) -> dict[str, Any]:
+    """Create the accounts, wait for their outcomes; the figures (also printed)."""
     ids = [
         seeds.account_id(seeds.subscription_id(i % subscriptions + 1), f"stburst{i}")
         for i in range(resources)
     ]
     creator = Creator(stack, factor)
-    stack.admin("DELETE", "/_admin/counters")
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        list(pool.map(creator.put, ids))
-    created = time.monotonic() - started
-    arrived, kinds, since = _wait_protected(stack, {i.lower() for i in ids}, 0, timeout)
-    counters = stack.admin("GET", "/_admin/counters")
+    with work.Phase(stack, "protection") as phase:
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            list(pool.map(creator.put, ids))
+        created = time.monotonic() - started
+        creator.close()
+        arrived, kinds, since = _wait_protected(stack, {i.lower() for i in ids}, 0, timeout)
+    assert stack.azurite is not None
+    per_instance = work.summarise_instances(
+        work.instances(stack.azurite.connection_string, ["protect_datasource"])
+    )
+    figures = phase.figures(resources, excluded_calls=creator.calls, excluded_429=creator.throttled)
     times = sorted(t - started for t in arrived.values())
     protected = sum(1 for k in kinds.values() if k in ("protected", "already_protected"))
-    app_calls = counters["total_calls"] - creator.calls
-    app_429 = counters["total_throttled"] - creator.throttled
+    bound = throttle_bound(resources, subscriptions, created, factor)
+    result: dict[str, Any] = {
+        "resources": resources,
+        "subscriptions": subscriptions,
+        "time_factor": factor,
+        "created_seconds": round(created, 2),
+        "creator_429": creator.throttled,
+        "outcomes": len(arrived),
+        "protected": protected,
+        "other_kinds": sorted({k for k in kinds.values() if k != "protected"}),
+        "first_seconds": round(times[0], 2) if times else None,
+        "half_seconds": round(times[len(times) // 2], 2) if times else None,
+        "all_seconds": round(times[-1], 2) if times else None,
+        "outcome_times": [round(t, 2) for t in times],
+        "create_times": [round(t - started, 2) for t in sorted(creator.created)],
+        "throttle_bound": bound,
+        "work": figures,
+        "arm_calls_per_protection": work.arm_calls_per_correlation(phase.cloud),
+        "per_instance": per_instance.get("protect_datasource", {}),
+        "timeline": phase.cloud.get("timeline", []),
+        "since": since,
+    }
+    print_burst(result)
+    return result
+
+
+def print_burst(r: dict[str, Any]) -> None:
     print(
-        f"Burst: {resources} accounts across {subscriptions} subscriptions, throttling on, "
-        f"time factor {factor:g}"
+        f"Burst: {r['resources']} accounts across {r['subscriptions']} subscriptions, throttling on, "
+        f"time factor {r['time_factor']:g}"
     )
     print(
-        f"  creating them took {created:.1f}s ({creator.throttled} of the creator's own PUTs were throttled)"
+        f"  creating them took {r['created_seconds']:.1f}s "
+        f"({r['creator_429']} of the creator's PUTs throttled)"
     )
-    if times:
+    if r["all_seconds"] is not None:
         print(
-            f"  outcomes: {len(arrived)}/{resources} ({protected} protected); first after {times[0]:.1f}s, "
-            f"50% {times[len(times) // 2]:.1f}s, 90% {times[int(len(times) * 0.9) - 1]:.1f}s, "
-            f"all {times[-1]:.1f}s"
+            f"  outcomes: {r['outcomes']}/{r['resources']} ({r['protected']} protected); first after "
+            f"{r['first_seconds']:.1f}s, 50% {r['half_seconds']:.1f}s, all {r['all_seconds']:.1f}s"
         )
-    others = {k for k in kinds.values() if k != "protected"}
-    if others:
-        print(f"  other outcome kinds: {sorted(others)}")
+    if r["other_kinds"]:
+        print(f"  other outcome kinds: {r['other_kinds']}")
+    b = r["throttle_bound"]
+    ratio = f" -> all outcomes at {r['all_seconds'] / b['bound_seconds']:.2f}x it" if r["all_seconds"] else ""
     print(
-        f"  app ARM calls per resource: {app_calls / resources:.2f} (total {app_calls}); "
-        f"429s received by the app: {app_429}"
+        f"  throttle bound {b['bound_seconds']:.1f}s = max(ARM writes {b['arm_writes_seconds']:.1f}s, "
+        f"reads {b['arm_reads_seconds']:.1f}s, creates {b['created_seconds']:.1f}s) "
+        f"+ floor {b['floor_seconds']:.2f}s" + ratio
     )
-    by_op = sorted(counters["calls"].items(), key=lambda kv: -kv[1])[:8]
+    w, u = r["work"], r["work"]["per_unit"]
+    print(
+        f"  per protection: ARM calls {u['arm_calls']:.2f} (429s {u['arm_429']:.3f}), activity executions "
+        f"{u['activity_executions']:.2f}, episodes {u['episodes']:.2f}, task-hub storage transactions "
+        f"{u['task_hub_storage_transactions']:.2f}, trigger-queue transactions "
+        f"{u['trigger_storage_transactions']:.2f}"
+    )
+    inst = r["per_instance"]
+    if inst:
+        print(
+            f"  per instance (history): events median {inst['history_events']['median']:g} "
+            f"(max {inst['history_events']['max']:g}), episodes {inst['episodes']['median']:g}, "
+            f"activities {inst['activities']['median']:g}, timers {inst['timers']['median']:g}"
+        )
+    print(
+        "  task-hub storage by operation: " + ", ".join(f"{k} {v}" for k, v in w["task_hub_storage"].items())
+    )
+    print("  activities: " + ", ".join(f"{k} {v}" for k, v in w["activities"].items()))
+    print(
+        "  CPU seconds: "
+        + ", ".join(f"{k} {v:.1f}" for k, v in w["cpu_seconds"].items())
+        + f"; host CPU per episode+activity {w['host_cpu_ms_per_episode_plus_activity']} ms"
+    )
+    by_op = list(w["arm_calls_by_operation"].items())[:8]
     print("  calls by operation: " + ", ".join(f"{op} {n}" for op, n in by_op))
-    floor = (OPERATION_SECONDS + POLL_SECONDS) / factor
-    print(f"  (per-resource floor from emulated operation time + mandated Retry-After waits: {floor:.2f}s)")
-    return since
 
 
 def latency(stack: LocalStack, samples: int, subscriptions: int, factor: float, since: int) -> None:
@@ -127,7 +217,9 @@ def latency(stack: LocalStack, samples: int, subscriptions: int, factor: float, 
     for i in range(samples):
         rid = seeds.account_id(seeds.subscription_id(i % subscriptions + 1), f"stlatency{i}")
         started = time.monotonic()
-        Creator(stack, factor).put(rid)
+        creator = Creator(stack, factor)
+        creator.put(rid)
+        creator.close()
         arrived, _, since = _wait_protected(stack, {rid.lower()}, since, 60.0)
         if arrived:
             raw.append(arrived[rid.lower()] - started)
@@ -168,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     seed, rules = seeds.write(STATE_DIR / "bench" / "protection", args.subscriptions)
     config = StackConfig(seed=seed, rules=rules, time_factor=args.time_factor, throttling=True, name="bench")
     with LocalStack(config) as stack:
-        since = burst(stack, args.resources, args.subscriptions, args.time_factor, args.timeout)
+        since = burst(stack, args.resources, args.subscriptions, args.time_factor, args.timeout)["since"]
         if args.latency_samples:
             latency(stack, args.latency_samples, args.subscriptions, args.time_factor, since)
     if args.baseline:

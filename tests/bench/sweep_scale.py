@@ -31,6 +31,12 @@ pages, each one query. A window of W = 5 s holds Q = 15 queries and opens at the
 one closed, so the P-th query cannot be sent before (ceil(P / Q) - 1) * W seconds after the first:
 T_quota = (ceil(P / Q) - 1) * W. Goal: sweep wall time <= 1.1 * T_quota.
 
+0. Remediation sending (``--send-gaps``, default 5,000; 0 skips): the remediation step
+   (``shared.compliance.steps.remediate``) sends that many gaps to a queue of the stack's Azurite through the
+   same queue client as the ``sweep_remediate`` activity (another queue name, so nothing is protected), one at a
+   time (``concurrency=1``, how it sent before) and at ``REMEDIATION_CONCURRENCY``, interleaved, three times
+   each; prints the medians and their ratio. ``--send-only`` runs only this part (Azurite alone).
+
 Defaults: the full sizes (100,000 accounts in 100 subscriptions; 5,000 gaps, 5 x 1,000, released over 500 s).
 On this 2-core machine that took 13.6 minutes in all (17 and 24 minutes while other work shared the machine);
 ``--gaps 1000`` (5 x 200) takes about 6 minutes and keeps the full inventory.
@@ -46,8 +52,11 @@ timed assertions.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import math
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -59,7 +68,9 @@ from typing import Any
 
 import httpx
 import yaml
+from azure.core.exceptions import ResourceExistsError
 
+from local import azurite
 from local.cloud.bulk import bulk_subscription_id
 from local.stack import LocalStack, StackConfig
 from shared.services.resourcegraph import (
@@ -587,6 +598,76 @@ class Bench:
         sampler.print(time.monotonic() - run.started)
 
 
+SEND_QUEUE = "bench-remediation-send"
+
+
+def send_gaps(connection_string: str, gaps: int, repeats: int = 3) -> dict[str, Any]:
+    """Part 0: the remediation step's sends, sequential against bounded-concurrent, interleaved; medians."""
+    import asyncio
+    import statistics
+
+    from azure.storage.queue import TextBase64EncodePolicy
+    from azure.storage.queue.aio import QueueClient
+
+    from shared.compliance import steps
+    from shared.compliance.store import FolderStore, put_json, sweep_path
+
+    document = {
+        "gaps": [
+            {
+                "resourceId": covered_account_id(i % 5 + 1, i // 5),
+                "resourceType": "Microsoft.Storage/storageAccounts",
+                "subscriptionId": bulk_subscription_id(i % 5 + 1),
+                "classification": "unprotected",
+                "expectedVaultId": vault_id(bulk_subscription_id(i % 5 + 1)),
+            }
+            for i in range(gaps)
+        ]
+    }
+
+    async def one(store: FolderStore, sweep_id: str, concurrency: int) -> float:
+        policy = TextBase64EncodePolicy()
+        async with QueueClient.from_connection_string(
+            connection_string, SEND_QUEUE, message_encode_policy=policy
+        ) as queue:
+
+            async def send(text: str, delay: int) -> None:  # as the sweep_remediate activity sends
+                await queue.send_message(text, visibility_timeout=delay or None)
+
+            request = steps.RemediateRequest(sweep_id, "on", 2.0)
+            began = time.perf_counter()
+            result = await steps.remediate(store, request, send, concurrency=concurrency)
+            seconds = time.perf_counter() - began
+            await queue.clear_messages()
+        assert result.requested == gaps
+        return seconds
+
+    async def all_runs() -> dict[int, list[float]]:
+        with tempfile.TemporaryDirectory(prefix="send-gaps-") as folder:
+            store = FolderStore(Path(folder))
+            await put_json(store, sweep_path("bench", "gaps.json"), document)
+            async with QueueClient.from_connection_string(connection_string, SEND_QUEUE) as queue:
+                with contextlib.suppress(ResourceExistsError):
+                    await queue.create_queue()
+            times: dict[int, list[float]] = {1: [], steps.REMEDIATION_CONCURRENCY: []}
+            for _ in range(repeats):
+                for concurrency in times:
+                    times[concurrency].append(await one(store, "bench", concurrency))
+            return times
+
+    times = asyncio.run(all_runs())
+    sequential = statistics.median(times[1])
+    bounded = statistics.median(times[steps.REMEDIATION_CONCURRENCY])
+    print(
+        f"0. Remediation sending: {gaps} gaps to a queue, {repeats} runs each, interleaved: sequential median "
+        f"{sequential:.2f}s ({gaps / sequential:.0f}/s), {steps.REMEDIATION_CONCURRENCY} at a time median "
+        f"{bounded:.2f}s ({gaps / bounded:.0f}/s): {sequential / bounded:.1f}x faster; "
+        f"all runs: {json.dumps({str(k): [round(x, 2) for x in v] for k, v in times.items()})}",
+        flush=True,
+    )
+    return {"gaps": gaps, "seconds": {str(k): v for k, v in times.items()}, "ratio": sequential / bounded}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tests.bench.sweep_scale",
@@ -602,6 +683,8 @@ def main(argv: list[str] | None = None) -> int:
         help="accounts a rule covers, the gaps remediation protects (0 skips part 2)",
     )
     parser.add_argument("--gap-subscriptions", type=int, default=5, help="subscriptions the gaps are in")
+    parser.add_argument("--send-gaps", type=int, default=FULL["gaps"], help="part 0's sends (0 skips it)")
+    parser.add_argument("--send-only", action="store_true", help="run part 0 only, on Azurite alone")
     parser.add_argument("--per-second", type=float, default=2.0, help="COMPLIANCE_REMEDIATION_PER_SECOND")
     parser.add_argument("--sweep-timeout", type=float, default=600.0, help="seconds to wait for a sweep")
     parser.add_argument(
@@ -635,6 +718,14 @@ def main(argv: list[str] | None = None) -> int:
             "`python -m tests.bench.sweep_scale` (the defaults; 14-24 minutes in all on this 2-core machine)"
         )
     started = time.monotonic()
+    if args.send_only:
+        storage = azurite.start(f"bench-send-{os.getpid()}", fresh=True)
+        try:
+            send_gaps(storage.connection_string, args.send_gaps)
+        finally:
+            storage.stop()
+            shutil.rmtree(storage.location, ignore_errors=True)
+        return 0
     with tempfile.TemporaryDirectory(prefix="sweep-scale-") as folder, httpx.Client(timeout=60.0) as http:
         seed, rules = write_tenant(Path(folder), tenant)
         config = StackConfig(
@@ -653,6 +744,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         with LocalStack(config) as stack:
             print(f"stack started in {time.monotonic() - started:.1f}s")
+            if args.send_gaps:
+                assert stack.azurite is not None
+                send_gaps(stack.azurite.connection_string, args.send_gaps)
             loaded = [
                 stack.admin("POST", "/_admin/bulk/storageAccounts", batch, timeout=600.0)
                 for batch in tenant.batches()

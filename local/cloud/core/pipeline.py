@@ -101,6 +101,7 @@ class ArmApp:
             base_headers["x-ms-client-request-id"] = headers["x-ms-client-request-id"]
         operation_id = "Unknown"
         subscription: str | None = None
+        bucket = ""
         response: Response
         try:
             cloud.tick()
@@ -129,7 +130,7 @@ class ArmApp:
                         throttled_error_body(throttle_sub),
                         {"Retry-After": str(decision.retry_after)},
                     )
-                    return self._finish(response, base_headers, operation_id, subscription)
+                    return self._finish(response, base_headers, operation_id, subscription, bucket)
                 base_headers[f"x-ms-ratelimit-remaining-subscription-{bucket}"] = str(decision.remaining)
             else:
                 base_headers[f"x-ms-ratelimit-remaining-subscription-{bucket}"] = str(
@@ -142,7 +143,7 @@ class ArmApp:
                     response = Response(
                         429, throttled_error_body(throttle_sub), {"Retry-After": str(rule.retry_after)}
                     )
-                    return self._finish(response, base_headers, operation_id, subscription)
+                    return self._finish(response, base_headers, operation_id, subscription, bucket)
                 elif rule.kind == "error":
                     error = rule.error()
                     error.headers.setdefault("Retry-After", str(rule.retry_after))
@@ -178,15 +179,20 @@ class ArmApp:
         except Exception as exc:
             log.exception("unhandled error in %s %s", method, path)
             response = Response(500, CloudError(500, "InternalServerError", f"Internal error: {exc}").body())
-        return self._finish(response, base_headers, operation_id, subscription)
+        return self._finish(response, base_headers, operation_id, subscription, bucket)
 
     def _finish(
-        self, response: Response, base_headers: dict[str, str], operation_id: str, subscription: str | None
+        self,
+        response: Response,
+        base_headers: dict[str, str],
+        operation_id: str,
+        subscription: str | None,
+        bucket: str = "",
     ) -> Response:
         for key, value in base_headers.items():
             response.headers.setdefault(key, value)
         if base_headers.get("x-ms-request-id") != "internal":
-            self.cloud.counters.record(operation_id, subscription, response.status)
+            self.cloud.counters.record(operation_id, subscription, response.status, bucket)
         return response
 
     def _no_route(self, method: str, path: str) -> CloudError:

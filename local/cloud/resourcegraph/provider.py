@@ -40,6 +40,7 @@ class ResourceGraphProvider:
                 body = execute(request, lambda table: rows(ctx.cloud, table), scope, self.snapshots)
             except ResourceGraphError as exc:
                 return Response(exc.status, exc.body(), headers)
+            ctx.cloud.counters.rows["Resources"] += int(body.get("count", 0))
             return Response(200, body, headers)
 
         cloud.router.add(

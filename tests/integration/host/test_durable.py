@@ -181,3 +181,20 @@ def test_an_app_object_with_another_name_is_served(azurite_connection_string: st
 
         body = wait_for(completed, timeout=30, interval=0.2)
     assert body["output"] == ["Hello Tokyo", "Hello Seattle", "Hello London"]
+
+
+def test_stats_count_the_work_of_an_orchestration(durable_host: HostProcess) -> None:
+    stats_url = f"{durable_host.base_url}/admin/host/stats"
+    assert httpx.get(stats_url, timeout=10).status_code == 401
+    management = start(durable_host, "with_long_timer")
+    wait_completed(durable_host, management["id"])
+    stats = httpx.get(stats_url, headers={"x-functions-key": durable_host.master_key}, timeout=10).json()
+    durable = stats["durable"]
+    # two activities, one timer: episodes for the start, each completion and the timer (some may batch)
+    assert durable["activities"] == {"step": 2}
+    assert 2 <= durable["episodes"] <= 4
+    assert durable["finished"] == 1
+    hub = durable["taskHubStorage"]
+    assert hub["blob.put"] >= durable["episodes"]  # every episode's state is saved, plus the create
+    assert hub["queue.get"] >= 1  # the control queues are polled
+    assert stats["invocations"]["start"] == 1

@@ -4,6 +4,7 @@ and the folder store's boundary."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -540,6 +541,35 @@ async def test_an_unprotected_resource_without_a_vault_for_it_is_not_sent(tmp_pa
     queue = Queue()
     result = await steps.remediate(store, steps.RemediateRequest("sweep-9", "on", 1.0), queue.send)
     assert queue.sent == [] and result == steps.RemediationResult("on", 0, 0.0)
+
+
+async def test_remediation_sends_concurrently_within_its_bound(tmp_path: Path) -> None:
+    store = await gaps_store(tmp_path, "sweep-10")
+    in_flight, peak, sent = 0, 0, []
+
+    async def send(text: str, delay: int) -> None:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.01)
+        sent.append(json.loads(text)["datasource_id"])
+        in_flight -= 1
+
+    request = steps.RemediateRequest("sweep-10", "on", 1.0)
+    result = await steps.remediate(store, request, send, concurrency=3)
+    assert peak == 3 and sorted(sent) == sorted(UNPROTECTED_A + UNPROTECTED_B) and result.requested == 5
+
+
+async def test_a_failed_remediation_send_fails_the_step_with_its_own_error(tmp_path: Path) -> None:
+    store = await gaps_store(tmp_path, "sweep-11")
+
+    async def send(text: str, delay: int) -> None:
+        if json.loads(text)["datasource_id"] == UNPROTECTED_B[0]:
+            raise ConnectionError("queue unreachable")
+        await asyncio.sleep(0)
+
+    with pytest.raises(ConnectionError, match="queue unreachable"):
+        await steps.remediate(store, steps.RemediateRequest("sweep-11", "on", 1.0), send)
 
 
 # -- the folder store -----------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def test_chain_schedules_one_activity_per_episode_with_sequential_ids(app: Loade
     assert state.history[2]["Name"] == "hello" and state.history[2]["Input"] == '"A"'
     (work,) = out.outgoing
     assert isinstance(work, WorkItem)
-    assert work == WorkItem("i1", "e1", 0, "hello", '"A"', id=work.id)
+    assert work == WorkItem("i1", "e1", 0, "hello", '"A"', created=state.created_time, id=work.id)
     assert all(e["IsPlayed"] for e in state.history)
 
     done = event(EventType.TASK_COMPLETED, T0, -1, TaskScheduledId=0, Result='"Hello A!"')

@@ -29,11 +29,15 @@ class Recorder:
 
 
 class FakeSleep:
+    """Records the waits and advances a fake clock by them (the rate limiter's clock)."""
+
     def __init__(self):
         self.calls: list[float] = []
+        self.now = 0.0
 
     async def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
+        self.now += seconds
 
 
 def make_client(recorder, *, max_retries=3, max_wait=30.0):
@@ -45,7 +49,9 @@ def make_client(recorder, *, max_retries=3, max_wait=30.0):
         max_retries=max_retries,
         max_retry_wait_seconds=max_wait,
         sleep=sleep,
-        limiter=RateLimiter(sleep=sleep, burst=1000, reads_per_second=1000, writes_per_second=1000),
+        limiter=RateLimiter(
+            sleep=sleep, clock=lambda: sleep.now, burst=1000, reads_per_second=1000, writes_per_second=1000
+        ),
     )
     return client, sleep
 
