@@ -157,14 +157,20 @@ def test_a_refresh_answering_202_several_times_is_followed_to_its_204(
 def test_a_share_not_discoverable_at_first_is_found_by_a_later_refresh(
     stack: LocalStack, outcomes: Outcomes
 ) -> None:
-    # The service sees a new share 300 emulated seconds after its creation: the first inquire misses it.
-    stack.admin("PUT", "/_admin/config", {"durations": {"rs.share_discovery": 300.0}})
+    # The service does not see the new share until the first round's look-up has missed it: the discovery lag
+    # is huge until then, and gone after (the app's next bounded round finds it).
+    stack.admin("PUT", "/_admin/config", {"durations": {"rs.share_discovery": 1e9}})
     try:
         account = account_id(PROD, "rg-data-weu", "stfileslate")
         put_account(stack, account, account_body())
         refreshes = calls(stack, "ProtectionContainers_Refresh")
+        lookups = calls(stack, "BackupProtectableItems_List")
         share = share_id(account, "late")
         put_share(stack, share)
+        deadline = time.monotonic() + 60
+        while calls(stack, "BackupProtectableItems_List") == lookups and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stack.admin("PUT", "/_admin/config", {"durations": {"rs.share_discovery": 0.0}})
 
         got = outcomes.wait_for([share], timeout=60)[share]
     finally:
