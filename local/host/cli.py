@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Iterator
@@ -126,7 +127,17 @@ def _serve(host: object, bind: str, port: int) -> int:
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     server = Server(config)
-    server.run()
+    # Bound before the lifespan starts the durable engine: its RPC listener takes an ephemeral port, which
+    # could otherwise be the very port this host was told to serve on (then its own bind fails).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((bind, port))
+    except OSError as exc:
+        sock.close()
+        print(f"error: cannot listen on {bind}:{port}: {exc}", file=sys.stderr)
+        return 1
+    server.run(sockets=[sock])
     if not server.started:
         print("error: the host did not start (see the log above)", file=sys.stderr)
         return 1
