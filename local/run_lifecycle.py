@@ -41,15 +41,11 @@ def _follow(api: httpx.Client, route: str, started: httpx.Response, timeout: flo
 
 
 def _event(stack: LocalStack, request_id: str, prefix: str) -> str | None:
-    for _ in range(10):
-        events, _ = stack.topic_events(0, wait=1.0)
-        for event in events:
-            if (
-                str(event.get("type", "")).startswith(prefix)
-                and (event.get("data") or {}).get("id") == request_id
-            ):
-                return str(event["type"])
-    return None
+    found = stack.wait_for_event(
+        lambda e: str(e.get("type", "")).startswith(prefix) and (e.get("data") or {}).get("id") == request_id,
+        timeout=10.0,
+    )
+    return str(found["type"]) if found else None
 
 
 def lifecycle_demo(stack: LocalStack, database_id: str, account_id: str, timeout: float = 120.0) -> int:

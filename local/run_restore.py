@@ -96,12 +96,11 @@ def restore_demo(stack: LocalStack, protected_account_id: str, timeout: float = 
         duration = (doc.get("job") or {}).get("durationSeconds")
         ending = f": {error}" if error else ""
         print(f"  ended {doc.get('phase')} (job duration {duration} s emulated){ending}", flush=True)
-        events, _ = stack.topic_events(
-            0,
-            wait=5.0,
-            event_type="BackupAutopilot.Restore."
-            + ("Succeeded" if doc.get("phase") == "succeeded" else "Failed"),
+        ended = "Succeeded" if doc.get("phase") == "succeeded" else "Failed"
+        event = stack.wait_for_event(
+            lambda e: (e.get("data") or {}).get("restore_id") == restore_id,
+            timeout=10.0,
+            event_type=f"BackupAutopilot.Restore.{ended}",
         )
-        mine = [e for e in events if (e.get("data") or {}).get("restore_id") == restore_id]
-        print(f"  completion event on the topic: {mine[0]['type'] if mine else 'none received'}", flush=True)
-        return 0 if doc.get("phase") == "succeeded" and mine else 1
+        print(f"  completion event on the topic: {event['type'] if event else 'none received'}", flush=True)
+        return 0 if doc.get("phase") == "succeeded" and event else 1

@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -300,6 +300,24 @@ class LocalStack:
         while (remaining := deadline - time.monotonic()) > 0:
             events, since = self.topic_events(since, wait=min(poll, remaining))
             yield from events
+
+    def wait_for_event(
+        self, matches: Callable[[dict[str, Any]], bool], timeout: float = 30.0, event_type: str | None = None
+    ) -> dict[str, Any] | None:
+        """The first published event (from the topic's start) that ``matches``, waiting up to ``timeout``.
+
+        Each long poll asks only for events after those already read, so it waits for new ones rather than
+        returning the old ones again at once.
+        """
+        since = 0
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            wait = max(0.0, min(2.0, remaining))
+            events, since = self.topic_events(since, wait=wait, event_type=event_type)
+            found = next((e for e in events if matches(e)), None)
+            if found is not None or remaining <= 0:
+                return found
 
     def durable_status(self, instance_id: str) -> Mapping[str, Any] | None:
         assert self.host is not None

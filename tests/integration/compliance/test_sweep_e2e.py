@@ -161,8 +161,10 @@ def test_a_sweep_reports_every_situation_and_remediation_protects_exactly_the_un
     assert "stunprotected1" in page.text
     assert not re.search(r'(?:src|href)="(?:https?:)?//', page.text)  # no external assets
 
-    published, _ = stack.topic_events(0, event_type="BackupAutopilot.Sweep.Completed")
-    assert any(e["data"]["sweepId"] == sweep_id and e["data"]["gaps"] > 0 for e in published)
+    completed = stack.wait_for_event(
+        lambda e: e["data"]["sweepId"] == sweep_id, 30.0, event_type="BackupAutopilot.Sweep.Completed"
+    )
+    assert completed is not None and completed["data"]["gaps"] > 0, completed
 
     # Remediation sent each unprotected resource through the protection pipeline (origin sweep).
     results = outcomes.wait_for(UNPROTECTED, timeout=120.0, start=start)

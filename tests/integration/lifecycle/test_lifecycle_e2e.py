@@ -17,12 +17,9 @@ from tests.integration.restore.restore_stack import (
 
 
 def _event_for(stack: LocalStack, request_id: str, event_type: str) -> dict[str, Any]:
-    for _ in range(10):
-        events, _ = stack.topic_events(0, wait=2.0, event_type=event_type)
-        found = [e for e in events if (e.get("data") or {}).get("id") == request_id]
-        if found:
-            return found[0]
-    raise AssertionError(f"no {event_type} event for {request_id}")
+    found = stack.wait_for_event(lambda e: (e.get("data") or {}).get("id") == request_id, 30.0, event_type)
+    assert found is not None, f"no {event_type} event for {request_id}"
+    return found
 
 
 def _change(api: RestoreApi, change: str, resource: str, **extra: Any) -> dict[str, Any]:

@@ -23,13 +23,12 @@ FAILED = "BackupAutopilot.Restore.Failed"
 
 
 def _event_for(stack: LocalStack, restore_id: str, event_type: str) -> dict[str, Any]:
-    events, _ = stack.topic_events(0, wait=5.0, event_type=event_type)
-    for _ in range(10):
-        found = [e for e in events if (e.get("data") or {}).get("restore_id") == restore_id]
-        if found:
-            return found[0]
-        events, _ = stack.topic_events(0, wait=2.0, event_type=event_type)
-    raise AssertionError(f"no {event_type} event for {restore_id}")
+    def ours(event: dict[str, Any]) -> bool:
+        return (event.get("data") or {}).get("restore_id") == restore_id
+
+    found = stack.wait_for_event(ours, 30.0, event_type)
+    assert found is not None, f"no {event_type} event for {restore_id}"
+    return found
 
 
 def _ranged(point: str, **extra: Any) -> dict[str, Any]:

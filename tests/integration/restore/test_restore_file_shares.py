@@ -31,12 +31,11 @@ def _encoded(item_id: str) -> str:
 
 
 def _event_for(stack: LocalStack, restore_id: str) -> dict[str, Any]:
-    for _ in range(15):
-        events, _ = stack.topic_events(0, wait=2.0, event_type=SUCCEEDED)
-        found = [e for e in events if (e.get("data") or {}).get("restore_id") == restore_id]
-        if found:
-            return found[0]
-    raise AssertionError(f"no {SUCCEEDED} event for {restore_id}")
+    found = stack.wait_for_event(
+        lambda e: (e.get("data") or {}).get("restore_id") == restore_id, 30.0, SUCCEEDED
+    )
+    assert found is not None, f"no {SUCCEEDED} event for {restore_id}"
+    return found
 
 
 @pytest.fixture(scope="module")
