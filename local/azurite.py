@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +31,19 @@ class AzuriteError(RuntimeError):
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports: every socket stays bound until all are chosen (ports chosen one at a
+    time may repeat: two of Azurite's three once did, and it exited with EADDRINUSE)."""
+    with ExitStack() as stack:
+        sockets = [
+            stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) for _ in range(count)
+        ]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
 
 
 def connection_string(blob_port: int, queue_port: int, table_port: int, host: str = "127.0.0.1") -> str:
@@ -139,7 +150,9 @@ def start(
     if fresh and location.exists():
         shutil.rmtree(location)
     location.mkdir(parents=True, exist_ok=True)
-    ports = (blob_port or free_port(), queue_port or free_port(), table_port or free_port())
+    given = (blob_port, queue_port, table_port)
+    chosen = iter([p for p in free_ports(6) if p not in given])  # distinct, and never a port already given
+    ports = (blob_port or next(chosen), queue_port or next(chosen), table_port or next(chosen))
     log_path = location / "azurite.log"
     args = [
         str(binary),

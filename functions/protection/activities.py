@@ -19,15 +19,8 @@ from shared.arm.steps import OperationStarted, ResourceRead, RoleAssigned
 from shared.errors import ArmError, BackupAutopilotError, Classification
 from shared.events import protection_event
 from shared.protection.holder import Holder, find_holder
-from shared.protection.messages import (
-    BackupInstanceRequest,
-    PlanRequest,
-    ProtectionOutcome,
-    ReadRequest,
-    RoleGrant,
-)
-from shared.protection.plan import ProtectionPlan
-from shared.protection.plan import plan_protection as build_plan
+from shared.protection.messages import BackupInstanceRequest, ProtectionOutcome, ReadRequest, RoleGrant
+from shared.protection.plan import PlannedRead, PlanRead, plan_after_read
 from shared.records import Record
 from shared.services import dataprotection as dp
 
@@ -60,11 +53,13 @@ async def read_resource(payload: ReadRequest) -> ResourceRead:
 
 
 @bp.activity_trigger(input_name="payload")
-def plan_protection(payload: PlanRequest) -> ProtectionPlan:
-    """Rules + eligibility over the resource as read (the rules document is the process's own)."""
-    return build_plan(
-        payload.request, payload.resource, runtime.rules(), parent=payload.parent, dry_run=payload.dry_run
-    )
+async def read_and_plan(payload: PlanRead) -> PlannedRead:
+    """GET the datasource (or the resource it is located by) and plan over it (:func:`plan_after_read`):
+    the plan is pure, so it rides on the read that completes its inputs rather than costing an activity and
+    an episode of its own. One ARM call, as every activity."""
+    with correlation(payload.request.correlation_id):
+        read = await arm_steps.read_resource(runtime.arm(), payload.resource_id, payload.api_version)
+    return plan_after_read(payload, read, runtime.rules())
 
 
 @bp.activity_trigger(input_name="payload")

@@ -1,9 +1,9 @@
 """``protect_datasource``: the protection state machine for one datasource.
 
-[deleted: who keeps its backups] | [a settled protection: re-check it, one read] -> read the resource -> plan
-(rules, eligibility, request) -> the flow of the kind's backup service (:mod:`functions.protection.flows`:
-Backup vault or Recovery Services vault) -> publish the outcome. Every wait is a durable timer; every ARM
-call is an activity; the outcome is the orchestration's output.
+[deleted: who keeps its backups] | [a settled protection: re-check it, one read] -> read the resource and
+plan over it (rules, eligibility, request; one activity) -> the flow of the kind's backup service
+(:mod:`functions.protection.flows`: Backup vault or Recovery Services vault) -> publish the outcome. Every
+wait is a durable timer; every ARM call is an activity; the outcome is the orchestration's output.
 """
 
 from __future__ import annotations
@@ -41,10 +41,9 @@ def _run(run: ProtectionRun, flow: ServiceFlow | None) -> Generator[Any, Any, Pr
         unchanged = yield from flow.recheck(run, run.known_backup_instance_id)
         if unchanged is not None:
             return unchanged
-    read = yield from run.read()
-    if isinstance(read, ProtectionOutcome):
-        return read
-    plan = yield from run.make_plan(*read)
+    plan = yield from run.read_and_plan()
+    if isinstance(plan, ProtectionOutcome):
+        return plan
     if plan.action == SKIP:
         return run.outcome(OutcomeKind.SKIPPED, plan.reason)
     if plan.action == DRY_RUN:

@@ -21,18 +21,11 @@ from shared.arm.steps import OperationPoll, OperationStarted, ResourceRead, Role
 from shared.errors import MISSING_PERMISSIONS_CODE, ArmError, BackupAutopilotError
 from shared.protection.holder import Holder
 from shared.protection.kinds import DatasourceKind
-from shared.protection.messages import (
-    OutcomeKind,
-    PlanRequest,
-    ProtectionOutcome,
-    ProtectionStart,
-    ReadRequest,
-    RoleGrant,
-)
-from shared.protection.plan import ProtectionPlan
+from shared.protection.messages import OutcomeKind, ProtectionOutcome, ProtectionStart, ReadRequest, RoleGrant
+from shared.protection.plan import PlannedRead, PlanRead, ProtectionPlan, located_by_to_read
 from shared.services import resourcegraph as rg
 
-Steps = Generator[Any, Any, Any]
+READ_AND_PLAN_ACTIVITY = "read_and_plan"
 
 
 def missing_permissions(error: BackupAutopilotError | None) -> bool:
@@ -103,38 +96,33 @@ class ProtectionRun:
 
     # -- shared steps ---------------------------------------------------------------------------
 
-    def read(self) -> Generator[Any, Any, ProtectionOutcome | tuple[dict[str, Any], dict[str, Any] | None]]:
-        """The datasource as ARM has it (the event payload is never trusted), and the resource it is located
-        by when it carries no location of its own (a database's server, a share's storage account)."""
+    def read_and_plan(self) -> Generator[Any, Any, ProtectionOutcome | ProtectionPlan]:
+        """The plan, over the datasource as ARM has it (the event payload is never trusted) and the resource
+        it is located by when it carries no location of its own (a database's server, a share's storage
+        account); each read plans as soon as it completes the plan's inputs (``read_and_plan``)."""
         kind = self.kind
         if kind is None:
             rtype = parse_resource_id(self.datasource_id).type
             return self.outcome(OutcomeKind.SKIPPED, f"resource type {rtype} is not supported")
         self.phase("reading")
-        read: ResourceRead = yield self.call(
-            "read_resource", self.read_request(self.datasource_id, kind.resource_api_version)
+        api, dry_run = kind.resource_api_version, self.options.dry_run
+        planned: PlannedRead = yield self.call(
+            READ_AND_PLAN_ACTIVITY, PlanRead(self.request, self.datasource_id, api, dry_run=dry_run)
         )
+        read = planned.read
         if read.error is not None:
             return self.failed(read.error, "reading the resource failed")
         if not read.found:
             return self.outcome(OutcomeKind.SKIPPED, "the resource no longer exists")
-        resource = read.resource or {}
-        parent = None
-        located_by = kind.located_by_id(self.datasource_id)
-        if not resource.get("location") and located_by is not None:
-            read_parent: ResourceRead = yield self.call(
-                "read_resource", self.read_request(located_by, kind.resource_api_version)
-            )
-            if read_parent.error is not None:
-                return self.failed(read_parent.error, "reading the parent resource failed")
-            parent = read_parent.resource
-        return resource, parent
-
-    def make_plan(self, resource: dict[str, Any], parent: dict[str, Any] | None) -> Steps:
-        self.phase("planning")
-        self.plan = yield self.call(
-            "plan_protection", PlanRequest(self.request, resource, parent, dry_run=self.options.dry_run)
-        )
+        located_by = located_by_to_read(kind, self.datasource_id, read.resource or {})
+        if planned.plan is None and located_by is not None:
+            parent_read = PlanRead(self.request, located_by, api, read.resource or {}, dry_run)
+            planned = yield self.call(READ_AND_PLAN_ACTIVITY, parent_read)
+            if planned.read.error is not None:
+                return self.failed(planned.read.error, "reading the parent resource failed")
+        if planned.plan is None:
+            return self.failed(unknown("no plan was made"), "planning the protection failed")
+        self.plan = planned.plan
         return self.plan
 
     def after_missing_permissions(

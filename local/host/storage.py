@@ -35,7 +35,7 @@ def ensure_storage(connection_string: str) -> azurite.AzuriteProcess | None:
             f"host-{ports['BlobEndpoint']}",  # one data folder per port set: hosts never share one
             blob_port=ports["BlobEndpoint"],
             queue_port=ports["QueueEndpoint"],
-            table_port=ports.get("TableEndpoint") or azurite.free_port(),
+            table_port=ports.get("TableEndpoint"),
         )
     except azurite.AzuriteError as exc:
         raise StartupError(f"cannot start Azurite for AzureWebJobsStorage: {exc}") from exc

@@ -214,14 +214,6 @@ class ReadRequest(Record):
 
 
 @dataclass(frozen=True)
-class PlanRequest(Record):
-    request: ProtectionRequest
-    resource: dict[str, Any]
-    parent: dict[str, Any] | None = None
-    dry_run: bool = False
-
-
-@dataclass(frozen=True)
 class BackupInstanceRequest(Record):
     """validateForBackup (``name`` unused) or the backup-instance PUT of a planned protection."""
 

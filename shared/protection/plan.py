@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.arm.ids import parse_resource_id
+from shared.arm.steps import ResourceRead
 from shared.errors import BackupAutopilotError
 from shared.protection.kinds import BackupService, DatasourceKind, ProtectionTarget, kind_for_type
 from shared.protection.messages import ProtectionRequest
@@ -40,6 +41,49 @@ class ProtectionPlan(Record):
     roles: list[dict[str, str]] = field(default_factory=list)  # RoleAssignmentNeed.to_dict() each
     #: Vaulted blob backup: the rule's container selection ({"names": [...], "prefixes": [...]}; None: all).
     containers: dict[str, list[str]] | None = None
+
+
+@dataclass(frozen=True)
+class PlanRead(Record):
+    """GET ``resource_id`` and plan the protection over what was read (the ``read_and_plan`` activity): the
+    datasource itself, or, with ``datasource`` given (as read before), the resource it is located by."""
+
+    request: ProtectionRequest
+    resource_id: str
+    api_version: str
+    datasource: dict[str, Any] | None = None
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class PlannedRead(Record):
+    """The read, and the plan once everything it needs was read (None: an error, not found, or the
+    resource the datasource is located by is still to be read)."""
+
+    read: ResourceRead
+    plan: ProtectionPlan | None = None
+
+
+def located_by_to_read(kind: DatasourceKind, datasource_id: str, resource: Mapping[str, Any]) -> str | None:
+    """The resource to read before planning, when the datasource carries no location of its own (a
+    PostgreSQL single-server database: its server; a file share: its storage account); None: plan now."""
+    return None if _location(resource) else kind.located_by_id(datasource_id)
+
+
+def plan_after_read(payload: PlanRead, read: ResourceRead, rules: Rules) -> PlannedRead:
+    """``read`` (of ``payload.resource_id``) with the plan, once it completes the plan's inputs."""
+    if read.error is not None:
+        return PlannedRead(read)
+    if payload.datasource is None:  # the datasource itself
+        kind = kind_for_type(payload.request.resource_type)
+        resource = read.resource or {}
+        if not read.found or kind is None or located_by_to_read(kind, payload.resource_id, resource):
+            return PlannedRead(read)
+        datasource, parent = resource, None
+    else:  # the resource it is located by (gone: planned without it, over what the datasource says)
+        datasource, parent = payload.datasource, read.resource
+    plan = plan_protection(payload.request, datasource, rules, parent=parent, dry_run=payload.dry_run)
+    return PlannedRead(read, plan)
 
 
 def _tags(resource: Mapping[str, Any] | None) -> dict[str, str]:

@@ -16,7 +16,7 @@ from local.azurite import REPO_ROOT
 
 PROTECTION_ACTIVITIES = {
     "read_resource",
-    "plan_protection",
+    "read_and_plan",
     "validate_for_backup",
     "create_backup_instance",
     "poll_operation",

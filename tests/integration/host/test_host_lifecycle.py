@@ -22,15 +22,15 @@ pytestmark = pytest.mark.integration
 
 
 def test_host_starts_azurite_when_storage_is_unreachable_and_stops_it() -> None:
-    ports = (azurite.free_port(), azurite.free_port(), azurite.free_port())
-    conn = azurite.connection_string(*ports)
+    blob, queue, table = azurite.free_ports(3)
+    conn = azurite.connection_string(blob, queue, table)
     assert not azurite.is_reachable(conn)
     host = HostProcess(APPS / "host_queues_plain", env={"AzureWebJobsStorage": conn})
     try:
         assert azurite.is_reachable(conn)
     finally:
         assert host.stop() == 0  # graceful SIGTERM: listeners and Azurite stopped, exit 0
-        shutil.rmtree(azurite.STATE_DIR / "azurite" / f"host-{ports[0]}", ignore_errors=True)
+        shutil.rmtree(azurite.STATE_DIR / "azurite" / f"host-{blob}", ignore_errors=True)
     assert not azurite.is_reachable(conn)
 
 

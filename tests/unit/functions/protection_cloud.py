@@ -22,13 +22,12 @@ from shared.jobs import JobIds, JobRead
 from shared.lifecycle.messages import InstanceCall, InstanceState, StateRead
 from shared.protection.holder import Holder
 from shared.protection.messages import (
-    PlanRequest,
     ProtectionOptions,
     ProtectionRequest,
     ProtectionStart,
     ReadRequest,
 )
-from shared.protection.plan import plan_protection
+from shared.protection.plan import PlanRead, plan_after_read
 from shared.protection.rules import load_rules
 from shared.restore.steps import RecoveryPoints
 from tests.unit.functions.driver import Activity, Raise
@@ -151,11 +150,9 @@ class Cloud:
                 if "/backupPolicies/" in payload.resource_id:
                     return ResourceRead(found=True, resource=self.policy)
                 return self.read
-            case "plan_protection":
-                assert isinstance(payload, PlanRequest)
-                return plan_protection(
-                    payload.request, payload.resource, RULES, parent=payload.parent, dry_run=payload.dry_run
-                )
+            case "read_and_plan":
+                assert isinstance(payload, PlanRead)
+                return plan_after_read(payload, self.read, RULES)
             case "validate_for_backup":
                 return OperationStarted(202, operation=AsyncOperation(VALIDATE_URL, None, self.retry_after))
             case "poll_operation":
@@ -247,8 +244,7 @@ BACKUP_JOB = (
 )
 
 HAPPY = [
-    "read_resource",
-    "plan_protection",
+    "read_and_plan",
     "read_resource",  # the blob policy: does it back up to the vault (then: which containers)?
     "validate_for_backup",
     "timer",

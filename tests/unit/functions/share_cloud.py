@@ -18,13 +18,12 @@ from shared.arm.steps import OperationPoll, OperationStarted, ResourceRead, Role
 from shared.errors import ArmError, BackupAutopilotError
 from shared.protection.holder import Holder
 from shared.protection.messages import (
-    PlanRequest,
     ProtectionOptions,
     ProtectionRequest,
     ProtectionStart,
     ReadRequest,
 )
-from shared.protection.plan import plan_protection
+from shared.protection.plan import PlanRead, plan_after_read
 from tests.unit.functions.history import Call
 from tests.unit.functions.protection_cloud import RULES, SUBSCRIPTION
 
@@ -58,9 +57,8 @@ URLS = {
 
 # The activities (and timers) of a share protected as in seeds/004, in order.
 HAPPY = [
-    "read_resource",  # the share
-    "read_resource",  # its storage account: location and tags
-    "plan_protection",
+    "read_and_plan",  # the share
+    "read_and_plan",  # its storage account: location and tags (then the plan)
     "rs_refresh_containers",
     "timer",
     "poll_operation",
@@ -125,13 +123,10 @@ class ShareCloud:
 
     def answer(self, name: str, payload: Any) -> Any:
         match name:
-            case "read_resource":
-                assert isinstance(payload, ReadRequest)
+            case "read_and_plan":
+                assert isinstance(payload, PlanRead)
                 body = SHARE if payload.resource_id == SHARE_ID else ACCOUNT
-                return ResourceRead(found=True, resource=body)
-            case "plan_protection":
-                assert isinstance(payload, PlanRequest)
-                return plan_protection(payload.request, payload.resource, RULES, parent=payload.parent)
+                return plan_after_read(payload, ResourceRead(found=True, resource=body), RULES)
             case "rs_refresh_containers":
                 assert isinstance(payload, VaultCall)
                 return OperationStarted(202, operation=AsyncOperation(None, REFRESH_URL, self.retry_after))

@@ -78,8 +78,7 @@ def test_missing_permissions_with_grant_assigns_waits_and_validates_again() -> N
     assert (
         run.activities
         == [
-            "read_resource",
-            "plan_protection",
+            "read_and_plan",
             "read_resource",  # the policy
             "validate_for_backup",
             "timer",
@@ -94,7 +93,7 @@ def test_missing_permissions_with_grant_assigns_waits_and_validates_again() -> N
             "validate_for_backup",
             "timer",
             "poll_operation",
-            *HAPPY[6:],  # create, track, confirm, publish
+            *HAPPY[5:],  # create, track, confirm, publish
         ]
     )
     assert run.payloads("assign_role") == [
@@ -123,11 +122,13 @@ def test_permissions_that_never_propagate_end_failed_after_bounded_validations()
 def test_dry_run_stops_after_planning() -> None:
     run = drive(protect_fn(), start(dry_run=True), Cloud().for_driver)
 
-    assert run.activities == ["read_resource", "plan_protection", "publish_protection_outcome"]
+    assert run.activities == ["read_and_plan", "publish_protection_outcome"]
     assert run.output["kind"] == "dry_run"
 
 
-@pytest.mark.parametrize("flaky", ["read_resource", "validate_for_backup", "create_backup_instance"])
+@pytest.mark.parametrize(
+    "flaky", ["read_and_plan", "read_resource", "validate_for_backup", "create_backup_instance"]
+)
 def test_transient_exhaustion_still_publishes_a_failed_outcome(flaky: str) -> None:
     run = drive(protect_fn(), start(), Cloud(flaky={flaky}).for_driver)
 

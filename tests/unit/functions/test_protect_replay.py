@@ -25,14 +25,13 @@ from shared.lifecycle.messages import InstanceState
 from shared.protection.holder import Holder
 from shared.protection.messages import (
     BackupInstanceRequest,
-    PlanRequest,
     ProtectionOutcome,
     ProtectionRequest,
     ProtectionStart,
     ReadRequest,
     RoleGrant,
 )
-from shared.protection.plan import plan_protection
+from shared.protection.plan import PlannedRead, PlanRead, plan_protection
 from shared.services import dataprotection as dp
 from tests.unit.functions.history import Call, History, Played, Timer, play
 from tests.unit.functions.protection_cloud import (
@@ -56,6 +55,7 @@ from tests.unit.functions.protection_cloud import (
     start,
 )
 
+API = "2023-05-01"  # the storage account api-version the blob kind reads with
 NAME = "protect_datasource"
 
 
@@ -72,8 +72,8 @@ def _published(played: Played) -> dict[str, Any]:
 
 def _until_validation_started(begin: ProtectionStart, retry_after: float) -> History:
     history = History(NAME, begin)
-    history.completed("read_resource", ResourceRead(found=True, resource=ACCOUNT))
-    history.completed("plan_protection", plan_protection(begin.request, ACCOUNT, RULES))
+    plan = plan_protection(begin.request, ACCOUNT, RULES)
+    history.completed("read_and_plan", PlannedRead(ResourceRead(found=True, resource=ACCOUNT), plan))
     history.completed("read_resource", ResourceRead(found=True, resource=OPERATIONAL_POLICY))
     operation = AsyncOperation(VALIDATE_URL, None, retry_after)
     return history.completed("validate_for_backup", OperationStarted(202, operation=operation))
@@ -83,13 +83,14 @@ def _until_validation_started(begin: ProtectionStart, retry_after: float) -> His
 
 
 def test_the_first_episode_reads_the_datasource_with_the_transient_retry_options() -> None:
-    replay = History(NAME, start()).replay(protect_fn())
+    begin = start()
+    replay = History(NAME, begin).replay(protect_fn())
 
     assert replay.done is False
     (first,) = replay.steps
     assert isinstance(first, Call)
     assert first.action_type == ActionType.CALL_ACTIVITY_WITH_RETRY
-    assert (first.name, first.input) == ("read_resource", ReadRequest(DATASOURCE, "2023-05-01", "c-1"))
+    assert (first.name, first.input) == ("read_and_plan", PlanRead(begin.request, DATASOURCE, "2023-05-01"))
     assert first.retry == TRANSIENT_RETRY.to_json()
     assert replay.custom_status == {"phase": "reading", "datasourceId": DATASOURCE}
 
@@ -103,14 +104,13 @@ def test_the_validation_poll_timer_fires_at_now_plus_the_retry_after(retry_after
 
     assert replay.done is False
     assert [getattr(s, "name", "timer") for s in replay.steps] == [
-        "read_resource",
-        "plan_protection",
+        "read_and_plan",
         "read_resource",
         "validate_for_backup",
         "timer",
     ]
-    plan_request, validate = replay.steps[1], replay.steps[3]
-    assert isinstance(plan_request, Call) and plan_request.input == PlanRequest(begin.request, ACCOUNT)
+    read_and_plan, validate = replay.steps[0], replay.steps[2]
+    assert isinstance(read_and_plan, Call) and read_and_plan.input == PlanRead(begin.request, DATASOURCE, API)
     assert isinstance(validate, Call) and isinstance(validate.input, BackupInstanceRequest)
     assert (validate.input.vault_id, validate.input.correlation_id) == (VAULT, "c-1")
     assert replay.steps[-1] == Timer(history.now + timedelta(seconds=retry_after))
@@ -135,28 +135,31 @@ def test_a_running_operation_is_polled_again_after_the_retry_after_of_the_last_p
 def test_a_database_without_location_reads_its_parent_server() -> None:
     server = f"{SUBSCRIPTION}/resourceGroups/rg-pg/providers/Microsoft.DBforPostgreSQL/servers/pg1"
     database = f"{server}/databases/db1"
-    history = History(
-        NAME, start(datasource=database, resource_type="Microsoft.DBforPostgreSQL/servers/databases")
-    )
-    history.completed("read_resource", ResourceRead(found=True, resource={"id": database, "properties": {}}))
+    begin = start(datasource=database, resource_type="Microsoft.DBforPostgreSQL/servers/databases")
+    history = History(NAME, begin)
+    read = ResourceRead(found=True, resource={"id": database, "properties": {}})
+    history.completed("read_and_plan", PlannedRead(read))  # no location: no plan yet
 
     step = history.replay(protect_fn()).steps[-1]
 
-    assert isinstance(step, Call) and step.name == "read_resource"
-    assert step.input == ReadRequest(server, "2017-12-01", "c-1")
+    assert isinstance(step, Call) and step.name == "read_and_plan"
+    assert step.input == PlanRead(begin.request, server, "2017-12-01", read.resource)
 
 
 def test_a_transient_activity_failure_is_retried_and_the_run_goes_on() -> None:
-    history = History(NAME, start())
-    history.failed("read_resource", "Activity function 'read_resource' failed: 503", attempts=1)
-    history.completed("read_resource", ResourceRead(found=True, resource=ACCOUNT))
+    begin = start()
+    history = History(NAME, begin)
+    history.failed("read_and_plan", "Activity function 'read_and_plan' failed: 503", attempts=1)
+    plan = plan_protection(begin.request, ACCOUNT, RULES)
+    history.completed("read_and_plan", PlannedRead(ResourceRead(found=True, resource=ACCOUNT), plan))
 
     replay = history.replay(protect_fn())
 
     assert len(history.of_type(Event.TASK_FAILED)) == 1
     assert replay.done is False
-    assert [getattr(s, "name", None) for s in replay.steps] == ["read_resource", "plan_protection"]
-    assert replay.custom_status == {"phase": "planning", "datasourceId": DATASOURCE}
+    assert [getattr(s, "name", None) for s in replay.steps] == ["read_and_plan", "read_resource"]
+    status = {"phase": "reading_policy", "datasourceId": DATASOURCE, "policyId": plan.policy_id}
+    assert replay.custom_status == status
 
 
 # -- whole runs --------------------------------------------------------------------------------------
@@ -178,7 +181,6 @@ def test_a_protected_datasource_is_validated_created_confirmed_and_published() -
     phases = [s["phase"] for s in played.statuses]
     assert phases == [
         "reading",
-        "planning",
         "reading_policy",
         "validating",
         "validating",
@@ -204,8 +206,8 @@ def test_every_activity_call_carries_the_transient_retry_options() -> None:
 
     calls = played.calls()
     assert {c.name for c in calls} == {
+        "read_and_plan",
         "read_resource",
-        "plan_protection",
         "validate_for_backup",
         "poll_operation",
         "read_vault_principal",
@@ -226,8 +228,7 @@ def test_granted_roles_wait_the_role_propagation_seconds_then_validate_again() -
     assert (
         played.names
         == [
-            "read_resource",
-            "plan_protection",
+            "read_and_plan",
             "read_resource",
             "validate_for_backup",
             "timer",
@@ -238,7 +239,7 @@ def test_granted_roles_wait_the_role_propagation_seconds_then_validate_again() -
             "validate_for_backup",
             "timer",
             "poll_operation",
-            *HAPPY[6:],
+            *HAPPY[5:],
         ]
     )
     assert played.waits() == [timedelta(seconds=s) for s in (30, 90, 30, 30)]
@@ -272,7 +273,7 @@ def test_missing_roles_without_grant_fail_naming_them_and_grant_nothing() -> Non
     error = missing_permissions()
     played = _play(start(grant=False), Cloud(validations=[error]))
 
-    assert played.names == [*HAPPY[:6], "publish_protection_outcome"]
+    assert played.names == [*HAPPY[:5], "publish_protection_outcome"]
     assert played.output["kind"] == "failed"
     assert played.output["reason"] == (
         f"the vault identity is missing required roles (Storage Account Backup Contributor on {DATASOURCE}); "
@@ -286,7 +287,7 @@ def test_a_refused_role_assignment_fails_naming_the_role() -> None:
     refused = ArmError(status=403, code="AuthorizationFailed", message="no roleAssignments/write")
     played = _play(start(grant=True), Cloud(validations=[missing_permissions()], assign_error=refused))
 
-    assert played.names == [*HAPPY[:6], "read_vault_principal", "assign_role", "publish_protection_outcome"]
+    assert played.names == [*HAPPY[:5], "read_vault_principal", "assign_role", "publish_protection_outcome"]
     assert played.output["kind"] == "failed"
     assert (
         played.output["reason"]
@@ -299,7 +300,7 @@ def test_already_protected_at_validation_ends_without_create() -> None:
     error = already_protected()
     played = _play(start(), Cloud(validations=[error]))
 
-    assert played.names == [*HAPPY[:6], "find_protection_holder", "publish_protection_outcome"]
+    assert played.names == [*HAPPY[:5], "find_protection_holder", "publish_protection_outcome"]
     assert played.output["kind"] == "already_protected"
     assert played.output["reason"] == error.message
     assert played.output["error"] == error.to_dict()
@@ -334,7 +335,7 @@ OTHER_SUBSCRIPTION = DATASOURCE.replace(
             STORAGE,
             ResourceRead(found=False, reason="ResourceNotFound"),
             "the resource no longer exists",
-            ["read_resource", "publish_protection_outcome"],
+            ["read_and_plan", "publish_protection_outcome"],
             id="deleted",
         ),
         pytest.param(
@@ -350,7 +351,7 @@ OTHER_SUBSCRIPTION = DATASOURCE.replace(
             STORAGE,
             ResourceRead(found=True, resource=_storage(DATASOURCE, tags={"backup": "off"})),
             None,
-            ["read_resource", "plan_protection", "publish_protection_outcome"],
+            ["read_and_plan", "publish_protection_outcome"],
             id="excluded-by-tag",
         ),
         pytest.param(
@@ -358,7 +359,7 @@ OTHER_SUBSCRIPTION = DATASOURCE.replace(
             STORAGE,
             ResourceRead(found=True, resource=_storage(OTHER_SUBSCRIPTION)),
             None,
-            ["read_resource", "plan_protection", "publish_protection_outcome"],
+            ["read_and_plan", "publish_protection_outcome"],
             id="no-rule-matches",
         ),
     ],
@@ -384,8 +385,8 @@ def test_a_dry_run_plans_then_publishes_what_it_would_do() -> None:
     begin = start(dry_run=True)
     played = _play(begin, Cloud())
 
-    assert played.names == ["read_resource", "plan_protection", "publish_protection_outcome"]
-    assert played.inputs("plan_protection") == [PlanRequest(begin.request, ACCOUNT, None, dry_run=True)]
+    assert played.names == ["read_and_plan", "publish_protection_outcome"]
+    assert played.inputs("read_and_plan") == [PlanRead(begin.request, DATASOURCE, API, dry_run=True)]
     assert played.output["kind"] == "dry_run"
     assert played.output["reason"].startswith(f"would protect in {VAULT} (")
     assert played.output["backup_instance_id"] == dp.backup_instance_id(
@@ -446,8 +447,8 @@ def test_a_failed_protection_status_after_create_fails() -> None:
 @pytest.mark.parametrize(
     "activity",
     [
-        "read_resource",
-        "plan_protection",
+        "read_and_plan",
+        "read_resource",  # the policy
         "validate_for_backup",
         "poll_operation",
         "create_backup_instance",
@@ -488,13 +489,13 @@ def test_the_input_request_travels_unchanged_into_the_plan() -> None:
     begin = ProtectionStart(request, start().options)
     played = _play(begin, Cloud())
 
-    (plan_input,) = played.inputs("plan_protection")
+    (plan_input,) = played.inputs("read_and_plan")
     assert plan_input.request == request
     assert played.output["correlation_id"] == "c-9"
     assert all(
         getattr(c.input, "correlation_id", "c-9") == "c-9"
         for c in played.calls()
-        if c.name != "plan_protection"
+        if c.name != "read_and_plan"
     )
 
 
@@ -657,7 +658,7 @@ def test_a_refused_create_with_nothing_soft_deleted_stays_the_service_refusal() 
 def test_a_vaulted_blob_policy_backs_up_the_account_s_containers() -> None:
     played = _play(start(), Cloud(policy=VAULTED_POLICY, containers=["reports", "invoices"]))
 
-    assert played.names[:4] == ["read_resource", "plan_protection", "read_resource", "list_blob_containers"]
+    assert played.names[:3] == ["read_and_plan", "read_resource", "list_blob_containers"]
     for name in ("validate_for_backup", "create_backup_instance"):
         (sent,) = played.inputs(name)
         assert dp.blob_containers_of(sent.instance) == ["invoices", "reports"], name
@@ -760,6 +761,6 @@ def test_with_first_backup_an_operational_policy_has_nothing_to_prove() -> None:
     played = _play(_first_backup_start(), Cloud())
 
     assert "backup_trigger" not in played.names
-    assert played.names.count("read_resource") == 2  # the datasource, the policy: read once
+    assert played.names.count("read_resource") == 1  # the policy: read once
     assert played.output["reason"].endswith("no first backup: the policy backs up operationally")
     assert played.output["first_recovery_point"] is None

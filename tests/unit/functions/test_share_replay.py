@@ -28,6 +28,7 @@ from tests.unit.functions.share_cloud import (
     ROLE,
     RS_VAULT,
     RULE,
+    SHARE,
     SHARE_ID,
     ShareCloud,
     missing_permissions,
@@ -51,10 +52,12 @@ def test_a_new_share_is_discovered_registered_inquired_protected_and_confirmed()
     played = _play(start_share(), ShareCloud())
 
     assert played.names == HAPPY
-    assert played.inputs("read_resource") == [
-        ReadRequest(SHARE_ID, "2023-05-01", "c-9"),
-        ReadRequest(ACCOUNT_ID, "2023-05-01", "c-9"),  # a share has no location or tags: its account's
+    reads = played.inputs("read_and_plan")
+    assert [(r.resource_id, r.api_version, r.datasource) for r in reads] == [
+        (SHARE_ID, "2023-05-01", None),
+        (ACCOUNT_ID, "2023-05-01", SHARE),  # a share has no location or tags: its account's, then the plan
     ]
+    assert {r.request.correlation_id for r in reads} == {"c-9"}
     assert played.inputs("rs_refresh_containers") == [VaultCall(RS_VAULT, ACCOUNT_ID, "orders", "c-9")]
     (register,) = played.inputs("rs_register_container")
     assert register == ContainerCall(
@@ -90,7 +93,7 @@ def test_refresh_answering_202_three_times_is_polled_until_its_204() -> None:
     played = _play(start_share(), ShareCloud(refresh_running=3, retry_after=5.0))
 
     refresh = played.names[: played.names.index("rs_find_protectable_container")]
-    assert refresh[3:] == ["rs_refresh_containers"] + ["timer", "poll_operation"] * 4
+    assert refresh[2:] == ["rs_refresh_containers"] + ["timer", "poll_operation"] * 4
     # the first wait is the POST's Retry-After, the others the Retry-After of each 202
     assert played.waits()[:4] == [timedelta(seconds=s) for s in (5, 6, 6, 6)]
     assert played.output["kind"] == "protected"
