@@ -1,9 +1,13 @@
-"""What an on-demand backup sends: the policy's backup rule and a retention tag (pure: no I/O).
+"""What an on-demand backup sends: the policy's backup rule and a retention tag, or a file share's expiry
+(pure: no I/O).
 
 ``POST .../backupInstances/{name}/backup`` needs ``backupRuleOptions``: the name of the policy's
 ``AzureBackupRule`` that writes to the vault (``dataStore.dataStoreType`` ``VaultStore``) and a
 ``retentionTagOverride``, a tag of that rule's ``taggingCriteria`` (the default one unless the request names
 another). A policy with no such rule (operational, continuous blob backup) has no on-demand backup: refused.
+
+An Azure file share's ``POST {protectedItem}/backup`` (Recovery Services) names no rule: its
+``recoveryPointExpiryTimeInUTC`` says how long the recovery point is kept (:func:`share_backup_expiry`).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from local.stack import LocalStack
 from tests.integration.restore.restore_stack import LIFE_PG_FLEX, RG, RestoreApi, wait_protected
@@ -46,6 +47,15 @@ def _change(api: RestoreApi, change: str, resource: str, **extra: Any) -> dict[s
     return done
 
 
+def _conforms(api: RestoreApi, schema: str, document: dict[str, Any]) -> None:
+    """The status document is what the served OpenAPI description says it is."""
+    served = api.get("/openapi.json").json()
+    validator = Draft202012Validator(
+        {"$ref": f"#/components/schemas/{schema}", "components": served["components"]}
+    )
+    assert [e.message for e in validator.iter_errors(document)] == []
+
+
 def _item(stack: LocalStack, item_id: str, suffix: str = "") -> dict[str, Any]:
     encoded = "/".join(quote(s, safe="") for s in item_id.split("/"))
     response = stack.arm("GET", f"{encoded}{suffix}", api_version=RS_API)
@@ -66,6 +76,7 @@ def test_a_share_backup_now_runs_to_its_end_adds_one_recovery_point_kept_until_i
     done, _ = api.wait_until_done(body["id"], route="backups")
 
     assert done["phase"] == "succeeded", done
+    _conforms(api, "BackupStatus", done)
     assert done["job"]["status"] == "Completed" and done["correlationId"] == "bn-share"
     assert "/protecteditems/" in done["backupInstanceId"].lower()
     event = _event_for(restore_stack, body["id"], "BackupAutopilot.Backup.Succeeded")
@@ -147,6 +158,7 @@ def test_a_share_delete_needs_its_confirmation_then_ends_soft_deleted_with_its_p
 
     assert (deleted["phase"], deleted["changed"], deleted["stateAfter"]) == ("succeeded", True, "SoftDeleted")
     assert deleted["purgeTime"], deleted  # the vault's soft delete keeps the data until then
+    _conforms(api, "ProtectionChangeStatus", deleted)
     kept = _item(restore_stack, deleted["backupInstanceId"])["properties"]
     assert kept["isScheduledForDeferredDelete"] is True and kept["protectionState"] == "ProtectionStopped"
     event = _event_for(restore_stack, deleted["id"], "BackupAutopilot.ProtectionChange.Succeeded")
