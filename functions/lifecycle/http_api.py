@@ -38,6 +38,7 @@ from shared.arm.ids import parse_resource_id
 from shared.arm.steps import read_resource
 from shared.errors import ArmError, InvalidRequestError, NotPossibleError, RequestRefusedError
 from shared.lifecycle.backup import (
+    BackupRule,
     adhoc_backup_body,
     expiry_text,
     share_backup_expiry,
@@ -116,6 +117,37 @@ async def _share_backup(
     return expiry.strftime("%Y-%m-%dT%H:%M:%SZ"), rs.backup_request_body(expiry_text(expiry))
 
 
+async def _vault_backup(found: BackupInstanceFacts, submission: BackupSubmission) -> BackupRule:
+    """The rule and retention tag of a Backup vault instance's backup now, or a refusal."""
+    if submission.retain_until is not None:
+        raise NotPossibleError(
+            "retainUntil is for file shares; a Backup vault keeps an on-demand backup as its policy's "
+            "retention tag says (retentionTag)",
+            errors=[{"field": "retainUntil", "reason": "not for a Backup vault instance"}],
+        )
+    if found.current_state != CONFIGURED:
+        raise NotPossibleError(
+            "an on-demand backup needs a configured protection; the backup instance is "
+            f"{found.current_state}",
+            errors=[{"field": "resourceId", "reason": "protection is not configured"}],
+        )
+    return vault_backup_rule(await _read_policy(found.policy_id, dp.API_VERSION), submission.retention_tag)
+
+
+async def _backup_start(
+    found: BackupInstanceFacts, submission: BackupSubmission, service: BackupService
+) -> BackupStart:
+    """The input of ``backup_now`` for the instance's service (decided before anything is sent)."""
+    progress = _progress(BACKUP_PREFIX, BACKUP, found, submission.correlation_id)
+    polls = runtime.settings().restore_polls_per_generation
+    if service is BackupService.RECOVERY_SERVICES:
+        progress.retain_until, body = await _share_backup(found, submission)
+        return BackupStart(progress, body, polls, service)
+    rule = await _vault_backup(found, submission)
+    progress.rule_name, progress.retention_tag = rule.rule_name, rule.retention_tag
+    return BackupStart(progress, adhoc_backup_body(rule), polls)
+
+
 async def _start(
     req: func.HttpRequest,
     client: df.DurableOrchestrationClient,
@@ -158,31 +190,8 @@ async def backup_start(req: func.HttpRequest, client: df.DurableOrchestrationCli
         submission = parse_backup(json_body(req))
         service = instances.service_of(submission.resource_id, submission.backup_instance_id)
         found = await _instance(submission.resource_id, submission.backup_instance_id, service)
-        polls = runtime.settings().restore_polls_per_generation
-        if service is BackupService.RECOVERY_SERVICES:
-            retain_until, body = await _share_backup(found, submission)
-            progress = _progress(BACKUP_PREFIX, BACKUP, found, submission.correlation_id)
-            progress.retain_until = retain_until
-            payload = BackupStart(progress, body, polls, service)
-            return await _start(req, client, BACKUP_ORCHESTRATOR, progress, payload, "backups")
-        if submission.retain_until is not None:
-            raise NotPossibleError(
-                "retainUntil is for file shares; a Backup vault keeps an on-demand backup as its policy's "
-                "retention tag says (retentionTag)",
-                errors=[{"field": "retainUntil", "reason": "not for a Backup vault instance"}],
-            )
-        if found.current_state != CONFIGURED:
-            raise NotPossibleError(
-                "an on-demand backup needs a configured protection; the backup instance is "
-                f"{found.current_state}",
-                errors=[{"field": "resourceId", "reason": "protection is not configured"}],
-            )
-        rule = vault_backup_rule(
-            await _read_policy(found.policy_id, dp.API_VERSION), submission.retention_tag
-        )
-        progress = _progress(BACKUP_PREFIX, BACKUP, found, submission.correlation_id)
-        progress.rule_name, progress.retention_tag = rule.rule_name, rule.retention_tag
-        payload = BackupStart(progress, adhoc_backup_body(rule), polls)
+        payload = await _backup_start(found, submission, service)
+        progress = payload.progress
         return await _start(req, client, BACKUP_ORCHESTRATOR, progress, payload, "backups")
     except (InvalidRequestError, RequestRefusedError) as exc:
         return from_error(exc)
