@@ -44,7 +44,13 @@ from shared.lifecycle.backup import (
     share_backup_expiry,
     vault_backup_rule,
 )
-from shared.lifecycle.changes import CONFIGURED, SHARE_CONFIGURED, ChangePlan, plan_change
+from shared.lifecycle.changes import (
+    CONFIGURED,
+    SHARE_CONFIGURED,
+    ChangePlan,
+    plan_change,
+    share_resume_policy,
+)
 from shared.lifecycle.messages import BackupStart, ChangeStart
 from shared.lifecycle.request import BackupSubmission, check_confirmation, parse_backup, parse_change
 from shared.lifecycle.status import BACKUP, LifecycleProgress
@@ -244,19 +250,7 @@ async def _rule_policy(found: BackupInstanceFacts) -> str:
         location=resource.get("location"),
         tags={str(k): str(v) for k, v in (tags or {}).items()},
     )
-    if not decision.protect or not decision.policy_id:
-        raise NotPossibleError(
-            "resuming a stopped share protects it with its rule's policy, and no rule does: "
-            f"{decision.reason}",
-            errors=[{"field": "change", "reason": "no protection rule covers the share"}],
-        )
-    if str(decision.vault_id or "").lower() != found.vault_id.lower():
-        raise NotPossibleError(
-            f"the share's rule {decision.rule} names the vault {decision.vault_id}, not {found.vault_id} "
-            "that holds its backups: resume is refused (backups are never moved between vaults)",
-            errors=[{"field": "change", "reason": "the rule names another vault"}],
-        )
-    return decision.policy_id
+    return share_resume_policy(decision, found.vault_id)
 
 
 async def _share_change_body(found: BackupInstanceFacts, plan: ChangePlan) -> dict[str, Any]:

@@ -22,7 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from shared.errors import NotPossibleError
 from shared.protection.kinds import BackupService
+from shared.protection.rules import Decision
 
 CONFIGURED = "ProtectionConfigured"
 STOPPED = "ProtectionStopped"
@@ -138,3 +140,21 @@ def plan_share_change(change: Change, state: str | None) -> ChangePlan:
         if current in {SHARE_SUSPENDED, SHARE_STOPPED}:
             return ChangePlan(change, "PUT", None, SHARE_CONFIGURED)
     return _refused(change, current)
+
+
+def share_resume_policy(decision: Decision, item_vault_id: str) -> str:
+    """The policy a stopped share is resumed with: the one its protection rule gives it now (``decision``),
+    refused when no rule covers it or the rule names another vault than the one holding its backups."""
+    if not decision.protect or not decision.policy_id:
+        raise NotPossibleError(
+            "resuming a stopped share protects it with its rule's policy, and no rule does: "
+            f"{decision.reason}",
+            errors=[{"field": "change", "reason": "no protection rule covers the share"}],
+        )
+    if str(decision.vault_id or "").lower() != item_vault_id.lower():
+        raise NotPossibleError(
+            f"the share's rule {decision.rule} names the vault {decision.vault_id}, not {item_vault_id} "
+            "that holds its backups: resume is refused (backups are never moved between vaults)",
+            errors=[{"field": "change", "reason": "the rule names another vault"}],
+        )
+    return decision.policy_id

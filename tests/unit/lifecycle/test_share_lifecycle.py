@@ -4,15 +4,17 @@ expiry and request bodies, and reading a soft-deleted item: pure logic."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from shared.errors import InvalidRequestError, NotPossibleError
 from shared.lifecycle.backup import expiry_text, policy_daily_retention, share_backup_expiry
-from shared.lifecycle.changes import Change, plan_change
+from shared.lifecycle.changes import Change, plan_change, share_resume_policy
 from shared.lifecycle.request import parse_backup
 from shared.protection.kinds import BackupService
+from shared.protection.rules import load_rules
 from shared.restore.share_steps import facts_of, item_state
 from shared.services import recoveryservices as rs
 
@@ -161,3 +163,30 @@ def test_a_protected_item_s_facts_carry_its_state_and_policy_and_soft_delete_rea
     no_days = _item(isScheduledForDeferredDelete=True, deferredDeleteTimeInUTC="2026-03-01T00:00:00Z")
     assert rs.soft_deleted(no_days) == (True, "2026-03-15T00:00:00Z")  # 14 days unless the item says
     assert rs.soft_deleted(_item()) == (False, None)
+
+
+DEMO_RULES = load_rules(str(Path(__file__).resolve().parents[3] / "local" / "demo" / "rules.yaml"))
+PROD_RG = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-data-weu"
+DEMO_SHARE = f"{PROD_RG}/providers/Microsoft.Storage/storageAccounts/stfiles/fileServices/default/shares/docs"
+RSV_WEU = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-backup-weu/providers/Microsoft.RecoveryServices/vaults/rsv-weu"  # noqa: E501
+
+
+def _decision(share: str, location: str) -> Any:
+    return DEMO_RULES.evaluate(resource_id=share, resource_type=rs.SHARE_TYPE, location=location, tags={})
+
+
+def test_a_stopped_share_resumes_with_its_rule_s_policy_in_its_own_vault_only() -> None:
+    assert (
+        share_resume_policy(_decision(DEMO_SHARE, "westeurope"), RSV_WEU)
+        == f"{RSV_WEU}/backupPolicies/daily-shares"
+    )
+
+    with pytest.raises(NotPossibleError) as moved:  # the rule now names rsv-neu: backups are never moved
+        share_resume_policy(_decision(DEMO_SHARE, "northeurope"), RSV_WEU)
+    assert "never moved" in moved.value.detail and "rsv-neu" in moved.value.detail
+    elsewhere = DEMO_SHARE.replace(
+        "11111111-1111-1111-1111-111111111111", "33333333-3333-3333-3333-333333333333"
+    )
+    with pytest.raises(NotPossibleError) as uncovered:
+        share_resume_policy(_decision(elsewhere, "westeurope"), RSV_WEU)
+    assert "no rule does" in uncovered.value.detail
