@@ -11,8 +11,9 @@
 - DELETE: stop protection and delete the data (``DeleteBackupData``). With the vault's soft delete on
   (``properties.securitySettings.softDeleteSettings.softDeleteState`` ``Enabled``/``AlwaysON``, Azure's
   default for a Recovery Services vault when absent), the item stays, ``ProtectionStopped``,
-  ``isScheduledForDeferredDelete: true``, ``deferredDeleteTimeInUTC`` the time of the delete, and is purged
-  ``softDeleteRetentionPeriodInDays`` (default 14) emulated days later.
+  ``isScheduledForDeferredDelete: true``, ``deferredDeleteTimeInUTC`` the time of the delete and
+  ``softDeleteRetentionPeriodInDays`` (default 14) until its purge, which, as for Backup vaults' deleted
+  instances, the emulator never performs (a snapshot's ``scheduler.flush()`` would run it at once).
 
 Each is asynchronous like enabling protection: 202 with ``Location`` and ``Azure-AsyncOperation``. A change
 of a soft-deleted item other than undelete is refused (400; the service's code for it is not captured:
@@ -32,7 +33,6 @@ from .state import ProtectedItem
 STOPPED, SUSPENDED, PROTECTED, PENDING = "ProtectionStopped", "BackupsSuspended", "Protected", "IRPending"
 SOFT_DELETE_ON = frozenset({"enabled", "alwayson"})
 DEFAULT_SOFT_DELETE_DAYS = 14
-DAY_SECONDS = 86400.0
 
 
 def _invalid(field: str) -> CloudError:
@@ -122,23 +122,18 @@ def delete_item(ctx: RequestContext, key: tuple[str, str, str], item: ProtectedI
     cloud = ctx.cloud
     days = soft_delete_days(cloud.require(item.vault_id))
 
-    def purge() -> None:
-        if state(cloud).items.get(key) is item:
-            state(cloud).items.pop(key, None)
-            cloud.store.delete(item.id)
-
     def finish(op: Any) -> None:
         if item.deferred_delete_time is not None:
             return  # soft-deleted already: nothing more to delete until the purge
         op.job_id = _job(cloud, item, "DeleteBackupData")
         if days is None:
-            purge()
+            state(cloud).items.pop(key, None)
+            cloud.store.delete(item.id)
             return
         item.deferred_delete_time = iso(cloud.clock.now())
         item.soft_delete_days = days
         item.protection_state, item.policy_id = STOPPED, ""
         save(item)
-        cloud.scheduler.call_later(days * DAY_SECONDS, purge)
 
     duration = cloud.config.durations.get("rs.delete", 2.0)
     op = lifecycle.start_operation(cloud, item.vault_id, duration, finish)
