@@ -2,8 +2,9 @@
 protection change): shared by every API that acts on a protected datasource.
 
 The backup instance of a datasource is found deterministically: its name is ``backup_instance_name(id)``
-(what the protection pipeline creates) in one of the vaults the protection rules name. No Resource Graph
-lookup: it lags behind ARM by minutes and would make "protected a minute ago" look unknown.
+(what the protection pipeline creates) in one of the vaults the protection rules name; a file share's
+"backup instance" is its protected item in one of the rules' Recovery Services vaults (:func:`find_share`).
+No Resource Graph lookup: it lags behind ARM by minutes and would make "protected a minute ago" look unknown.
 
 One request per backup instance at a time (:mod:`shared.locks`): the request that creates the instance's
 lock blob runs; the others get 409 until it has ended, when its orchestration releases it with the
@@ -19,6 +20,7 @@ import azure.durable_functions as df
 
 from functions import runtime
 from shared.arm.client import correlation
+from shared.arm.ids import parse_resource_id
 from shared.arm.steps import read_resource
 from shared.errors import (
     ArmError,
@@ -34,9 +36,11 @@ from shared.locks import LockRelease, lock_key
 from shared.progress import TERMINAL
 from shared.protection.kinds import BackupService
 from shared.protection.rules import vault_service
+from shared.restore import share_steps
 from shared.restore import steps as restore_steps
 from shared.restore.steps import BackupInstanceFacts
 from shared.services import dataprotection as dp
+from shared.services import recoveryservices as rs
 
 RELEASE_LOCK = "release_instance_lock"
 READ_DELETED = "read_deleted_instance"
@@ -93,6 +97,42 @@ async def find_instance(resource_id: str | None, backup_instance_id: str | None)
     if not found.found:
         raise NotFoundError(
             f"{what} is not protected by a backup instance this app can see",
+            errors=[{"field": "resourceId" if resource_id else "backupInstanceId", "reason": "not found"}],
+        )
+    return found
+
+
+def is_share(resource_id: str | None, backup_instance_id: str | None) -> bool:
+    """Whether the reference names a file share or a Recovery Services protected item."""
+    if backup_instance_id is not None:
+        return parse_resource_id(backup_instance_id).type.lower() == rs.ITEM_TYPE.lower()
+    return resource_id is not None and parse_resource_id(resource_id).type.lower() == rs.SHARE_TYPE.lower()
+
+
+def service_of(resource_id: str | None, backup_instance_id: str | None) -> BackupService:
+    """The backup service a request's reference is about."""
+    if is_share(resource_id, backup_instance_id):
+        return BackupService.RECOVERY_SERVICES
+    return BackupService.DATA_PROTECTION
+
+
+async def find_share(resource_id: str | None, backup_instance_id: str | None) -> BackupInstanceFacts:
+    """The protected item of a file share (by its id, or found in the rules' Recovery Services vaults by
+    storage account and share name), whatever its protection state, or a 404/422 problem."""
+    arm = runtime.arm()
+    if backup_instance_id is not None:
+        found = await share_steps.read_protected_item(arm, backup_instance_id)
+        what = f"protected item {backup_instance_id}"
+    else:
+        assert resource_id is not None
+        vaults = rule_vaults(BackupService.RECOVERY_SERVICES)
+        found = await share_steps.find_protected_share(arm, resource_id, vaults)
+        what = f"file share {resource_id}"
+    if found.error is not None:
+        raise arm_failure(found.error, f"reading {what} failed")
+    if not found.found or not found.datasource_id:
+        raise NotFoundError(
+            f"{what} is not protected by a Recovery Services vault this app can see",
             errors=[{"field": "resourceId" if resource_id else "backupInstanceId", "reason": "not found"}],
         )
     return found

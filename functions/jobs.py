@@ -2,8 +2,8 @@
 
 ``start_job_once`` and ``follow_job`` are generators for ``yield from`` inside an orchestrator; the two
 activities they call (list an instance's jobs, read one job) live here, in their own blueprint, because every
-capability that starts a job uses them, for a Backup vault's jobs or (file-share restores) a Recovery Services
-vault's. Every wait is a durable timer; every ARM call an activity.
+capability that starts a job uses them, for a Backup vault's jobs or (file-share restores and backups) a
+Recovery Services vault's. Every wait is a durable timer; every ARM call an activity.
 """
 
 from __future__ import annotations
@@ -40,8 +40,10 @@ bp = df.Blueprint()
 async def list_backup_jobs(payload: JobsRequest) -> JobIds:
     """The backup instance's jobs of one category: before a POST, and after an attempt of unknown outcome."""
     with correlation(payload.correlation_id):
-        if payload.service is BackupService.RECOVERY_SERVICES:  # a file share's restores
-            return await share_steps.list_restore_jobs(runtime.arm(), payload.vault_id, payload.datasource_id)
+        if payload.service is BackupService.RECOVERY_SERVICES:  # a file share's restores and backups
+            return await share_steps.list_jobs(
+                runtime.arm(), payload.vault_id, payload.datasource_id, payload.category.value
+            )
         return await jobs.list_jobs(runtime.arm(), payload)
 
 

@@ -167,9 +167,11 @@ def main(argv: list[str] | None = None) -> int:
             print("\nRestore: a range of blobs in a protected account, back to a point in time", flush=True)
             status = restore_demo(stack, creations()[0].path, timeout=args.timeout) or status
         if not args.no_lifecycle:
-            print("\nLifecycle: a backup now, then stop and resume a protection", flush=True)
+            print("\nLifecycle: backups now, then stop and resume a protection", flush=True)
             flex = next(c.path for c in creations() if c.path.endswith("/flexibleServers/pgflex-crm"))
-            status = lifecycle_demo(stack, flex, creations()[0].path, timeout=args.timeout) or status
+            share = next(c.path for c in creations() if "/fileServices/default/shares/" in c.path)
+            backed_up = [flex, share]
+            status = lifecycle_demo(stack, backed_up, creations()[0].path, timeout=args.timeout) or status
         if not args.no_sweep:
             print("\nCompliance sweep: what was there before the app, found and protected", flush=True)
             status = sweep_demo(stack, timeout=args.timeout) or status

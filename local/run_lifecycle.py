@@ -1,7 +1,9 @@
-"""The main job's lifecycle demo: back up a protected PostgreSQL flexible server now, then stop and resume
-the protection of a storage account, each through the app's HTTP API and followed to its end.
+"""The main job's lifecycle demo: back up a protected PostgreSQL flexible server and an Azure file share now,
+then stop and resume the protection of a storage account, each through the app's HTTP API and followed to
+its end.
 
-``POST /api/backups`` (the policy's vault-tier rule and retention tag, the job followed to its end) and
+``POST /api/backups`` (the policy's vault-tier rule and retention tag, or the share's expiry from its
+Recovery Services policy; the job followed to its end) and
 ``POST /api/protection-changes`` (stop keeping the data, then resume), with ``GET`` of each status document
 until it ends and the completion event on the topic. The host must allow them in the datasources' scope:
 start the stack with ``host_env=LIFECYCLE_HOST_ENV``.
@@ -48,21 +50,22 @@ def _event(stack: LocalStack, request_id: str, prefix: str) -> str | None:
     return str(found["type"]) if found else None
 
 
-def lifecycle_demo(stack: LocalStack, database_id: str, account_id: str, timeout: float = 120.0) -> int:
-    """Backup now of ``database_id``, stop and resume of ``account_id``; 0 when all three succeeded."""
+def lifecycle_demo(stack: LocalStack, backed_up: list[str], account_id: str, timeout: float = 120.0) -> int:
+    """Backup now of each of ``backed_up``, stop and resume of ``account_id``; 0 when all succeeded."""
     failures = 0
     with api_client(stack) as api:
-        print(f"\nBackup now: {database_id.rsplit('/', 1)[-1]}", flush=True)
-        started = api.post("/backups", json={"resourceId": database_id})
-        print(f"  POST /api/backups -> {started.status_code}", flush=True)
-        if started.status_code != 202:
-            print(f"  refused: {started.text[:300]}", flush=True)
-            return 1
-        doc = _follow(api, "backups", started, timeout)
-        print(
-            f"  ended {doc['phase']}; event {_event(stack, doc['id'], 'BackupAutopilot.Backup.')}", flush=True
-        )
-        failures += doc["phase"] != "succeeded"
+        for resource_id in backed_up:
+            print(f"\nBackup now: {resource_id.rsplit('/', 1)[-1]}", flush=True)
+            started = api.post("/backups", json={"resourceId": resource_id})
+            print(f"  POST /api/backups -> {started.status_code}", flush=True)
+            if started.status_code != 202:
+                print(f"  refused: {started.text[:300]}", flush=True)
+                failures += 1
+                continue
+            doc = _follow(api, "backups", started, timeout)
+            event = _event(stack, doc["id"], "BackupAutopilot.Backup.")
+            print(f"  ended {doc['phase']}; event {event}", flush=True)
+            failures += doc["phase"] != "succeeded"
         for change in ("stop", "resume"):
             print(f"\nProtection change: {change} {account_id.rsplit('/', 1)[-1]}", flush=True)
             started = api.post("/protection-changes", json={"change": change, "resourceId": account_id})

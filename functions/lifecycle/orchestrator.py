@@ -10,12 +10,17 @@ asked-for state already) -> its operation tracked -> the instance's state read u
 ``deletedBackupInstances/{name}``: the state is then ``SoftDeleted`` (protecting the datasource again in that
 vault is refused by the service until it is undeleted or purged).
 
-Both release the backup instance's lock before publishing.
+Both release the backup instance's lock before publishing. The backup's service picks the activities
+(``BACKUP_TRIGGERS``, ``CHANGE_ACTIVITIES``): a file share's protected item in a Recovery Services vault is
+backed up by ``POST .../backup`` (an ``AzureFileShareBackupRequest``), its jobs are the vault's jobs of the
+share, and its changes are PUTs of the item (or its DELETE) whose state is read from the item itself (a
+soft-deleted item stays there, ``isScheduledForDeferredDelete``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import Any
 
 import azure.durable_functions as df
@@ -33,12 +38,36 @@ from shared.lifecycle.messages import BackupStart, ChangeStart, InstanceCall, In
 from shared.lifecycle.status import LifecycleProgress
 from shared.locks import LockRelease
 from shared.progress import FAILED, RUNNING, SUCCEEDED, error_view
+from shared.protection.kinds import BackupService
 
 BACKUP_ORCHESTRATOR = "backup_now"
 CHANGE_ORCHESTRATOR = "change_protection"
 SETTLE_READS = 6  # state reads after the change's operation before it counts as not settled
 SETTLE_WAIT_SECONDS = 10.0
 Flow = Generator[Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class ChangeActivities:
+    """One service's protection-change activities (``read_deleted`` None: the state read sees soft delete)."""
+
+    call: str
+    read_state: str
+    read_deleted: str | None
+
+
+BACKUP_TRIGGERS = {
+    BackupService.DATA_PROTECTION: "backup_trigger",
+    BackupService.RECOVERY_SERVICES: "rs_backup_trigger",
+}
+CHANGE_ACTIVITIES = {
+    BackupService.DATA_PROTECTION: ChangeActivities(
+        "protection_change_call", "read_protection_state", READ_DELETED
+    ),
+    BackupService.RECOVERY_SERVICES: ChangeActivities(
+        "rs_protection_change_call", "rs_read_protection_state", None
+    ),
+}
 
 
 def _now(context: df.DurableOrchestrationContext) -> str:
@@ -71,8 +100,15 @@ def _backup(context: df.DurableOrchestrationContext, start: BackupStart) -> Gene
         p.started_at = p.started_at or _now(context)
         context.set_custom_status(p.view())
         request = InstanceCall(p.backup_instance_id, "POST", None, start.body, p.correlation_id)
-        listing = JobsRequest(p.vault_id, p.backup_instance_id, JobCategory.BACKUP, p.correlation_id)
-        started = yield from start_job_once(context, "backup_trigger", request, listing)
+        listing = JobsRequest(
+            p.vault_id,
+            p.backup_instance_id,
+            JobCategory.BACKUP,
+            p.correlation_id,
+            start.service,
+            p.datasource_id if start.service is BackupService.RECOVERY_SERVICES else "",
+        )
+        started = yield from start_job_once(context, BACKUP_TRIGGERS[start.service], request, listing)
         job_id = job_id_of(started) if started.error is None else None
         if job_id is None:
             missing = ArmError(
@@ -90,6 +126,7 @@ def _backup(context: df.DurableOrchestrationContext, start: BackupStart) -> Gene
         p.correlation_id,
         start.polls_per_generation,
         lambda: context.set_custom_status(p.view()),
+        start.service,
     )
     if read is None:
         return False
@@ -114,13 +151,16 @@ def backup_now(context: df.DurableOrchestrationContext) -> Flow:
     if not ended:
         p.generation += 1
         context.set_custom_status(p.view())
-        context.continue_as_new(BackupStart(p, start.body, start.polls_per_generation))
+        context.continue_as_new(BackupStart(p, start.body, start.polls_per_generation, start.service))
         return None
     return (yield from _finish(context, p))
 
 
 def _settled_state(
-    context: df.DurableOrchestrationContext, p: LifecycleProgress, expected: set[str]
+    context: df.DurableOrchestrationContext,
+    p: LifecycleProgress,
+    expected: set[str],
+    activities: ChangeActivities,
 ) -> Generator[Any, Any, InstanceState]:
     """Read the instance's state until it is one of ``expected`` (bounded); the last read."""
     read = StateRead(p.backup_instance_id, p.correlation_id)
@@ -128,9 +168,11 @@ def _settled_state(
     for attempt in range(SETTLE_READS):
         if attempt:
             yield wait(context, SETTLE_WAIT_SECONDS)
-        state = yield call(context, "read_protection_state", read)
+        state = yield call(context, activities.read_state, read)
         if state.error is None and not state.found:
-            deleted: InstanceState = yield call(context, READ_DELETED, read)
+            deleted = InstanceState()
+            if activities.read_deleted is not None:
+                deleted = yield call(context, activities.read_deleted, read)
             state = deleted if deleted.found or deleted.error else InstanceState(found=False, state=DELETED)
         if state.error is not None or state.state in expected:
             return state
@@ -143,16 +185,17 @@ def _change(context: df.DurableOrchestrationContext, start: ChangeStart) -> Flow
     p.phase = RUNNING
     context.set_custom_status(p.view())
     p.changed = start.method is not None
+    activities = CHANGE_ACTIVITIES[start.service]
     if start.method is not None:
-        request = InstanceCall(p.backup_instance_id, start.method, start.action, None, p.correlation_id)
-        started: OperationStarted = yield call(context, "protection_change_call", request)
+        request = InstanceCall(p.backup_instance_id, start.method, start.action, start.body, p.correlation_id)
+        started: OperationStarted = yield call(context, activities.call, request)
         done = yield from track_operation(context, started, p.correlation_id)
         if done.error is not None:
             p.changed = None
             _fail(p, done.error, f"{p.operation} failed")
             return
-    state = yield from _settled_state(context, p, set(start.expected_states))
-    p.state_after = state.state
+    state = yield from _settled_state(context, p, set(start.expected_states), activities)
+    p.state_after, p.purge_time = state.state, state.purge_time
     if state.error is not None:
         _fail(p, state.error, "reading the backup instance's state failed")
     elif state.state not in start.expected_states:

@@ -40,7 +40,6 @@ from shared.restore.request import (
     share_restore_body,
 )
 from shared.restore.steps import BackupInstanceFacts
-from shared.services import recoveryservices as rs
 
 RESTORE_PREFIX = "restore-"
 _ID_NAMESPACE = uuid.UUID("3c5e0d3e-8f0b-4a8e-93a4-6f0f6c1de7b2")  # fixed: restore ids must stay stable
@@ -146,34 +145,6 @@ class CheckedRestore:
     recovery_point_id: str | None = None  # Recovery Services: the point is in the restore's URL
 
 
-def is_share_backup(resource_id: str | None, backup_instance_id: str | None) -> bool:
-    """Whether the reference names a file share or a Recovery Services protected item."""
-    if backup_instance_id is not None:
-        return parse_resource_id(backup_instance_id).type.lower() == rs.ITEM_TYPE.lower()
-    return resource_id is not None and parse_resource_id(resource_id).type.lower() == rs.SHARE_TYPE.lower()
-
-
-async def resolve_share(resource_id: str | None, backup_instance_id: str | None) -> BackupInstanceFacts:
-    """The protected item of a file share (by its id, or found in the rules' Recovery Services vaults)."""
-    arm = runtime.arm()
-    if backup_instance_id is not None:
-        found = await share_steps.read_protected_item(arm, backup_instance_id)
-        what = f"protected item {backup_instance_id}"
-    else:
-        assert resource_id is not None
-        vaults = instances.rule_vaults(BackupService.RECOVERY_SERVICES)
-        found = await share_steps.find_protected_share(arm, resource_id, vaults)
-        what = f"file share {resource_id}"
-    if found.error is not None:
-        raise instances.arm_failure(found.error, f"reading {what} failed")
-    if not found.found or not found.datasource_id:
-        raise NotFoundError(
-            f"{what} is not protected by a Recovery Services vault this app can see",
-            errors=[{"field": "resourceId" if resource_id else "backupInstanceId", "reason": "not found"}],
-        )
-    return found
-
-
 async def check_share_restore(
     submission: RestoreSubmission, client: df.DurableOrchestrationClient
 ) -> CheckedRestore:
@@ -182,7 +153,7 @@ async def check_share_restore(
     scopes = runtime.settings().restore_allowed_scopes
     if submission.resource_id is not None:
         check_scopes([submission.resource_id, *submission.target_ids(submission.resource_id)], scopes)
-    instance = await resolve_share(submission.resource_id, submission.backup_instance_id)
+    instance = await instances.find_share(submission.resource_id, submission.backup_instance_id)
     check_scopes([instance.datasource_id, *submission.target_ids(instance.datasource_id)], scopes)
     await check_not_running(client, instance.backup_instance_id)
     arm = runtime.arm()
@@ -221,7 +192,7 @@ async def check_restore(
     """Every check, cheapest first; raises a ``RequestRefusedError`` / ``InvalidRequestError`` on refusal."""
     if submission.kind in SHARE_KINDS:
         return await check_share_restore(submission, client)
-    if is_share_backup(submission.resource_id, submission.backup_instance_id):
+    if instances.is_share(submission.resource_id, submission.backup_instance_id):
         raise NotPossibleError(
             f"a {submission.kind.value} restore does not apply to an Azure file share",
             errors=[{"field": "kind", "reason": "file shares restore with fileShareFull or fileShareItems"}],

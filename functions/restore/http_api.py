@@ -193,8 +193,8 @@ async def restore_points(req: func.HttpRequest) -> func.HttpResponse:
         scopes = runtime.settings().restore_allowed_scopes
         if resource_id is not None:
             check_scopes([resource_id], scopes)
-        share = checks.is_share_backup(resource_id, backup_instance_id)
-        resolve = checks.resolve_share if share else checks.resolve_instance
+        share = instances.is_share(resource_id, backup_instance_id)
+        resolve = instances.find_share if share else checks.resolve_instance
         instance = await resolve(resource_id, backup_instance_id)
         check_scopes([instance.datasource_id], scopes)  # nothing of a resource outside the scopes is shown
         arm = runtime.arm()

@@ -7,6 +7,7 @@ from typing import Any
 
 from shared.errors import BackupAutopilotError
 from shared.lifecycle.status import LifecycleProgress
+from shared.protection.kinds import BackupService
 from shared.records import Record
 
 
@@ -15,23 +16,28 @@ class BackupStart(Record):
     """The input of ``backup_now`` (``progress`` carries over ``continue_as_new``)."""
 
     progress: LifecycleProgress
-    body: dict[str, Any]  # the TriggerBackupRequest
+    body: dict[str, Any]  # the TriggerBackupRequest (a file share's: its BackupRequestResource)
     polls_per_generation: int = 10
+    service: BackupService = BackupService.DATA_PROTECTION
 
 
 @dataclass(frozen=True)
 class ChangeStart(Record):
-    """The input of ``change_protection``: the planned call (``method`` None: in that state already)."""
+    """The input of ``change_protection``: the planned call (``method`` None: in that state already;
+    ``body``: a file share's protected-item PUT)."""
 
     progress: LifecycleProgress
     method: str | None
     action: str | None
     expected_states: list[str]
+    service: BackupService = BackupService.DATA_PROTECTION
+    body: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
 class InstanceCall(Record):
-    """One call on a backup instance: ``POST .../backup``, ``POST .../{action}``, or its ``DELETE``."""
+    """One call on a backup instance: ``POST .../backup``, ``POST .../{action}``, or its ``DELETE`` (a
+    file share's protected item: ``POST .../backup``, its ``PUT`` with ``body``, or its ``DELETE``)."""
 
     backup_instance_id: str
     method: str

@@ -8,12 +8,14 @@ backup instance is known (:func:`check_confirmation`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from shared.arm.ids import parse_resource_id
 from shared.errors import InvalidRequestError
 from shared.lifecycle.changes import Change
+from shared.parsing import parse_instant
 from shared.schemas import validated_request
 from shared.services import dataprotection as dp
 
@@ -27,6 +29,7 @@ class BackupSubmission:
     backup_instance_id: str | None
     retention_tag: str | None = None
     correlation_id: str | None = None
+    retain_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,14 @@ class ChangeSubmission:
 def parse_backup(body: Any) -> BackupSubmission:
     data = validated_request(BACKUP_SCHEMA_PATH, body)
     resource_id, instance_id = dp.instance_reference(data)
-    return BackupSubmission(resource_id, instance_id, data.get("retentionTag"), data.get("correlationId"))
+    retain_until = None
+    if data.get("retainUntil") is not None:
+        retain_until = parse_instant(data["retainUntil"])
+        if retain_until is None:
+            raise InvalidRequestError("retainUntil", "must be a UTC date-time, e.g. 2026-03-07T18:30:00Z")
+    return BackupSubmission(
+        resource_id, instance_id, data.get("retentionTag"), data.get("correlationId"), retain_until
+    )
 
 
 def parse_change(body: Any) -> ChangeSubmission:

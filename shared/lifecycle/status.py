@@ -32,6 +32,8 @@ class LifecycleStatus(Record):
     job_id: str | None = None
     job_status: str | None = None
     retention_tag: str | None = None
+    retain_until: str | None = None  # a file share's backup now: its recovery point's expiry
+    purge_time: str | None = None  # a delete the vault's soft delete keeps: when the data is purged
     error: dict[str, Any] | None = None  # error_view(): code, message, recommendedAction
     started_at: str | None = None
     finished_at: str | None = None
@@ -53,6 +55,8 @@ class LifecycleProgress(JobProgress):
     changed: bool | None = None
     rule_name: str | None = None
     retention_tag: str | None = None
+    retain_until: str | None = None
+    purge_time: str | None = None
     generation: int = 1
     error: dict[str, Any] | None = None
     started_at: str | None = None
@@ -78,11 +82,20 @@ class LifecycleProgress(JobProgress):
             "correlationId": self.correlation_id,
         }
         if self.operation == BACKUP:
-            view["backupRule"] = {"ruleName": self.rule_name, "retentionTag": self.retention_tag}
+            view["backupRule"] = {
+                "ruleName": self.rule_name,
+                "retentionTag": self.retention_tag,
+                "retainUntil": self.retain_until,
+            }
             view["job"] = self.job_view(done)
             view["history"] = {"generation": self.generation, "polls": self.polls}
         else:
-            view.update(changed=self.changed, stateBefore=self.state_before, stateAfter=self.state_after)
+            view.update(
+                changed=self.changed,
+                stateBefore=self.state_before,
+                stateAfter=self.state_after,
+                purgeTime=self.purge_time,
+            )
         return view
 
     def event_status(self) -> LifecycleStatus:
@@ -98,6 +111,8 @@ class LifecycleProgress(JobProgress):
             job_id=self.job_id,
             job_status=self.job_status,
             retention_tag=self.retention_tag,
+            retain_until=self.retain_until,
+            purge_time=self.purge_time,
             error=self.error,
             started_at=self.job_start_time or self.started_at,
             finished_at=self.job_end_time or self.finished_at,

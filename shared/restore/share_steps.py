@@ -1,6 +1,6 @@
-"""The read-only Recovery Services steps of a file-share restore: the protected item, its recovery points,
-the vault's restore jobs and one job read (what :mod:`functions.jobs` calls for a Recovery Services vault).
-Same error policy as :mod:`shared.arm.steps`.
+"""The read-only Recovery Services steps of a file-share restore, backup now or protection change: the
+protected item, its recovery points, the vault's jobs of the share and one job read (what
+:mod:`functions.jobs` calls for a Recovery Services vault). Same error policy as :mod:`shared.arm.steps`.
 
 A share's "backup instance" is its protected item: found through ``backupProtectedItems`` of the vaults the
 protection rules name (by ``sourceResourceId`` and friendly name: names are the service's, never built).
@@ -17,6 +17,7 @@ from shared.arm.operations import PollPolicy, interpret_job, job_name_from
 from shared.arm.retry_after import parse_retry_after
 from shared.arm.steps import answers_errors, read_resource
 from shared.jobs import JobIds, JobRead
+from shared.lifecycle.changes import SOFT_DELETED
 from shared.restore.steps import BackupInstanceFacts, RecoveryPoints
 from shared.services import recoveryservices as rs
 
@@ -27,11 +28,18 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def item_state(item: Any) -> str | None:
+    """The state a protection change is planned from: the item's ``protectionState``, or ``SoftDeleted``
+    while the vault's soft delete keeps it (``isScheduledForDeferredDelete``)."""
+    kept, _ = rs.soft_deleted(item)
+    return SOFT_DELETED if kept else rs.protected_item_state(item)[0]
+
+
 def facts_of(item: Any) -> BackupInstanceFacts:
-    """What a restore needs of a protected item (its id, vault, share and protection state)."""
+    """What a request needs of a protected item (its id, vault, share, protection state and policy)."""
     body = _dict(item)
     item_id = parse_resource_id(str(body.get("id"))).canonical()
-    state, _ = rs.protected_item_state(body)
+    state, policy = rs.protected_item_state(body)
     return BackupInstanceFacts(
         found=True,
         backup_instance_id=item_id,
@@ -39,6 +47,8 @@ def facts_of(item: Any) -> BackupInstanceFacts:
         datasource_id=rs.share_of_item(body) or "",
         datasource_type=rs.SHARE_TYPE,
         protection_status=state,
+        current_state=item_state(body),
+        policy_id=policy or "",
     )
 
 
@@ -83,9 +93,9 @@ async def list_recovery_points(arm: ArmClient, item_id: str) -> RecoveryPoints:
 
 
 @answers_errors(lambda error: JobIds(error=error))
-async def list_restore_jobs(arm: ArmClient, vault_id: str, share_id: str) -> JobIds:
-    """The vault's Restore jobs of this share (entity and storage account): what tells whether a restore
-    POST of unknown outcome took effect."""
+async def list_jobs(arm: ArmClient, vault_id: str, share_id: str, operation: str) -> JobIds:
+    """The vault's jobs of this share (entity and storage account) whose ``operation`` is ``operation``
+    (``Restore``, ``Backup``): what tells whether a restore or backup POST of unknown outcome took effect."""
     account, name = rs.share_location(share_id)
     account_name = parse_resource_id(account).name.lower()
     response = await arm.get(rs.backup_jobs_path(vault_id), api_version=rs.API_VERSION)
@@ -93,7 +103,7 @@ async def list_restore_jobs(arm: ArmClient, vault_id: str, share_id: str) -> Job
     for entry in (_dict(response.body).get("value") or [])[:MAX_JOBS]:
         props = _dict(_dict(entry).get("properties"))
         if (
-            str(props.get("operation") or "").lower() == "restore"
+            str(props.get("operation") or "").lower() == operation.lower()
             and str(props.get("entityFriendlyName") or "").lower() == name.lower()
             and str(props.get("storageAccountName") or "").lower() == account_name
         ):

@@ -10,11 +10,13 @@ contain ``;`` and are percent-encoded as one path segment each.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
 from shared.arm.ids import ResourceId, parse_resource_id, quote_segment
 from shared.errors import InvalidResourceIdError
+from shared.parsing import parse_instant
 
 API_VERSION = "2025-08-01"  # Microsoft.RecoveryServices backup (bms.json)
 VAULT_API_VERSION = "2024-10-01"  # Microsoft.RecoveryServices/vaults itself (to read its identity)
@@ -286,3 +288,46 @@ def share_of_item(resource: Any) -> str | None:
     if not isinstance(account, str) or not isinstance(name, str) or not name:
         return None
     return f"{parse_resource_id(account).canonical()}/fileServices/default/shares/{name}"
+
+
+# -- backup now and protection changes ---------------------------------------------------------------------
+
+STOPPED = "ProtectionStopped"
+SUSPENDED = "BackupsSuspended"  # ProtectionState since 2023 (bms.json 2025-08-01): retain as per policy
+
+
+def backup_path(item_id: str | ResourceId) -> str:
+    """``POST {protectedItem}/backup`` (Backups_Trigger)."""
+    return f"{protected_item(item_id).url_path()}/backup"
+
+
+def backup_request_body(expiry: str) -> dict[str, Any]:
+    """``BackupRequestResource`` with ``AzureFileShareBackupRequest`` (fs07): the recovery point is kept
+    until ``expiry`` (UTC, ``2020-03-07T18:29:59.000Z``)."""
+    return {
+        "properties": {"objectType": "AzureFileShareBackupRequest", "recoveryPointExpiryTimeInUTC": expiry}
+    }
+
+
+def protection_change_body(account_id: str, policy_id_: str, state: str | None) -> dict[str, Any]:
+    """The ``ProtectedItemResource`` PUT that changes a share's protection: ``state`` ProtectionStopped (stop,
+    keep the data: no policy), BackupsSuspended (no scheduled backups, retention as per ``policy_id_``), or
+    None (resume: protected with ``policy_id_`` again, the body of enabling protection)."""
+    body = protected_item_body(account_id, "" if state == STOPPED else policy_id_)
+    if state is not None:
+        body["properties"]["protectionState"] = state
+    return body
+
+
+def soft_deleted(resource: Any) -> tuple[bool, str | None]:
+    """(whether the item is kept by the vault's soft delete, when it is purged) of a protected item:
+    ``isScheduledForDeferredDelete``; the purge is ``deferredDeleteTimeInUTC`` (the delete) plus
+    ``softDeleteRetentionPeriodInDays`` (14 unless the vault says otherwise)."""
+    props = _props(resource)
+    if props.get("isScheduledForDeferredDelete") is not True:
+        return False, None
+    deleted = parse_instant(props.get("deferredDeleteTimeInUTC"))
+    days = props.get("softDeleteRetentionPeriodInDays")
+    days = days if isinstance(days, int) and not isinstance(days, bool) and days > 0 else 14
+    purge = (deleted + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ") if deleted else None
+    return True, purge

@@ -4,11 +4,13 @@ models (always), and the checks catch mistakes."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from shared.arm.operations import async_operation_from
+from shared.lifecycle.backup import expiry_text
 from shared.protection.kinds import FILE_SHARE, ProtectionTarget
 from shared.services import recoveryservices as rs
 from tests.conformance.body_checkers import RS_CHECKERS, Checker
@@ -185,3 +187,53 @@ def test_our_restore_bodies_are_the_captured_requests(capture: str, ours: dict[s
     )
 
     assert built == sent
+
+
+# -- backup now and protection changes ---------------------------------------------------------------------
+
+CHANGES = {
+    "stop": rs.protection_change_body(ACCOUNT, POLICY, rs.STOPPED),
+    "suspend": rs.protection_change_body(ACCOUNT, POLICY, rs.SUSPENDED),
+    "resume": rs.protection_change_body(ACCOUNT, POLICY, None),
+}
+
+
+@pytest.mark.parametrize("checker", RS_CHECKERS)
+def test_the_share_backup_now_body(checker: Checker) -> None:
+    body = rs.backup_request_body(expiry_text(datetime(2026, 3, 7, 18, 29, 59, tzinfo=UTC)))
+
+    assert checker("BackupRequestResource", body) == []
+
+
+@pytest.mark.parametrize("checker", RS_CHECKERS)
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_the_share_protection_change_bodies(name: str, checker: Checker) -> None:
+    assert checker("ProtectedItemResource", CHANGES[name]) == []
+
+
+@pytest.mark.parametrize("checker", RS_CHECKERS)
+def test_the_checks_reject_a_state_the_api_does_not_have(checker: Checker) -> None:
+    body = rs.protection_change_body(ACCOUNT, POLICY, "BackupSchedulesSuspended")  # a Backup vault's state
+
+    assert any("is not one of" in p for p in checker("ProtectedItemResource", body))
+
+
+@pytest.mark.corpus
+def test_the_protection_states_we_ask_for_are_the_api_s() -> None:
+    states = swagger(BMS)["definitions"]["ProtectionState"]["enum"]
+
+    assert {rs.STOPPED, rs.SUSPENDED} <= set(states)
+    assert {"Protected", "IRPending"} <= set(states)  # what a resume settles in (SHARE_CONFIGURED)
+
+
+@pytest.mark.corpus
+def test_our_backup_now_body_is_the_captured_request() -> None:
+    capture = load_json("recoveryservicesbackup/docs-fileshare/fs07_Backups_Trigger_AzureFileShare.json")
+    sent = capture["request"]["body"]
+
+    built = rs.backup_request_body(expiry_text(datetime(2020, 3, 7, 18, 29, 59, tzinfo=UTC)))
+
+    assert built == sent
+    operation = async_operation_from(capture["response"]["status"], capture["response"]["headers"])
+    assert operation is not None
+    assert operation.status_url == capture["response"]["headers"]["Azure-AsyncOperation"]

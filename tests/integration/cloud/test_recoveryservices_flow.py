@@ -207,6 +207,10 @@ async def test_file_share_flow_end_to_end(arm: httpx.AsyncClient) -> None:
     ]
 
     # 9. stop protection and delete data: 202, then the item is gone (BMSUserErrorDataSourceObjectNotFound)
+    # when the vault's soft delete is off (on, Azure's default, it is kept: test_sdk_recoveryservices)
+    soft_delete_off = {"securitySettings": {"softDeleteSettings": {"softDeleteState": "Disabled"}}}
+    vault = await arm.put(f"{VAULT}?api-version=2024-10-01", json={"properties": soft_delete_off})
+    assert vault.status_code in (200, 201), vault.text
     delete = await arm.delete(f"{ipath}?api-version={API}")
     assert delete.status_code == 202
     await wait_status(arm, delete.headers["Azure-AsyncOperation"])

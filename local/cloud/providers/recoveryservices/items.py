@@ -1,13 +1,14 @@
-"""File shares: protectable items, protected items (enable/stop protection), on-demand backup, recovery
-points, full-share restore, and the vault-level backupOperations / backupJobs reads."""
+"""File shares: protectable items, protected items (enable protection; stop, suspend, resume, delete and
+soft delete in :mod:`.changes`), on-demand backup, recovery points, full-share restore, and the vault-level
+backupOperations / backupJobs reads."""
 
 from __future__ import annotations
 
 import random
 from typing import Any
 
-from ...core import Cloud, CloudError, RequestContext, Response, iso, norm
-from . import lifecycle
+from ...core import Cloud, CloudError, RequestContext, Resource, Response, iso, norm, parse_iso
+from . import changes, lifecycle
 from .containers import CONTAINER, container_for, vault_id
 from .lifecycle import POLL_API_VERSION, RESTORE_POLL_API_VERSION, state
 from .names import item_name, item_not_found, parse_item
@@ -71,6 +72,7 @@ def item_body(item: ProtectedItem) -> dict[str, Any]:
     }
     if item.last_recovery_point:
         props["lastRecoveryPoint"] = item.last_recovery_point
+    props.update(changes.deferred_delete_fields(item))
     return {"id": item.id, "name": item.name, "type": ITEM_TYPE, "properties": props}
 
 
@@ -108,6 +110,27 @@ async def protectable_items(ctx: RequestContext) -> Response:
     return Response(200, {"value": value})
 
 
+def _policy(cloud: Cloud, vid: str, policy_id: str) -> Resource:
+    """The vault's AzureStorage policy ``policy_id``, or the service's refusal."""
+    policy = cloud.store.get(policy_id) if policy_id else None
+    if policy is None or not norm(policy_id).startswith(norm(vid) + "/backuppolicies/"):
+        raise CloudError(
+            400, "BMSUserErrorPolicyNotFound", f"Backup policy '{policy_id}' was not found in the vault."
+        )
+    if str(policy.properties.get("backupManagementType")) != "AzureStorage":
+        raise CloudError(
+            400, "BMSUserErrorPolicyWorkloadMismatch", "The policy's workload type does not match the item."
+        )
+    return policy
+
+
+def _saver(cloud: Cloud) -> changes.Save:
+    def save(item: ProtectedItem) -> None:
+        cloud.store.put(item.id, ITEM_TYPE, item_body(item))
+
+    return save
+
+
 async def protect(ctx: RequestContext) -> Response:
     vid = vault_id(ctx)
     cloud = ctx.cloud
@@ -123,16 +146,13 @@ async def protect(ctx: RequestContext) -> Response:
     )
     if share is None:
         raise item_not_found()
+    key = item_key(vid, container.name, share.name)
     policy_id = str(props.get("policyId") or "")
-    policy = cloud.store.get(policy_id) if policy_id else None
-    if policy is None or not norm(policy_id).startswith(norm(vid) + "/backuppolicies/"):
-        raise CloudError(
-            400, "BMSUserErrorPolicyNotFound", f"Backup policy '{policy_id}' was not found in the vault."
-        )
-    if str(policy.properties.get("backupManagementType")) != "AzureStorage":
-        raise CloudError(
-            400, "BMSUserErrorPolicyWorkloadMismatch", "The policy's workload type does not match the item."
-        )
+    existing = state(cloud).items.get(key)
+    if existing is not None:  # stop, suspend, resume, a policy change or an undelete
+        policy = _policy(cloud, vid, policy_id) if policy_id else None
+        return changes.update_item(ctx, existing, props, policy, _saver(cloud))
+    policy = _policy(cloud, vid, policy_id)
     for (v, _c, _i), other in state(cloud).items.items():
         if (
             v != norm(vid)
@@ -144,7 +164,6 @@ async def protect(ctx: RequestContext) -> Response:
                 "BMSUserErrorItemAlreadyProtectedInAnotherVault",
                 f"File share '{share.name}' is already protected by another Recovery Services vault.",
             )
-    key = item_key(vid, container.name, share.name)
     path_name = ctx.params["protectedItemName"]
     iid = f"{vid}/backupFabrics/Azure/protectionContainers/{container.name}/protectedItems/{path_name}"
     item = state(cloud).items.get(key)
@@ -190,22 +209,8 @@ async def list_items(ctx: RequestContext) -> Response:
 
 async def delete_item(ctx: RequestContext) -> Response:
     vid, item = _find_item(ctx)
-    cloud = ctx.cloud
-
-    def finish(op: Any) -> None:
-        state(cloud).items.pop(item_key(vid, item.container_name, item.share_name), None)
-        cloud.store.delete(item.id)
-        op.job_id = lifecycle.start_job(
-            cloud,
-            vid,
-            operation="DeleteBackupData",
-            entity=item.share_name,
-            account_name=item.account_id.rsplit("/", 1)[-1],
-            duration=0,
-        )
-
-    op = lifecycle.start_operation(cloud, vid, cloud.config.durations.get("rs.delete", 2.0), finish)
-    return lifecycle.accepted(ctx, op, item.id, async_header=True, api=POLL_API_VERSION)
+    key = item_key(vid, item.container_name, item.share_name)
+    return changes.delete_item(ctx, key, item, _saver(ctx.cloud))
 
 
 async def backup(ctx: RequestContext) -> Response:
@@ -216,6 +221,7 @@ async def backup(ctx: RequestContext) -> Response:
         raise CloudError(
             400, "BMSUserErrorInvalidInput", "Input provided for the call is invalid: objectType."
         )
+    expiry = _expiry(cloud, props.get("recoveryPointExpiryTimeInUTC"))
     fail = cloud.faults.job_failure("Backups_Trigger", ctx.subscription_id)
 
     def completed(job: dict[str, Any]) -> None:
@@ -234,6 +240,7 @@ async def backup(ctx: RequestContext) -> Response:
                     "fileShareSnapshotUri": f"https://{account}.file.core.windows.net/{item.share_name}?sharesnapshot={stamp}",
                     "objectType": "AzureFileShareRecoveryPoint",
                     "recoveryPointSizeInGb": 1,
+                    **({"recoveryPointProperties": {"expiryTime": expiry}} if expiry else {}),
                     "recoveryPointTime": now.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
                     "recoveryPointType": "FileSystemConsistent",
                 },
@@ -264,6 +271,23 @@ async def backup(ctx: RequestContext) -> Response:
 
     op = lifecycle.start_operation(cloud, vid, 0, finish)
     return lifecycle.accepted(ctx, op, item.id, async_header=True, api=POLL_API_VERSION)
+
+
+def _expiry(cloud: Cloud, value: Any) -> str | None:
+    """``recoveryPointExpiryTimeInUTC``: absent, or a time after now (the service's refusal otherwise)."""
+    if value is None:
+        return None
+    try:
+        moment = parse_iso(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment <= cloud.clock.now():
+        raise CloudError(
+            400,
+            "BMSUserErrorInvalidInput",
+            "Input provided for the call is invalid: recoveryPointExpiryTimeInUTC.",
+        )
+    return iso(moment)
 
 
 async def recovery_points(ctx: RequestContext) -> Response:

@@ -48,6 +48,9 @@ class ProtectedItem:
     last_backup_time: str | None = None
     last_recovery_point: str | None = None
     recovery_points: list[dict[str, Any]] = field(default_factory=list)
+    #: Soft delete: when the item was deleted (ISO), while the vault keeps it; its retention in days.
+    deferred_delete_time: str | None = None
+    soft_delete_days: int = 14
 
 
 @dataclass
