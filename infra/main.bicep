@@ -29,10 +29,23 @@ param applicationInsightsName string = ''
 param keyVaultName string = ''
 param outcomeTopicName string = ''
 param resourceEventsSystemTopicName string = ''
+param vNetName string = ''
 
-@description('How resource events reach the app: function (Event Grid pushes to on_resource_written; the app has a public endpoint) or queue (Event Grid writes to the resource-events queue with the topic identity; for an app behind private endpoints).')
+@description('How resource events reach the app: function (Event Grid pushes to on_resource_written; the app has a public endpoint) or queue (Event Grid writes to the resource-events queue with the topic identity; for an app behind private endpoints). The network option always delivers to the queue.')
 @allowed(['function', 'queue'])
 param eventDelivery string = 'function'
+
+@description('The network option: a VNet with the Function App\'s VNet integration, private endpoints and private DNS zones for the app storage (blob, queue, table), the Key Vault and the outcome topic, public network access closed on them, and resource events delivered to the resource-events queue.')
+param vnetEnabled bool = false
+
+@description('Address space of the network option\'s VNet.')
+param vnetAddressPrefix string = '10.0.0.0/16'
+
+@description('Subnet for the Function App\'s VNet integration (delegated to Microsoft.App/environments).')
+param appSubnetPrefix string = '10.0.2.0/24'
+
+@description('Subnet for the private endpoints.')
+param privateEndpointSubnetPrefix string = '10.0.1.0/24'
 param actionGroupName string = ''
 
 @description('The protection rules document: a path relative to the repository root, deployed with the code (app setting PROTECTION_RULES).')
@@ -82,6 +95,9 @@ param backupVaultLocations string = ''
 @description('Immutability of the deployed vaults (Locked is irreversible).')
 param backupVaultImmutability string = 'Unlocked'
 
+@description('Deploy a Recovery Services vault per region (AVM module) with a file-share policy into rg-<env>-backup, in the regions of backupVaultLocations; the rules document then gains the file-share rules.')
+param deployRecoveryServicesVaults bool = false
+
 @description('E-mail addresses the alerts notify, comma-separated.')
 param alertEmails string = ''
 
@@ -109,6 +125,14 @@ var complianceSubscriptions = empty(complianceManagementGroups) ? sweptSubscript
 var listedVaultLocations = filter(map(split(backupVaultLocations, ','), l => trim(l)), l => !empty(l))
 var backupVaultLocationList = empty(listedVaultLocations) ? [location] : listedVaultLocations
 var alertEmailList = filter(map(split(alertEmails, ','), a => trim(a)), a => !empty(a))
+var deployVaultGroup = deployBackupVaults || deployRecoveryServicesVaults
+
+// Event Grid cannot push to a function the network option makes private: there resource events always go to the
+// resource-events queue (tests/infra hold this). Queue delivery needs no function to exist, so its event
+// subscriptions are created in the first provision (no second pass: infra/scripts/postdeploy.sh).
+var resourceEventDelivery = vnetEnabled ? 'queue' : eventDelivery
+var viaQueue = resourceEventDelivery == 'queue'
+var createEventSubscriptions = deployResourceEventSubscription || viaQueue
 
 var names = {
   resourceGroup: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -124,6 +148,7 @@ var names = {
   outcomeTopic: !empty(outcomeTopicName) ? outcomeTopicName : '${abbrs.eventGridDomainsTopics}outcomes-${resourceToken}'
   systemTopic: !empty(resourceEventsSystemTopicName) ? resourceEventsSystemTopicName : '${abbrs.eventGridSystemTopics}resources-${resourceToken}'
   actionGroup: !empty(actionGroupName) ? actionGroupName : '${abbrs.insightsActionGroups}${resourceToken}'
+  vnet: !empty(vNetName) ? vNetName : '${abbrs.networkVirtualNetworks}${resourceToken}'
 }
 
 // The app's containers and queues (functions/protection/queues.py, shared/restore/lock.py, shared/config.py).
@@ -150,7 +175,7 @@ resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   tags: tags
 }
 
-resource backupRg 'Microsoft.Resources/resourceGroups@2025-04-01' = if (deployBackupVaults) {
+resource backupRg 'Microsoft.Resources/resourceGroups@2025-04-01' = if (deployVaultGroup) {
   name: names.backupResourceGroup
   location: location
   tags: tags
@@ -192,6 +217,7 @@ module storage 'app/storage.bicep' = {
     containerNames: [deploymentContainerName, deadLetterContainerName, reportContainerName, instanceLocksContainerName]
     queueNames: [queues.requests, queues.poison, queues.rejects, queues.outcomes, queues.failedOutcomes, queues.resourceEvents]
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    privateNetwork: vnetEnabled
   }
 }
 
@@ -203,6 +229,7 @@ module outcomeTopic 'app/outcome-topic.bicep' = {
     location: location
     tags: tags
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    privateNetwork: vnetEnabled
   }
 }
 
@@ -225,6 +252,65 @@ module secrets 'app/secrets.bicep' = {
     tags: tags
     outcomeTopicName: outcomeTopic.outputs.name
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    privateNetwork: vnetEnabled
+  }
+}
+
+// The network option: the VNet, then a private endpoint (with its DNS zone and VNet link) for each service the
+// app reaches. The app starts only once they exist (its host storage is reachable only through them).
+module network 'app/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: names.vnet
+    location: location
+    tags: tags
+    addressPrefix: vnetAddressPrefix
+    appSubnetPrefix: appSubnetPrefix
+    privateEndpointSubnetPrefix: privateEndpointSubnetPrefix
+  }
+}
+
+module privateEndpoints 'app/private-endpoints.bicep' = if (vnetEnabled) {
+  name: 'private-endpoints'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    vnetId: network!.outputs.vnetId
+    subnetId: network!.outputs.privateEndpointSubnetId
+    endpoints: [
+      {
+        name: 'blob'
+        resourceId: storage.outputs.resourceId
+        groupId: 'blob'
+        zone: 'privatelink.blob.${environment().suffixes.storage}'
+      }
+      {
+        name: 'queue'
+        resourceId: storage.outputs.resourceId
+        groupId: 'queue'
+        zone: 'privatelink.queue.${environment().suffixes.storage}'
+      }
+      {
+        name: 'table'
+        resourceId: storage.outputs.resourceId
+        groupId: 'table'
+        zone: 'privatelink.table.${environment().suffixes.storage}'
+      }
+      {
+        name: 'vault'
+        resourceId: secrets.outputs.keyVaultId
+        groupId: 'vault'
+        zone: 'privatelink.vaultcore.azure.net'
+      }
+      {
+        name: 'topic'
+        resourceId: outcomeTopic.outputs.resourceId
+        groupId: 'topic'
+        zone: 'privatelink.eventgrid.azure.net'
+      }
+    ]
   }
 }
 
@@ -272,9 +358,11 @@ module api 'app/api.bicep' = {
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
   }
   dependsOn: [
     rbac
+    privateEndpoints
   ]
 }
 
@@ -305,8 +393,24 @@ module vaults 'app/vaults.bicep' = if (deployBackupVaults) {
   }
 }
 
-// The vault identities the app may grant roles to: the listed ones and the deployed vaults'.
-var grantablePrincipalIds = concat(vaultPrincipalIdList, deployBackupVaults ? vaults!.outputs.principalIds : [])
+module recoveryVaults 'app/recovery-vaults.bicep' = if (deployRecoveryServicesVaults) {
+  name: 'recovery-services-vaults'
+  scope: backupRg
+  params: {
+    environmentName: environmentName
+    locations: backupVaultLocationList
+    tags: tags
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    immutabilityState: backupVaultImmutability
+    privateNetwork: vnetEnabled
+  }
+}
+
+// The vault identities the app may grant roles to: the listed ones and the deployed vaults' (the Backup vaults'
+// for blobs and PostgreSQL, the Recovery Services vaults' for the storage accounts of file shares).
+var deployedBackupVaultPrincipalIds = deployBackupVaults ? vaults!.outputs.principalIds : []
+var deployedRecoveryVaultPrincipalIds = deployRecoveryServicesVaults ? recoveryVaults!.outputs.principalIds : []
+var grantablePrincipalIds = concat(vaultPrincipalIdList, deployedBackupVaultPrincipalIds, deployedRecoveryVaultPrincipalIds)
 
 // Roles at subscription scope need a subscription-scope module.
 module rbacSubscription 'app/rbac-subscription.bicep' = {
@@ -319,7 +423,7 @@ module rbacSubscription 'app/rbac-subscription.bicep' = {
 }
 
 module rbacVaultGroups 'app/rbac-vault-group.bicep' = [
-  for vaultGroup in concat(vaultResourceGroupList, deployBackupVaults ? [names.backupResourceGroup] : []): {
+  for vaultGroup in concat(vaultResourceGroupList, deployVaultGroup ? [names.backupResourceGroup] : []): {
     name: take('rbac-vaults-${vaultGroup}', 64)
     scope: resourceGroup(vaultGroup)
     params: {
@@ -338,12 +442,13 @@ module deadLetterWriter 'app/dead-letter-writer.bicep' = {
     storageAccountName: storage.outputs.name
     deadLetterContainerName: deadLetterContainerName
     principalId: useExistingTopic ? existingTopic!.identity.principalId : systemTopic!.outputs.principalId
-    resourceEventsQueueName: eventDelivery == 'queue' ? queues.resourceEvents : ''
+    resourceEventsQueueName: viaQueue ? queues.resourceEvents : ''
   }
 }
 
-// Created in a second provision, after the code is deployed (see azure.yaml hooks).
-module resourceEvents 'app/resource-events.bicep' = if (deployResourceEventSubscription && !useExistingTopic) {
+// Pushing to the function: created in a second provision, after the code is deployed (see azure.yaml hooks).
+// Delivering to the queue: created in the first.
+module resourceEvents 'app/resource-events.bicep' = if (createEventSubscriptions && !useExistingTopic) {
   name: 'resource-events'
   scope: rg
   params: {
@@ -351,7 +456,7 @@ module resourceEvents 'app/resource-events.bicep' = if (deployResourceEventSubsc
     functionAppId: api.outputs.resourceId
     deadLetterStorageAccountId: storage.outputs.resourceId
     deadLetterContainerName: deadLetterContainerName
-    eventDelivery: eventDelivery
+    eventDelivery: resourceEventDelivery
     resourceEventsQueueName: queues.resourceEvents
   }
   dependsOn: [
@@ -363,7 +468,7 @@ module resourceEvents 'app/resource-events.bicep' = if (deployResourceEventSubsc
 // With an existing topic only the event subscription goes into that topic's resource group; nothing of the
 // app does. azd down deletes every resource group a deployment wrote into, so infra/scripts/predown.sh stops
 // it while this subscription exists and says how to remove it first.
-module resourceEventsOnExistingTopic 'app/resource-events.bicep' = if (deployResourceEventSubscription && useExistingTopic) {
+module resourceEventsOnExistingTopic 'app/resource-events.bicep' = if (createEventSubscriptions && useExistingTopic) {
   name: 'resource-events-existing-topic'
   scope: resourceGroup(existingTopicParts[2], existingTopicParts[4])
   params: {
@@ -371,7 +476,7 @@ module resourceEventsOnExistingTopic 'app/resource-events.bicep' = if (deployRes
     functionAppId: api.outputs.resourceId
     deadLetterStorageAccountId: storage.outputs.resourceId
     deadLetterContainerName: deadLetterContainerName
-    eventDelivery: eventDelivery
+    eventDelivery: resourceEventDelivery
     resourceEventsQueueName: queues.resourceEvents
   }
   dependsOn: [
@@ -395,7 +500,9 @@ module onboarded 'onboarding/subscription.bicep' = [
       storageAccountName: storage.outputs.name
       deadLetterContainerName: deadLetterContainerName
       logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
-      deployEventSubscription: deployResourceEventSubscription
+      deployEventSubscription: createEventSubscriptions
+      eventDelivery: resourceEventDelivery
+      resourceEventsQueueName: queues.resourceEvents
       appSubscriptionId: subscription().subscriptionId
       appResourceGroupName: rg.name
     }
@@ -449,3 +556,8 @@ output AZURE_KEY_VAULT_NAME string = secrets.outputs.keyVaultName
 output EVENTGRID_TOPIC_ENDPOINT string = outcomeTopic.outputs.endpoint
 output RESOURCE_EVENTS_SYSTEM_TOPIC_ID string = homeSystemTopicId
 output BACKUP_VAULT_IDS array = deployBackupVaults ? vaults!.outputs.vaultIds : []
+output RECOVERY_SERVICES_VAULT_IDS array = deployRecoveryServicesVaults ? recoveryVaults!.outputs.vaultIds : []
+// How resource events reach the app (queue with the network option); onboard-management-group.sh and
+// postdeploy.sh read it from the azd environment.
+output RESOURCE_EVENT_DELIVERY string = resourceEventDelivery
+output RESOURCE_EVENTS_QUEUE_NAME string = queues.resourceEvents

@@ -55,6 +55,11 @@ MINIMUM_API_VERSIONS = {
     "Microsoft.Resources": "2025-04-01",
     "Microsoft.PolicyInsights": "2024-10-01",
     "Microsoft.DataProtection": "2025-07-01",
+    "Microsoft.RecoveryServices": "2025-08-01",
+    # avm/res/network/virtual-network 0.10 and private-endpoint 0.12 (NSGs and zone groups alike);
+    # private-dns-zone 0.8 still uses 2020-06-01: 2024-06-01 is the newest GA version.
+    "Microsoft.Network": "2025-05-01",
+    "Microsoft.Network/privateDnsZones": "2024-06-01",
 }
 PREVIEW_ALLOWED = {"Microsoft.Insights/diagnosticSettings"}
 
