@@ -29,6 +29,9 @@ param vaultPrincipalIds array = []
 param eventDelivery string = 'function'
 param resourceEventsQueueName string = 'resource-events'
 
+// A variable, not inline: pycep-parser reads `a == 'b' ? c : d` as `a == ('b' ? c : d)` (Bicep does not).
+var viaQueue = eventDelivery == 'queue'
+
 var storageParts = split(storageAccountId, '/')
 var definitionName = 'backup-autopilot-resource-events'
 
@@ -190,7 +193,7 @@ module centralGrants 'central-grants.bicep' = {
     deadLetterContainerName: deadLetterContainerName
     functionAppName: last(split(functionAppId, '/'))
     principalId: assignment.identity.principalId
-    resourceEventsQueueName: eventDelivery == 'queue' ? resourceEventsQueueName : ''
+    resourceEventsQueueName: viaQueue ? resourceEventsQueueName : ''
   }
 }
 

@@ -25,6 +25,9 @@ param deployEventSubscription bool
 @allowed(['function', 'queue'])
 param eventDelivery string = 'function'
 param resourceEventsQueueName string = 'resource-events'
+
+// A variable, not inline: pycep-parser reads `a == 'b' ? c : d` as `a == ('b' ? c : d)` (Bicep does not).
+var viaQueue = eventDelivery == 'queue'
 @description('Subscription id and resource group of the central app (its storage holds the dead-letter container).')
 param appSubscriptionId string
 param appResourceGroupName string
@@ -52,7 +55,7 @@ module deadLetterWriter '../app/dead-letter-writer.bicep' = {
     storageAccountName: storageAccountName
     deadLetterContainerName: deadLetterContainerName
     principalId: systemTopic.outputs.principalId
-    resourceEventsQueueName: eventDelivery == 'queue' ? resourceEventsQueueName : ''
+    resourceEventsQueueName: viaQueue ? resourceEventsQueueName : ''
   }
 }
 

@@ -356,4 +356,6 @@ def test_diagnostic_settings_on_the_topics_the_vault_the_app_and_the_queues() ->
         "secrets.bicep",
         "api.bicep",
         "storage.bicep",
+        "vaults.bicep",
+        "recovery-vaults.bicep",
     } <= names
