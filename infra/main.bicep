@@ -163,6 +163,8 @@ var queues = {
   outcomes: 'outcomes'
   failedOutcomes: 'outcomes-failed'
   resourceEvents: 'resource-events'
+  // Where the Functions host moves a queued resource event it failed to route five times (`<queue>-poison`).
+  resourceEventsPoison: 'resource-events-poison'
 }
 
 // This subscription's system topic: an existing one by id (it stays where it is, with its resource group), or ours.
@@ -215,7 +217,7 @@ module storage 'app/storage.bicep' = {
     location: location
     tags: tags
     containerNames: [deploymentContainerName, deadLetterContainerName, reportContainerName, instanceLocksContainerName]
-    queueNames: [queues.requests, queues.poison, queues.rejects, queues.outcomes, queues.failedOutcomes, queues.resourceEvents]
+    queueNames: [queues.requests, queues.poison, queues.rejects, queues.outcomes, queues.failedOutcomes, queues.resourceEvents, queues.resourceEventsPoison]
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     privateNetwork: vnetEnabled
   }
@@ -530,6 +532,7 @@ module alerts 'app/alerts.bicep' = {
     failedOutcomesSubscriptionName: outcomeSubscriptions.outputs.failedOutcomesSubscriptionName
     systemTopicIds: concat([homeSystemTopicId], onboardedSystemTopicIds)
     poisonQueueName: queues.poison
+    resourceEventsPoisonQueueName: queues.resourceEventsPoison
     rejectsQueueName: queues.rejects
     deadLetterContainerName: deadLetterContainerName
   }
