@@ -73,7 +73,7 @@ param complianceRemediation string = 'off'
 @description('Resource groups (in this subscription) holding the Backup and Recovery Services vaults, comma-separated; the app gets Backup Contributor on each.')
 param vaultResourceGroupNames string = ''
 
-@description('Create the Event Grid subscriptions to on_resource_written. Needs the function code deployed first (see infra/scripts/postdeploy.sh).')
+@description('Create the Event Grid subscriptions (to on_resource_written, or to the resource-events queue). Pushing needs the function code deployed first (see infra/scripts/postdeploy.sh).')
 param deployResourceEventSubscription bool = false
 
 @description('Resource id of this subscription\'s existing Microsoft.Resources.Subscriptions system topic (a subscription holds only one). Empty: create one in the app\'s resource group.')
@@ -128,11 +128,11 @@ var alertEmailList = filter(map(split(alertEmails, ','), a => trim(a)), a => !em
 var deployVaultGroup = deployBackupVaults || deployRecoveryServicesVaults
 
 // Event Grid cannot push to a function the network option makes private: there resource events always go to the
-// resource-events queue (tests/infra hold this). Queue delivery needs no function to exist, so its event
-// subscriptions are created in the first provision (no second pass: infra/scripts/postdeploy.sh).
+// resource-events queue (tests/infra hold this). The event subscriptions are created in the second provision
+// either way (infra/scripts/postdeploy.sh), so DEPLOY_RESOURCE_EVENT_SUBSCRIPTION=false always takes them out
+// of the deployment again (infra/scripts/predown.sh relies on that for an existing topic).
 var resourceEventDelivery = vnetEnabled ? 'queue' : eventDelivery
 var viaQueue = resourceEventDelivery == 'queue'
-var createEventSubscriptions = deployResourceEventSubscription || viaQueue
 
 var names = {
   resourceGroup: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -448,9 +448,9 @@ module deadLetterWriter 'app/dead-letter-writer.bicep' = {
   }
 }
 
-// Pushing to the function: created in a second provision, after the code is deployed (see azure.yaml hooks).
-// Delivering to the queue: created in the first.
-module resourceEvents 'app/resource-events.bicep' = if (createEventSubscriptions && !useExistingTopic) {
+// Created in a second provision, after the code is deployed (see azure.yaml hooks): Event Grid checks that an
+// AzureFunction destination exists; the queue delivery follows the same two passes.
+module resourceEvents 'app/resource-events.bicep' = if (deployResourceEventSubscription && !useExistingTopic) {
   name: 'resource-events'
   scope: rg
   params: {
@@ -470,7 +470,7 @@ module resourceEvents 'app/resource-events.bicep' = if (createEventSubscriptions
 // With an existing topic only the event subscription goes into that topic's resource group; nothing of the
 // app does. azd down deletes every resource group a deployment wrote into, so infra/scripts/predown.sh stops
 // it while this subscription exists and says how to remove it first.
-module resourceEventsOnExistingTopic 'app/resource-events.bicep' = if (createEventSubscriptions && useExistingTopic) {
+module resourceEventsOnExistingTopic 'app/resource-events.bicep' = if (deployResourceEventSubscription && useExistingTopic) {
   name: 'resource-events-existing-topic'
   scope: resourceGroup(existingTopicParts[2], existingTopicParts[4])
   params: {
@@ -502,7 +502,7 @@ module onboarded 'onboarding/subscription.bicep' = [
       storageAccountName: storage.outputs.name
       deadLetterContainerName: deadLetterContainerName
       logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
-      deployEventSubscription: createEventSubscriptions
+      deployEventSubscription: deployResourceEventSubscription
       eventDelivery: resourceEventDelivery
       resourceEventsQueueName: queues.resourceEvents
       appSubscriptionId: subscription().subscriptionId
@@ -560,7 +560,7 @@ output EVENTGRID_TOPIC_ENDPOINT string = outcomeTopic.outputs.endpoint
 output RESOURCE_EVENTS_SYSTEM_TOPIC_ID string = homeSystemTopicId
 output BACKUP_VAULT_IDS array = deployBackupVaults ? vaults!.outputs.vaultIds : []
 output RECOVERY_SERVICES_VAULT_IDS array = deployRecoveryServicesVaults ? recoveryVaults!.outputs.vaultIds : []
-// How resource events reach the app (queue with the network option); onboard-management-group.sh and
-// postdeploy.sh read it from the azd environment.
+// How resource events reach the app (queue with the network option); onboard-management-group.sh reads it from
+// the azd environment, so the management group's subscriptions deliver the same way.
 output RESOURCE_EVENT_DELIVERY string = resourceEventDelivery
 output RESOURCE_EVENTS_QUEUE_NAME string = queues.resourceEvents

@@ -119,18 +119,6 @@ def test_postdeploy_provisions_once_more_with_the_event_subscriptions_on(tmp_pat
     assert _calls(tmp_path) == []
 
 
-def test_postdeploy_provisions_nothing_more_with_queue_delivery(tmp_path: Path) -> None:
-    """Queue delivery (EVENT_DELIVERY=queue or the network option: main.bicep's RESOURCE_EVENT_DELIVERY
-    output) created the event subscriptions in the first provision: no second pass, nothing flipped."""
-    done = _run("postdeploy.sh", tmp_path, {"RESOURCE_EVENT_DELIVERY": "queue"})
-    assert done.returncode == 0, done.stderr
-    assert "queue" in done.stdout
-    assert _calls(tmp_path) == []
-    done = _run("postdeploy.sh", tmp_path, {"RESOURCE_EVENT_DELIVERY": "function"})
-    assert done.returncode == 0, done.stderr
-    assert _calls(tmp_path)[0] == "azd env set DEPLOY_RESOURCE_EVENT_SUBSCRIPTION true"
-
-
 @pytest.mark.parametrize(
     ("vaults", "expected"),
     [
