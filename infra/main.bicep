@@ -35,7 +35,7 @@ param vNetName string = ''
 @allowed(['function', 'queue'])
 param eventDelivery string = 'function'
 
-@description('The network option: a VNet with the Function App\'s VNet integration, private endpoints and private DNS zones for the app storage (blob, queue, table), the Key Vault and the outcome topic, public network access closed on them, and resource events delivered to the resource-events queue.')
+@description('The network option: a VNet with the Function App\'s VNet integration, private endpoints and private DNS zones for the app storage (blob, queue, table), the Key Vault and the outcome topic; public network access off on the vault and topic, the storage firewall closed to all but its private endpoints and trusted services (Event Grid); resource events delivered to the resource-events queue.')
 param vnetEnabled bool = false
 
 @description('Address space of the network option\'s VNet.')
