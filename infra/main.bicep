@@ -29,10 +29,23 @@ param applicationInsightsName string = ''
 param keyVaultName string = ''
 param outcomeTopicName string = ''
 param resourceEventsSystemTopicName string = ''
+param vNetName string = ''
 
-@description('How resource events reach the app: function (Event Grid pushes to on_resource_written; the app has a public endpoint) or queue (Event Grid writes to the resource-events queue with the topic identity; for an app behind private endpoints).')
+@description('How resource events reach the app: function (Event Grid pushes to on_resource_written; the app has a public endpoint) or queue (Event Grid writes to the resource-events queue with the topic identity; for an app behind private endpoints). The network option always delivers to the queue.')
 @allowed(['function', 'queue'])
 param eventDelivery string = 'function'
+
+@description('The network option: a VNet with the Function App\'s VNet integration, private endpoints and private DNS zones for the app storage (blob, queue, table), the Key Vault and the outcome topic; public network access off on the vault and topic, the storage firewall closed to all but its private endpoints and trusted services (Event Grid); resource events delivered to the resource-events queue.')
+param vnetEnabled bool = false
+
+@description('Address space of the network option\'s VNet.')
+param vnetAddressPrefix string = '10.0.0.0/16'
+
+@description('Subnet for the Function App\'s VNet integration (delegated to Microsoft.App/environments).')
+param appSubnetPrefix string = '10.0.2.0/24'
+
+@description('Subnet for the private endpoints.')
+param privateEndpointSubnetPrefix string = '10.0.1.0/24'
 param actionGroupName string = ''
 
 @description('The protection rules document: a path relative to the repository root, deployed with the code (app setting PROTECTION_RULES).')
@@ -60,7 +73,7 @@ param complianceRemediation string = 'off'
 @description('Resource groups (in this subscription) holding the Backup and Recovery Services vaults, comma-separated; the app gets Backup Contributor on each.')
 param vaultResourceGroupNames string = ''
 
-@description('Create the Event Grid subscriptions to on_resource_written. Needs the function code deployed first (see infra/scripts/postdeploy.sh).')
+@description('Create the Event Grid subscriptions (to on_resource_written, or to the resource-events queue). Pushing needs the function code deployed first (see infra/scripts/postdeploy.sh).')
 param deployResourceEventSubscription bool = false
 
 @description('Resource id of this subscription\'s existing Microsoft.Resources.Subscriptions system topic (a subscription holds only one). Empty: create one in the app\'s resource group.')
@@ -81,6 +94,9 @@ param backupVaultLocations string = ''
 @allowed(['Disabled', 'Unlocked', 'Locked'])
 @description('Immutability of the deployed vaults (Locked is irreversible).')
 param backupVaultImmutability string = 'Unlocked'
+
+@description('Deploy a Recovery Services vault per region (AVM module) with a file-share policy into rg-<env>-backup, in the regions of backupVaultLocations; the rules document then gains the file-share rules.')
+param deployRecoveryServicesVaults bool = false
 
 @description('E-mail addresses the alerts notify, comma-separated.')
 param alertEmails string = ''
@@ -109,6 +125,14 @@ var complianceSubscriptions = empty(complianceManagementGroups) ? sweptSubscript
 var listedVaultLocations = filter(map(split(backupVaultLocations, ','), l => trim(l)), l => !empty(l))
 var backupVaultLocationList = empty(listedVaultLocations) ? [location] : listedVaultLocations
 var alertEmailList = filter(map(split(alertEmails, ','), a => trim(a)), a => !empty(a))
+var deployVaultGroup = deployBackupVaults || deployRecoveryServicesVaults
+
+// Event Grid cannot push to a function the network option makes private: there resource events always go to the
+// resource-events queue (tests/infra hold this). The event subscriptions are created in the second provision
+// either way (infra/scripts/postdeploy.sh), so DEPLOY_RESOURCE_EVENT_SUBSCRIPTION=false always takes them out
+// of the deployment again (infra/scripts/predown.sh relies on that for an existing topic).
+var resourceEventDelivery = vnetEnabled ? 'queue' : eventDelivery
+var viaQueue = resourceEventDelivery == 'queue'
 
 var names = {
   resourceGroup: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -124,6 +148,7 @@ var names = {
   outcomeTopic: !empty(outcomeTopicName) ? outcomeTopicName : '${abbrs.eventGridDomainsTopics}outcomes-${resourceToken}'
   systemTopic: !empty(resourceEventsSystemTopicName) ? resourceEventsSystemTopicName : '${abbrs.eventGridSystemTopics}resources-${resourceToken}'
   actionGroup: !empty(actionGroupName) ? actionGroupName : '${abbrs.insightsActionGroups}${resourceToken}'
+  vnet: !empty(vNetName) ? vNetName : '${abbrs.networkVirtualNetworks}${resourceToken}'
 }
 
 // The app's containers and queues (functions/protection/queues.py, shared/restore/lock.py, shared/config.py).
@@ -138,6 +163,8 @@ var queues = {
   outcomes: 'outcomes'
   failedOutcomes: 'outcomes-failed'
   resourceEvents: 'resource-events'
+  // Where the Functions host moves a queued resource event it failed to route five times (`<queue>-poison`).
+  resourceEventsPoison: 'resource-events-poison'
 }
 
 // This subscription's system topic: an existing one by id (it stays where it is, with its resource group), or ours.
@@ -150,7 +177,7 @@ resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   tags: tags
 }
 
-resource backupRg 'Microsoft.Resources/resourceGroups@2025-04-01' = if (deployBackupVaults) {
+resource backupRg 'Microsoft.Resources/resourceGroups@2025-04-01' = if (deployVaultGroup) {
   name: names.backupResourceGroup
   location: location
   tags: tags
@@ -190,8 +217,9 @@ module storage 'app/storage.bicep' = {
     location: location
     tags: tags
     containerNames: [deploymentContainerName, deadLetterContainerName, reportContainerName, instanceLocksContainerName]
-    queueNames: [queues.requests, queues.poison, queues.rejects, queues.outcomes, queues.failedOutcomes, queues.resourceEvents]
+    queueNames: [queues.requests, queues.poison, queues.rejects, queues.outcomes, queues.failedOutcomes, queues.resourceEvents, queues.resourceEventsPoison]
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    privateNetwork: vnetEnabled
   }
 }
 
@@ -203,6 +231,7 @@ module outcomeTopic 'app/outcome-topic.bicep' = {
     location: location
     tags: tags
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    privateNetwork: vnetEnabled
   }
 }
 
@@ -225,6 +254,65 @@ module secrets 'app/secrets.bicep' = {
     tags: tags
     outcomeTopicName: outcomeTopic.outputs.name
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    privateNetwork: vnetEnabled
+  }
+}
+
+// The network option: the VNet, then a private endpoint (with its DNS zone and VNet link) for each service the
+// app reaches. The app starts only once they exist (its host storage is reachable only through them).
+module network 'app/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: names.vnet
+    location: location
+    tags: tags
+    addressPrefix: vnetAddressPrefix
+    appSubnetPrefix: appSubnetPrefix
+    privateEndpointSubnetPrefix: privateEndpointSubnetPrefix
+  }
+}
+
+module privateEndpoints 'app/private-endpoints.bicep' = if (vnetEnabled) {
+  name: 'private-endpoints'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    vnetId: network!.outputs.vnetId
+    subnetId: network!.outputs.privateEndpointSubnetId
+    endpoints: [
+      {
+        name: 'blob'
+        resourceId: storage.outputs.resourceId
+        groupId: 'blob'
+        zone: 'privatelink.blob.${environment().suffixes.storage}'
+      }
+      {
+        name: 'queue'
+        resourceId: storage.outputs.resourceId
+        groupId: 'queue'
+        zone: 'privatelink.queue.${environment().suffixes.storage}'
+      }
+      {
+        name: 'table'
+        resourceId: storage.outputs.resourceId
+        groupId: 'table'
+        zone: 'privatelink.table.${environment().suffixes.storage}'
+      }
+      {
+        name: 'vault'
+        resourceId: secrets.outputs.keyVaultId
+        groupId: 'vault'
+        zone: 'privatelink.vaultcore.azure.net'
+      }
+      {
+        name: 'topic'
+        resourceId: outcomeTopic.outputs.resourceId
+        groupId: 'topic'
+        zone: 'privatelink.eventgrid.azure.net'
+      }
+    ]
   }
 }
 
@@ -272,9 +360,11 @@ module api 'app/api.bicep' = {
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
   }
   dependsOn: [
     rbac
+    privateEndpoints
   ]
 }
 
@@ -305,8 +395,24 @@ module vaults 'app/vaults.bicep' = if (deployBackupVaults) {
   }
 }
 
-// The vault identities the app may grant roles to: the listed ones and the deployed vaults'.
-var grantablePrincipalIds = concat(vaultPrincipalIdList, deployBackupVaults ? vaults!.outputs.principalIds : [])
+module recoveryVaults 'app/recovery-vaults.bicep' = if (deployRecoveryServicesVaults) {
+  name: 'recovery-services-vaults'
+  scope: backupRg
+  params: {
+    environmentName: environmentName
+    locations: backupVaultLocationList
+    tags: tags
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    immutabilityState: backupVaultImmutability
+    privateNetwork: vnetEnabled
+  }
+}
+
+// The vault identities the app may grant roles to: the listed ones and the deployed vaults' (the Backup vaults'
+// for blobs and PostgreSQL, the Recovery Services vaults' for the storage accounts of file shares).
+var deployedBackupVaultPrincipalIds = deployBackupVaults ? vaults!.outputs.principalIds : []
+var deployedRecoveryVaultPrincipalIds = deployRecoveryServicesVaults ? recoveryVaults!.outputs.principalIds : []
+var grantablePrincipalIds = concat(vaultPrincipalIdList, deployedBackupVaultPrincipalIds, deployedRecoveryVaultPrincipalIds)
 
 // Roles at subscription scope need a subscription-scope module.
 module rbacSubscription 'app/rbac-subscription.bicep' = {
@@ -319,7 +425,7 @@ module rbacSubscription 'app/rbac-subscription.bicep' = {
 }
 
 module rbacVaultGroups 'app/rbac-vault-group.bicep' = [
-  for vaultGroup in concat(vaultResourceGroupList, deployBackupVaults ? [names.backupResourceGroup] : []): {
+  for vaultGroup in concat(vaultResourceGroupList, deployVaultGroup ? [names.backupResourceGroup] : []): {
     name: take('rbac-vaults-${vaultGroup}', 64)
     scope: resourceGroup(vaultGroup)
     params: {
@@ -338,11 +444,12 @@ module deadLetterWriter 'app/dead-letter-writer.bicep' = {
     storageAccountName: storage.outputs.name
     deadLetterContainerName: deadLetterContainerName
     principalId: useExistingTopic ? existingTopic!.identity.principalId : systemTopic!.outputs.principalId
-    resourceEventsQueueName: eventDelivery == 'queue' ? queues.resourceEvents : ''
+    resourceEventsQueueName: viaQueue ? queues.resourceEvents : ''
   }
 }
 
-// Created in a second provision, after the code is deployed (see azure.yaml hooks).
+// Created in a second provision, after the code is deployed (see azure.yaml hooks): Event Grid checks that an
+// AzureFunction destination exists; the queue delivery follows the same two passes.
 module resourceEvents 'app/resource-events.bicep' = if (deployResourceEventSubscription && !useExistingTopic) {
   name: 'resource-events'
   scope: rg
@@ -351,7 +458,7 @@ module resourceEvents 'app/resource-events.bicep' = if (deployResourceEventSubsc
     functionAppId: api.outputs.resourceId
     deadLetterStorageAccountId: storage.outputs.resourceId
     deadLetterContainerName: deadLetterContainerName
-    eventDelivery: eventDelivery
+    eventDelivery: resourceEventDelivery
     resourceEventsQueueName: queues.resourceEvents
   }
   dependsOn: [
@@ -371,7 +478,7 @@ module resourceEventsOnExistingTopic 'app/resource-events.bicep' = if (deployRes
     functionAppId: api.outputs.resourceId
     deadLetterStorageAccountId: storage.outputs.resourceId
     deadLetterContainerName: deadLetterContainerName
-    eventDelivery: eventDelivery
+    eventDelivery: resourceEventDelivery
     resourceEventsQueueName: queues.resourceEvents
   }
   dependsOn: [
@@ -396,6 +503,8 @@ module onboarded 'onboarding/subscription.bicep' = [
       deadLetterContainerName: deadLetterContainerName
       logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
       deployEventSubscription: deployResourceEventSubscription
+      eventDelivery: resourceEventDelivery
+      resourceEventsQueueName: queues.resourceEvents
       appSubscriptionId: subscription().subscriptionId
       appResourceGroupName: rg.name
     }
@@ -423,6 +532,7 @@ module alerts 'app/alerts.bicep' = {
     failedOutcomesSubscriptionName: outcomeSubscriptions.outputs.failedOutcomesSubscriptionName
     systemTopicIds: concat([homeSystemTopicId], onboardedSystemTopicIds)
     poisonQueueName: queues.poison
+    resourceEventsPoisonQueueName: queues.resourceEventsPoison
     rejectsQueueName: queues.rejects
     deadLetterContainerName: deadLetterContainerName
   }
@@ -449,3 +559,8 @@ output AZURE_KEY_VAULT_NAME string = secrets.outputs.keyVaultName
 output EVENTGRID_TOPIC_ENDPOINT string = outcomeTopic.outputs.endpoint
 output RESOURCE_EVENTS_SYSTEM_TOPIC_ID string = homeSystemTopicId
 output BACKUP_VAULT_IDS array = deployBackupVaults ? vaults!.outputs.vaultIds : []
+output RECOVERY_SERVICES_VAULT_IDS array = deployRecoveryServicesVaults ? recoveryVaults!.outputs.vaultIds : []
+// How resource events reach the app (queue with the network option); onboard-management-group.sh reads it from
+// the azd environment, so the management group's subscriptions deliver the same way.
+output RESOURCE_EVENT_DELIVERY string = resourceEventDelivery
+output RESOURCE_EVENTS_QUEUE_NAME string = queues.resourceEvents

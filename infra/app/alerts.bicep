@@ -17,6 +17,8 @@ param failedOutcomesSubscriptionName string
 @description('Resource ids of the subscription system topics whose deliveries are watched.')
 param systemTopicIds array
 param poisonQueueName string
+@description('The host\'s poison queue of resource-events (queue delivery: events it failed to route five times).')
+param resourceEventsPoisonQueueName string
 param rejectsQueueName string
 param deadLetterContainerName string
 
@@ -161,6 +163,12 @@ var logAlertList = [
     severity: 1
     description: 'Protection requests reached the poison queue (malformed, or failed on every delivery)'
     query: 'StorageQueueLogs | where OperationName == "PutMessage" and ObjectKey contains "/${poisonQueueName}"'
+  }
+  {
+    name: 'resource-event-poison'
+    severity: 1
+    description: 'Queued resource events could not be routed five times (the host moved them to their poison queue)'
+    query: 'StorageQueueLogs | where OperationName == "PutMessage" and ObjectKey contains "/${resourceEventsPoisonQueueName}"'
   }
   {
     name: 'rejected-events'

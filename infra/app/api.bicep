@@ -28,6 +28,8 @@ param complianceReportContainer string
 param logAnalyticsWorkspaceId string
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
+@description('The network option: the subnet (delegated to Microsoft.App/environments) the app\'s outbound traffic goes through, to the private endpoints of its storage, Key Vault and outcome topic. Empty: no VNet integration.')
+param virtualNetworkSubnetId string = ''
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: storageAccountName
@@ -112,6 +114,9 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    // Flex Consumption VNet integration (the Azure-Samples Flex templates' virtualNetworkSubnetId): with it the
+    // app's outbound calls, the host's storage connections and Key Vault reference resolution use the VNet.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'

@@ -7,6 +7,8 @@ param name string
 param location string = resourceGroup().location
 param tags object = {}
 param logAnalyticsWorkspaceId string
+@description('The network option: no public network access; the app publishes through the topic\'s private endpoint.')
+param privateNetwork bool = false
 
 resource outcomeTopic 'Microsoft.EventGrid/topics@2025-02-15' = {
   name: name
@@ -17,7 +19,9 @@ resource outcomeTopic 'Microsoft.EventGrid/topics@2025-02-15' = {
   }
   properties: {
     inputSchema: 'CloudEventSchemaV1_0'
-    publicNetworkAccess: 'Enabled'
+    // Deliveries to the outcome queues are outbound and unaffected; only publishing needs the endpoint.
+    publicNetworkAccess: privateNetwork ? 'Disabled' : 'Enabled'
+    inboundIpRules: []
     disableLocalAuth: false
     minimumTlsVersionAllowed: '1.2'
   }

@@ -5,6 +5,8 @@ param location string = resourceGroup().location
 param tags object = {}
 param outcomeTopicName string
 param logAnalyticsWorkspaceId string
+@description('The network option: no public network access; the app resolves the reference through the vault\'s private endpoint.')
+param privateNetwork bool = false
 
 resource outcomeTopic 'Microsoft.EventGrid/topics@2025-02-15' existing = {
   name: outcomeTopicName
@@ -24,9 +26,11 @@ resource keyVault 'Microsoft.KeyVault/vaults@2024-11-01' = {
     enableSoftDelete: true
     softDeleteRetentionInDays: 7
     enablePurgeProtection: true
-    publicNetworkAccess: 'Enabled'
+    // The public option: open, because the Flex Consumption app has no fixed outbound address to allow; the
+    // network option: private endpoint only (infra/README.md, network option).
+    publicNetworkAccess: privateNetwork ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow' // the Flex Consumption app has no fixed outbound address; see infra/README.md (network)
+      defaultAction: privateNetwork ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
     }
   }
@@ -62,5 +66,6 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
 }
 
 output keyVaultName string = keyVault.name
+output keyVaultId string = keyVault.id
 // Versionless URI: the reference follows key rotations (regenerate key1, update the secret).
 output topicKeySecretUri string = topicKey.properties.secretUri

@@ -11,7 +11,14 @@ param queueNames array
 @allowed(['Standard_ZRS', 'Standard_LRS', 'Standard_GZRS'])
 param sku string = 'Standard_ZRS'
 param logAnalyticsWorkspaceId string
+@description('The network option: the firewall denies every network; the app reaches the account through its private endpoints, Event Grid as a trusted service with its system identities.')
+param privateNetwork bool = false
 
+// Public network access stays 'Enabled' even with the network option: Event Grid delivers resource events
+// (resource-events), outcome events (outcomes, outcomes-failed) and dead letters through the public endpoint,
+// admitted only as a trusted service with a system-assigned identity, and publicNetworkAccess 'Disabled' shuts
+// trusted services out too. With the option the firewall allows no network at all (default Deny, no IP or VNet
+// rules): private endpoints and trusted services only. infra/README.md (network option) cites the documentation.
 resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: name
   location: location
@@ -30,8 +37,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
     publicNetworkAccess: 'Enabled'
     dnsEndpointType: 'Standard'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: privateNetwork ? 'Deny' : 'Allow'
       bypass: 'AzureServices' // Event Grid writes dead letters and queue messages as a trusted service
+      ipRules: []
+      virtualNetworkRules: []
     }
   }
 

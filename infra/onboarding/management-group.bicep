@@ -1,6 +1,7 @@
 // Every subscription under a management group, existing and new: an Azure Policy DeployIfNotExists definition
 // and assignment that deploy, into each subscription, the system topic and the event subscription to the
-// central app's on_resource_written (subscription-events.json, the same resources as subscription.bicep), as
+// central app (subscription-events.json, the same resources as subscription.bicep: pushed to
+// on_resource_written, or with eventDelivery 'queue' written to the central resource-events queue), as
 // the landing-zone reference implementations do for diagnostics. Plus the app identity's Reader and, with
 // grantRoles, its constrained role-assignment right (app/rbac-management-group.bicep) at the group.
 // Deployed after `azd up`, with the values it printed: infra/scripts/onboard-management-group.sh.
@@ -23,6 +24,13 @@ param systemTopicName string = 'evgst-backup-autopilot-resources'
 param grantRoles bool = false
 @description('Principal ids of the Backup vaults\' identities (needed with grantRoles).')
 param vaultPrincipalIds array = []
+@description('How the subscriptions\' events reach the app: the deployment\'s RESOURCE_EVENT_DELIVERY (queue with the network option).')
+@allowed(['function', 'queue'])
+param eventDelivery string = 'function'
+param resourceEventsQueueName string = 'resource-events'
+
+// A variable, not inline: pycep-parser reads `a == 'b' ? c : d` as `a == ('b' ? c : d)` (Bicep does not).
+var viaQueue = eventDelivery == 'queue'
 
 var storageParts = split(storageAccountId, '/')
 var definitionName = 'backup-autopilot-resource-events'
@@ -80,6 +88,9 @@ resource definition 'Microsoft.Authorization/policyDefinitions@2025-03-01' = {
       eventsResourceGroupName: { type: 'String' }
       systemTopicName: { type: 'String' }
       operationNames: { type: 'Array' }
+      // Added after the first release: defaults keep an earlier assignment valid.
+      eventDelivery: { type: 'String', defaultValue: 'function', allowedValues: ['function', 'queue'] }
+      resourceEventsQueueName: { type: 'String', defaultValue: 'resource-events' }
     }
     policyRule: {
       if: {
@@ -101,6 +112,11 @@ resource definition 'Microsoft.Authorization/policyDefinitions@2025-03-01' = {
                 field: 'tags[backup-autopilot]'
                 equals: 'resource-events'
               }
+              // A change of delivery makes every subscription non-compliant, and remediation redeploys it.
+              {
+                field: 'tags[backup-autopilot-delivery]'
+                equals: '[parameters(\'eventDelivery\')]'
+              }
             ]
           }
           deploymentScope: 'subscription'
@@ -121,6 +137,8 @@ resource definition 'Microsoft.Authorization/policyDefinitions@2025-03-01' = {
                 deadLetterContainerName: { value: '[parameters(\'deadLetterContainerName\')]' }
                 logAnalyticsWorkspaceId: { value: '[parameters(\'logAnalyticsWorkspaceId\')]' }
                 operationNames: { value: '[parameters(\'operationNames\')]' }
+                eventDelivery: { value: '[parameters(\'eventDelivery\')]' }
+                resourceEventsQueueName: { value: '[parameters(\'resourceEventsQueueName\')]' }
               }
             }
           }
@@ -149,6 +167,8 @@ resource assignment 'Microsoft.Authorization/policyAssignments@2025-03-01' = {
       eventsResourceGroupName: { value: eventsResourceGroupName }
       systemTopicName: { value: systemTopicName }
       operationNames: { value: loadJsonContent('../app/protected-operations.json') }
+      eventDelivery: { value: eventDelivery }
+      resourceEventsQueueName: { value: resourceEventsQueueName }
     }
   }
 }
@@ -163,8 +183,8 @@ resource assignmentOnboarding 'Microsoft.Authorization/roleAssignments@2022-04-0
 }
 
 // What the policy identity needs in the app's resource group: grant each new topic's identity its dead-letter
-// right on the central container (that one role, to service principals, on that container), and read the
-// Function App (the event subscription's destination).
+// right on the central container (that one role, to service principals, on that container), with queue delivery
+// its send right on the resource-events queue (likewise), and read the Function App (the push destination).
 module centralGrants 'central-grants.bicep' = {
   name: 'backup-autopilot-central-grants'
   scope: resourceGroup(storageParts[2], storageParts[4])
@@ -173,6 +193,7 @@ module centralGrants 'central-grants.bicep' = {
     deadLetterContainerName: deadLetterContainerName
     functionAppName: last(split(functionAppId, '/'))
     principalId: assignment.identity.principalId
+    resourceEventsQueueName: viaQueue ? resourceEventsQueueName : ''
   }
 }
 

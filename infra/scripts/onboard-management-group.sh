@@ -2,7 +2,8 @@
 # Onboard every subscription under a management group (run after `azd up`, from the repository root):
 #   infra/scripts/onboard-management-group.sh <management-group-id>
 # Reads the values azd up stored in the environment and deploys infra/onboarding/management-group.bicep with
-# the Azure CLI (azd deploys to one subscription only). The caller needs Owner, or Resource Policy Contributor
+# the Azure CLI (azd deploys to one subscription only). The subscriptions deliver their events as this one does
+# (RESOURCE_EVENT_DELIVERY, an output of main.bicep: queue with the network option). The caller needs Owner, or Resource Policy Contributor
 # + Role Based Access Control Administrator, on the management group and on the app's resource group.
 set -eu
 mg="${1:?usage: $0 <management-group-id>}"
@@ -23,7 +24,9 @@ az deployment mg create \
     deadLetterContainerName="$DEAD_LETTER_CONTAINER_NAME" \
     logAnalyticsWorkspaceId="$AZURE_LOG_ANALYTICS_WORKSPACE_ID" \
     grantRoles="${PROTECTION_GRANT_ROLES:-false}" \
-    vaultPrincipalIds="$vaults"
+    vaultPrincipalIds="$vaults" \
+    eventDelivery="${RESOURCE_EVENT_DELIVERY:-function}" \
+    resourceEventsQueueName="${RESOURCE_EVENTS_QUEUE_NAME:-resource-events}"
 # Sweeps read the group from now on (the app's Reader there was just assigned).
 azd env set COMPLIANCE_MANAGEMENT_GROUPS "$mg"
 azd provision --no-prompt

@@ -1,12 +1,15 @@
-"""Write the protection rules document for the Backup vaults that infra/app/vaults.bicep deploys.
+"""Write the protection rules document for the vaults the template deploys: the Backup vaults of
+infra/app/vaults.bicep (DEPLOY_BACKUP_VAULTS) and the Recovery Services vaults of
+infra/app/recovery-vaults.bicep (DEPLOY_RECOVERY_SERVICES_VAULTS, file shares).
 
-Vault names derive from the environment name and the region only (as in vaults.bicep), so the document can be
+Vault names derive from the environment name and the region only (as in those files), so the document can be
 written before provisioning: the `prepackage` hook (infra/scripts/prepackage.sh) runs this when the rules file
-does not exist yet, and the file is deployed with the code. One rule per region and datasource kind the vaults
-have a policy for; resources tagged backup=off are left alone. Standard library only (the operator's python3):
+does not exist yet, and the file is deployed with the code. One rule per region and policy of each deployed
+vault; resources tagged backup=off are left alone. Standard library only (the operator's python3):
 
     python3 infra/scripts/rules_from_vaults.py OUTPUT_PATH
-    (reads AZURE_SUBSCRIPTION_ID, AZURE_ENV_NAME, AZURE_LOCATION and BACKUP_VAULT_LOCATIONS)
+    (reads AZURE_SUBSCRIPTION_ID, AZURE_ENV_NAME, AZURE_LOCATION, BACKUP_VAULT_LOCATIONS,
+    DEPLOY_BACKUP_VAULTS and DEPLOY_RECOVERY_SERVICES_VAULTS)
 """
 
 from __future__ import annotations
@@ -14,14 +17,21 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# The policies vaults.bicep creates in every vault, and the resource types each one protects.
+# The policies vaults.bicep creates in every Backup vault, and the resource types each one protects.
 POLICIES = {
     "blob-operational-30d": ["Microsoft.Storage/storageAccounts"],
     "postgresql-flexible-weekly": ["Microsoft.DBforPostgreSQL/flexibleServers"],
 }
+# The policies recovery-vaults.bicep creates in every Recovery Services vault (a share rule names one).
+SHARE_POLICIES = {
+    "fileshare-daily-30d": ["Microsoft.Storage/storageAccounts/fileServices/shares"],
+}
+BACKUP_VAULT_TYPE = "Microsoft.DataProtection/backupVaults"
+RECOVERY_VAULT_TYPE = "Microsoft.RecoveryServices/vaults"
 
 
 def resource_group_name(environment: str) -> str:
@@ -32,30 +42,58 @@ def vault_name(environment: str, region: str) -> str:
     return f"bv-{environment[:24]}-{region[:20]}"
 
 
+def recovery_vault_name(environment: str, region: str) -> str:
+    return f"rsv-{environment[:24]}-{region[:20]}"
+
+
 def regions(location: str, listed: str) -> list[str]:
     """BACKUP_VAULT_LOCATIONS (comma-separated), else the deployment's region, as main.bicep decides."""
     chosen = [r.strip() for r in listed.split(",") if r.strip()]
     return chosen or [location]
 
 
-def rules_document(subscription: str, environment: str, vault_regions: list[str]) -> dict[str, Any]:
-    vaults = (
-        f"/subscriptions/{subscription}/resourceGroups/{resource_group_name(environment)}"
-        "/providers/Microsoft.DataProtection/backupVaults"
-    )
-    rules = [
+def _rules(
+    group: str,
+    vault_type: str,
+    name_of: Callable[[str], str],
+    policies: dict[str, list[str]],
+    vault_regions: list[str],
+) -> list[dict[str, Any]]:
+    """One rule per region and policy: the region's vault of that type, for the policy's resource types."""
+    return [
         {
             "name": f"{policy}-{region}",
             "match": {"resourceTypes": types, "locations": [region]},
-            "vault": {
-                "id": f"{vaults}/{vault_name(environment, region)}",
-                "location": region,
-            },
+            "vault": {"id": f"{group}/providers/{vault_type}/{name_of(region)}", "location": region},
             "policy": policy,
         }
         for region in vault_regions
-        for policy, types in POLICIES.items()
+        for policy, types in policies.items()
     ]
+
+
+def rules_document(
+    subscription: str,
+    environment: str,
+    vault_regions: list[str],
+    *,
+    backup_vaults: bool = True,
+    recovery_vaults: bool = False,
+) -> dict[str, Any]:
+    group = f"/subscriptions/{subscription}/resourceGroups/{resource_group_name(environment)}"
+    rules = []
+    if backup_vaults:
+        rules += _rules(
+            group, BACKUP_VAULT_TYPE, lambda r: vault_name(environment, r), POLICIES, vault_regions
+        )
+    if recovery_vaults:
+        rules += _rules(
+            group,
+            RECOVERY_VAULT_TYPE,
+            lambda r: recovery_vault_name(environment, r),
+            SHARE_POLICIES,
+            vault_regions,
+        )
     return {"version": 1, "exclude": {"tags": {"backup": "off"}}, "rules": rules}
 
 
@@ -69,10 +107,26 @@ def main(argv: list[str], env: dict[str, str]) -> int:
     if missing:
         print(f"rules_from_vaults: {', '.join(missing)} not set (run it through azd)", file=sys.stderr)
         return 2
+    backup_vaults = env.get("DEPLOY_BACKUP_VAULTS", "false") == "true"
+    recovery_vaults = env.get("DEPLOY_RECOVERY_SERVICES_VAULTS", "false") == "true"
+    if not (backup_vaults or recovery_vaults):
+        print(
+            "rules_from_vaults: neither DEPLOY_BACKUP_VAULTS nor DEPLOY_RECOVERY_SERVICES_VAULTS is true: "
+            "the template deploys no vault to write rules for",
+            file=sys.stderr,
+        )
+        return 2
     vault_regions = regions(env["AZURE_LOCATION"], env.get("BACKUP_VAULT_LOCATIONS", ""))
-    document = rules_document(env["AZURE_SUBSCRIPTION_ID"], env["AZURE_ENV_NAME"], vault_regions)
+    document = rules_document(
+        env["AZURE_SUBSCRIPTION_ID"],
+        env["AZURE_ENV_NAME"],
+        vault_regions,
+        backup_vaults=backup_vaults,
+        recovery_vaults=recovery_vaults,
+    )
     header = (
-        "# Generated by infra/scripts/rules_from_vaults.py for the vaults infra/app/vaults.bicep deploys.\n"
+        "# Generated by infra/scripts/rules_from_vaults.py for the vaults infra/app/vaults.bicep and\n"
+        "# infra/app/recovery-vaults.bicep deploy.\n"
     )
     Path(argv[1]).write_text(header + json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print(f"rules_from_vaults: wrote {argv[1]} ({len(document['rules'])} rules)")

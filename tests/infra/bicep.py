@@ -85,3 +85,61 @@ def loaded_files(path: Path) -> list[Path]:
 
 def load_json(path: Path) -> Any:
     return json.loads(path.read_text())
+
+
+class NotEvaluable(Exception):
+    """An expression outside the small subset ``evaluate`` knows: the test must not guess its value."""
+
+
+def evaluate(tree: Any, path: Path, env: dict[str, Any]) -> Any:
+    """The value of a pycep expression of ``path`` for the given parameter values.
+
+    Enough of Bicep for the deployment's switches: literals, parameters (from ``env``, else their defaults),
+    variables (evaluated in turn), ``?:``, ``==``, ``!=``, ``&&``, ``||``, ``!``, ``empty()`` and property
+    access on object variables. pycep writes identifiers and string literals alike, so a name that is neither
+    a parameter nor a variable is taken as a string; anything else (another function, a module output) raises
+    ``NotEvaluable``.
+    """
+    if tree is None or isinstance(tree, bool | int):
+        return tree
+    if isinstance(tree, str):
+        declared = parsed(path)
+        if tree in env:
+            return env[tree]
+        if tree in declared.get("parameters", {}):
+            if declared["parameters"][tree].get("default") is None:  # pycep: None when there is none
+                raise NotEvaluable(f"parameter {tree} has no default: give its value")
+            return evaluate(declared["parameters"][tree]["default"], path, env)
+        if tree in declared.get("variables", {}):
+            return evaluate(declared["variables"][tree]["value"], path, env)
+        return tree
+    if isinstance(tree, list):
+        return [evaluate(item, path, env) for item in tree]
+    if isinstance(tree, dict) and set(tree) == {"operator"}:
+        kind = tree["operator"]["type"]
+        ops = tree["operator"]["operands"]
+        if kind == "conditional":
+            chosen = "true_value" if evaluate(ops["condition"], path, env) else "false_value"
+            return evaluate(ops[chosen], path, env)
+        if kind == "not":
+            return not evaluate(ops["bool_value"], path, env)
+        if kind == "property_accessor":
+            target = evaluate(ops["operand_1"], path, env)
+            key = ops["operand_2"]
+            if isinstance(target, dict) and isinstance(key, str) and key in target:
+                return target[key]
+            raise NotEvaluable(json.dumps(tree))
+        binary = {
+            "equals": lambda a, b: a == b,
+            "not_equals": lambda a, b: a != b,
+            "and": lambda a, b: bool(a) and bool(b),
+            "or": lambda a, b: bool(a) or bool(b),
+        }
+        if kind in binary:
+            return binary[kind](evaluate(ops["operand_1"], path, env), evaluate(ops["operand_2"], path, env))
+        raise NotEvaluable(json.dumps(tree))
+    if isinstance(tree, dict) and "function" not in tree:
+        return {key: evaluate(value, path, env) for key, value in tree.items()}
+    if isinstance(tree, dict) and tree["function"]["type"] == "empty":
+        return evaluate(tree["function"]["parameters"]["item_to_test"], path, env) in ("", [], {}, None)
+    raise NotEvaluable(json.dumps(tree)[:200])

@@ -41,13 +41,17 @@ def _stand_ins(tmp_path: Path, env_values: dict[str, str]) -> Path:
 
 
 def _run(
-    script: str, tmp_path: Path, env: dict[str, str], args: tuple[str, ...] = ()
+    script: str,
+    tmp_path: Path,
+    env: dict[str, str],
+    args: tuple[str, ...] = (),
+    env_values: dict[str, str] = ENV_VALUES,
 ) -> subprocess.CompletedProcess[str]:
-    bin_dir = _stand_ins(tmp_path, ENV_VALUES)
+    bin_dir = _stand_ins(tmp_path, env_values)
     base = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("AZURE_", "PROTECTION_", "DEPLOY_", "VAULT_"))
+        if not k.startswith(("AZURE_", "PROTECTION_", "DEPLOY_", "VAULT_", "RESOURCE_"))
     }
     base["PATH"] = f"{bin_dir}:{base.get('PATH', '')}"
     base.pop("EXISTING_SYSTEM_TOPIC_ID", None)
@@ -75,6 +79,7 @@ def _calls(tmp_path: Path) -> list[str]:
             False,
         ),
         ({"PROTECTION_GRANT_ROLES": "true", "DEPLOY_BACKUP_VAULTS": "true"}, False),
+        ({"PROTECTION_GRANT_ROLES": "true", "DEPLOY_RECOVERY_SERVICES_VAULTS": "true"}, False),
         ({"PROTECTION_GRANT_ROLES": "false"}, False),
         ({}, False),
     ],
@@ -139,6 +144,24 @@ def test_management_group_onboarding_passes_the_azd_outputs(
         "azd provision --no-prompt",
     )
     assert (INFRA / "onboarding" / "management-group.bicep").is_file()
+
+
+@pytest.mark.parametrize(
+    ("delivery", "expected"), [(None, "function"), ("function", "function"), ("queue", "queue")]
+)
+def test_management_group_onboarding_delivers_as_the_deployment_does(
+    tmp_path: Path, delivery: str | None, expected: str
+) -> None:
+    """The policy's subscriptions deliver their events as this deployment does (RESOURCE_EVENT_DELIVERY, queue
+    with the network option); an environment from before that output pushes to the function."""
+    values = {**ENV_VALUES, **({"RESOURCE_EVENT_DELIVERY": delivery} if delivery else {})}
+    if delivery:
+        values["RESOURCE_EVENTS_QUEUE_NAME"] = "resource-events"
+    done = _run("onboard-management-group.sh", tmp_path, {}, ("mg-platform",), env_values=values)
+    assert done.returncode == 0, done.stderr
+    deploy = _calls(tmp_path)[0]
+    assert f" eventDelivery={expected} " in deploy
+    assert deploy.endswith(" resourceEventsQueueName=resource-events")
 
 
 def test_management_group_onboarding_needs_the_group(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ prepackage hook) is one the app loads, and names the vaults and policies infra/a
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -12,8 +13,8 @@ from types import ModuleType
 
 import pytest
 
-from shared.protection.kinds import KINDS
-from shared.protection.rules import load_rules, validate_document
+from shared.protection.kinds import FILE_SHARE, KINDS, BackupService
+from shared.protection.rules import Rules, load_rules, validate_document
 from tests.infra.bicep import APP, INFRA, MAIN, config, modules, variable
 
 SCRIPTS = INFRA / "scripts"
@@ -131,3 +132,107 @@ def test_an_operator_file_is_never_overwritten(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert (cwd / "rules.yaml").read_text() == "# mine\n"
+
+
+def test_the_share_rules_name_the_recovery_services_vaults_and_their_policy() -> None:
+    """With DEPLOY_RECOVERY_SERVICES_VAULTS the document gains one file-share rule per region, naming that
+    region's Recovery Services vault (as recovery-vaults.bicep names it) and its AzureStorage policy; the app
+    loads it and protects a share in that region with that vault and policy."""
+    generator = _generator()
+    document = generator.rules_document(
+        SUBSCRIPTION, "prod", ["westeurope", "northeurope"], backup_vaults=True, recovery_vaults=True
+    )
+    validate_document(document, "generated")
+    shares = [
+        r for r in document["rules"] if "/providers/Microsoft.RecoveryServices/vaults/" in r["vault"]["id"]
+    ]
+    assert [r["policy"] for r in shares] == ["fileshare-daily-30d", "fileshare-daily-30d"]
+    assert {r["vault"]["id"] for r in shares} == {
+        f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-prod-backup/providers/Microsoft.RecoveryServices/vaults/rsv-prod-{r}"
+        for r in ("westeurope", "northeurope")
+    }
+    assert len(document["rules"]) == 2 * (len(generator.POLICIES) + len(generator.SHARE_POLICIES))
+    rules = Rules.from_document(document, "generated")
+    share = (
+        f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-app/providers/Microsoft.Storage/storageAccounts/st1"
+        "/fileServices/default/shares/reports"
+    )
+    decision = rules.evaluate(resource_id=share, location="northeurope", tags={})
+    assert decision.protect, decision.reason
+    assert decision.vault_id is not None and decision.vault_id.endswith("/vaults/rsv-prod-northeurope")
+    assert decision.policy_id is not None and decision.policy_id.endswith(
+        "/backupPolicies/fileshare-daily-30d"
+    )
+    # Only the share rules when only the Recovery Services vaults are deployed.
+    only = generator.rules_document(
+        SUBSCRIPTION, "prod", ["westeurope"], backup_vaults=False, recovery_vaults=True
+    )
+    validate_document(only, "generated")
+    assert [r["name"] for r in only["rules"]] == ["fileshare-daily-30d-westeurope"]
+
+
+def test_the_generator_names_what_recovery_vaults_bicep_deploys() -> None:
+    generator = _generator()
+    vaults = APP / "recovery-vaults.bicep"
+    module = modules(vaults)["vaults"]
+    assert module["detail"]["path"] == "avm/res/recovery-services/vault"
+    params = config(module)["params"]
+    assert params["name"] == "rsv-${take(environmentName, 24)}-${take(region, 20)}"
+    assert generator.recovery_vault_name("e" * 30, "r" * 25) == f"rsv-{'e' * 24}-{'r' * 20}"
+    assert params["backupPolicies"] == ["fileSharePolicy"]
+    policy = variable(vaults, "fileSharePolicy")
+    # The policy is the share kind's: Azure Files in a Recovery Services vault.
+    assert policy["properties"]["backupManagementType"] == "AzureStorage"
+    assert policy["properties"]["workLoadType"] == FILE_SHARE.datasource_type
+    assert FILE_SHARE.service is BackupService.RECOVERY_SERVICES
+    assert FILE_SHARE.service.vault_type == generator.RECOVERY_VAULT_TYPE
+    assert {policy["name"]: list(FILE_SHARE.resource_types)} == generator.SHARE_POLICIES
+    # Identity, soft delete and immutability, as for the Backup vaults.
+    assert params["managedIdentities"] == {"systemAssigned": True}
+    assert params["softDeleteSettings"]["softDeleteState"] == "Enabled"
+    assert params["immutabilitySettingState"] == "immutabilityState"
+    passed = config(modules(MAIN)["recoveryVaults"])["params"]
+    assert passed["locations"] == "backupVaultLocationList"
+    assert passed["immutabilityState"] == "backupVaultImmutability"
+    assert modules(MAIN)["recoveryVaults"]["config"]["condition"] == "deployRecoveryServicesVaults"
+
+
+def test_the_recovery_vault_identities_may_receive_the_share_role() -> None:
+    """The app grants a share's vault identity Storage Account Backup Contributor on the share's storage
+    account (the kind table): the deployed Recovery Services vaults' identities join the grantable principals,
+    and the role is among the grantable roles."""
+    assert variable(MAIN, "grantablePrincipalIds")["function"]["parameters"] == {
+        "arg_1": "vaultPrincipalIdList",
+        "arg_2": "deployedBackupVaultPrincipalIds",
+        "arg_3": "deployedRecoveryVaultPrincipalIds",
+    }
+    deployed = json.dumps(variable(MAIN, "deployedRecoveryVaultPrincipalIds"))
+    assert '"condition": "deployRecoveryServicesVaults"' in deployed and '"recoveryVaults"' in deployed
+    assert '"principalIds"' in deployed
+    (role,) = FILE_SHARE.roles
+    allowed = {r["id"] for r in json.loads((APP / "grantable-roles.json").read_text())}
+    assert role.role_definition_guid in allowed
+    # The app also gets Backup Contributor on the vaults' resource group.
+    loop = modules(MAIN)["rbacVaultGroups"]["config"]["loop_type"]
+    assert "deployVaultGroup" in json.dumps(loop)
+
+
+def test_prepackage_writes_the_share_rules_for_the_recovery_services_vaults(tmp_path: Path) -> None:
+    cwd = _hook_dir(tmp_path)
+    done = _prepackage(
+        cwd,
+        DEPLOY_RECOVERY_SERVICES_VAULTS="true",
+        AZURE_SUBSCRIPTION_ID=SUBSCRIPTION,
+        AZURE_ENV_NAME="prod",
+        AZURE_LOCATION="westeurope",
+    )
+    assert done.returncode == 0, done.stderr
+    rules = load_rules("rules.yaml", base_dir=cwd)
+    assert [r["vault"]["id"].rsplit("/", 1)[1] for r in rules.document["rules"]] == ["rsv-prod-westeurope"]
+
+
+def test_the_generator_refuses_to_write_rules_for_no_vaults(tmp_path: Path) -> None:
+    generator = _generator()
+    env = {"AZURE_SUBSCRIPTION_ID": SUBSCRIPTION, "AZURE_ENV_NAME": "p", "AZURE_LOCATION": "x"}
+    assert generator.main(["rules_from_vaults.py", str(tmp_path / "r.yaml")], env) == 2
+    assert not (tmp_path / "r.yaml").exists()

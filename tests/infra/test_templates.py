@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from functions.protection.queues import RESOURCE_EVENTS
 from tests.infra.bicep import (
     APP,
     INFRA,
@@ -55,6 +56,11 @@ MINIMUM_API_VERSIONS = {
     "Microsoft.Resources": "2025-04-01",
     "Microsoft.PolicyInsights": "2024-10-01",
     "Microsoft.DataProtection": "2025-07-01",
+    "Microsoft.RecoveryServices": "2025-08-01",
+    # avm/res/network/virtual-network 0.10 and private-endpoint 0.12 (NSGs and zone groups alike);
+    # private-dns-zone 0.8 still uses 2020-06-01: 2024-06-01 is the newest GA version.
+    "Microsoft.Network": "2025-05-01",
+    "Microsoft.Network/privateDnsZones": "2024-06-01",
 }
 PREVIEW_ALLOWED = {"Microsoft.Insights/diagnosticSettings"}
 
@@ -329,12 +335,16 @@ def test_alerts_cover_each_place_work_can_end() -> None:
         "poisonQueueName" in queries["poison-messages"] and "StorageQueueLogs" in queries["poison-messages"]
     )
     assert "rejectsQueueName" in queries["rejected-events"]
+    # Queue delivery: what the host gives up on in resource-events lands in its poison queue, watched too.
+    assert "resourceEventsPoisonQueueName" in queries["resource-event-poison"]
     assert (
         "deadLetterContainerName" in queries["dead-letters"] and "StorageBlobLogs" in queries["dead-letters"]
     )
     passed = config(modules(MAIN)["alerts"])["params"]
     assert passed["poisonQueueName"]["operator"]["operands"]["operand_2"] == "poison"
     assert passed["rejectsQueueName"]["operator"]["operands"]["operand_2"] == "rejects"
+    poison = passed["resourceEventsPoisonQueueName"]["operator"]["operands"]["operand_2"]
+    assert variable(MAIN, "queues")[poison] == f"{RESOURCE_EVENTS}-poison"  # the host's name for it
 
 
 def test_diagnostic_settings_on_the_topics_the_vault_the_app_and_the_queues() -> None:
@@ -351,4 +361,6 @@ def test_diagnostic_settings_on_the_topics_the_vault_the_app_and_the_queues() ->
         "secrets.bicep",
         "api.bicep",
         "storage.bicep",
+        "vaults.bicep",
+        "recovery-vaults.bicep",
     } <= names
