@@ -302,14 +302,18 @@ class LocalStack:
             yield from events
 
     def wait_for_event(
-        self, matches: Callable[[dict[str, Any]], bool], timeout: float = 30.0, event_type: str | None = None
+        self,
+        matches: Callable[[dict[str, Any]], bool],
+        timeout: float = 30.0,
+        event_type: str | None = None,
+        since: int = 0,
     ) -> dict[str, Any] | None:
-        """The first published event (from the topic's start) that ``matches``, waiting up to ``timeout``.
+        """The first event published after sequence ``since`` (the topic's start unless told) that
+        ``matches``, waiting up to ``timeout`` for it.
 
         Each long poll asks only for events after those already read, so it waits for new ones rather than
         returning the old ones again at once.
         """
-        since = 0
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()

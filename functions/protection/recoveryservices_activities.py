@@ -22,6 +22,7 @@ from shared.protection.holder import Holder
 from shared.protection.holder import find_share_holder as find_holder_of_share
 from shared.protection.messages import ReadRequest
 from shared.records import Record
+from shared.restore import share_steps
 from shared.services import recoveryservices as rs
 
 
@@ -122,9 +123,11 @@ async def rs_find_protected_share(payload: VaultCall) -> ProtectedShare:
     item = rs.find_protected_share(body, payload.account_id, payload.share_name)
     if item is None:
         return ProtectedShare(error=error)
-    state, policy = rs.protected_item_state(item)
+    _, policy = rs.protected_item_state(item)
     item_id = item.get("id")
-    return ProtectedShare(True, item_id if isinstance(item_id, str) else None, policy, state)
+    return ProtectedShare(
+        True, item_id if isinstance(item_id, str) else None, policy, share_steps.item_state(item)
+    )
 
 
 @bp.activity_trigger(input_name="payload")
@@ -142,8 +145,8 @@ async def rs_read_protected_item(payload: ReadRequest) -> ProtectedShare:
         read = await arm_steps.read_resource(runtime.arm(), path, payload.api_version)
     if not read.found:
         return ProtectedShare(error=read.error)
-    state, policy = rs.protected_item_state(read.resource)
-    return ProtectedShare(True, payload.resource_id, policy, state)
+    _, policy = rs.protected_item_state(read.resource)
+    return ProtectedShare(True, payload.resource_id, policy, share_steps.item_state(read.resource))
 
 
 @bp.activity_trigger(input_name="payload")

@@ -184,9 +184,17 @@ class ProtectionRun:
 
     def held_by(self, holder: Holder, error: BackupAutopilotError | None, reason: str) -> ProtectionOutcome:
         """Already protected: a success when the rule's vault and policy hold it; drift (reported, never
-        moved) when another vault or policy does."""
+        moved) when another vault or policy does; skipped, saying so, when a person stopped or suspended
+        its protection (a stopped item has no policy left: never drift)."""
         plan = self.plan
         assert plan is not None
+        if holder.found and holder.paused():
+            paused = (
+                f"{holder.backup_instance_id} in {holder.vault_id} is {holder.state}: its protection was "
+                "changed on purpose and is not resumed automatically; resume it with POST "
+                "/api/protection-changes (change resume)"
+            )
+            return self.holder_outcome(self.outcome(OutcomeKind.SKIPPED, paused, error), holder)
         same_vault = (holder.vault_id or "").lower() == (plan.vault_id or "").lower()
         same_policy = (holder.policy_id or "").lower() == (plan.policy_id or "").lower()
         if holder.found and not (same_vault and same_policy):

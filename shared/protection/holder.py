@@ -16,6 +16,8 @@ from shared.arm.client import ArmClient
 from shared.arm.steps import answers_errors
 from shared.errors import BackupAutopilotError
 from shared.records import Record
+from shared.restore import share_steps
+from shared.services import dataprotection as dp
 from shared.services import recoveryservices as rs
 from shared.services import resourcegraph as rg
 
@@ -29,6 +31,20 @@ class Holder(Record):
     vault_id: str | None = None
     policy_id: str | None = None
     error: BackupAutopilotError | None = None
+    #: Its protection state as the service reports it (``currentProtectionState`` of a backup instance,
+    #: ``protectionState`` of a protected item, ``SoftDeleted`` while a vault's soft delete keeps it).
+    state: str | None = None
+
+    def paused(self) -> bool:
+        """Protection was stopped or suspended on purpose (a person's decision, never undone here)."""
+        return (self.state or "").lower() in PAUSED_STATES
+
+
+#: States a person chose: stopped (data kept), backups suspended (a Backup vault's and a Recovery Services
+#: vault's name for it), deleted and kept by soft delete.
+PAUSED_STATES = frozenset(
+    {"protectionstopped", "backupschedulessuspended", "backupssuspended", "softdeleted", "softdeleting"}
+)
 
 
 def holder_query(datasource_id: str) -> str | None:
@@ -76,7 +92,8 @@ async def find_share_holder(arm: ArmClient, share_id: str) -> Holder:
     item_id = str(row.get("id") or "")
     policy = (row.get("properties") or {}).get("policyId")
     vault = item_id.split("/backupFabrics/")[0] if "/backupFabrics/" in item_id else None
-    return Holder(True, item_id, vault or None, policy if isinstance(policy, str) else None)
+    state = share_steps.item_state(row)
+    return Holder(True, item_id, vault or None, policy if isinstance(policy, str) else None, state=state)
 
 
 @answers_errors(lambda error: Holder(error=error))
@@ -87,4 +104,5 @@ async def find_holder(arm: ArmClient, datasource_id: str) -> Holder:
         return Holder()
     instance_id = str(row.get("id") or "")
     policy = ((row.get("properties") or {}).get("policyInfo") or {}).get("policyId")
-    return Holder(True, instance_id, instance_id.split("/backupInstances/")[0] or None, policy)
+    state = dp.protection_state(row)[0]
+    return Holder(True, instance_id, instance_id.split("/backupInstances/")[0] or None, policy, state=state)

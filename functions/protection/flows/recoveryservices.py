@@ -105,7 +105,9 @@ def discover(share: _Share, round_number: int) -> Generator[Any, Any, Protection
     if protected.error is not None:
         return run.failed(protected.error, "listing the protected items failed")
     if protected.found:
-        holder = Holder(True, protected.item_id, share.vault_id, protected.policy_id)
+        holder = Holder(
+            True, protected.item_id, share.vault_id, protected.policy_id, state=protected.protection_state
+        )
         return already_protected(share, holder, None)
     return None
 

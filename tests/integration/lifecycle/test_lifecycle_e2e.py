@@ -93,6 +93,35 @@ def test_stop_suspend_resume_each_tracked_to_their_state_idempotent_and_evented(
     assert event["data"]["operation"] == "stop" and event["data"]["state_after"] == "ProtectionStopped"
 
 
+def test_a_write_event_never_resumes_a_protection_a_person_stopped_and_says_how_to(
+    api: RestoreApi, restore_stack: LocalStack
+) -> None:
+    stopped = _change(api, "stop", LIFE_ACCOUNT)
+    assert stopped["stateAfter"] == "ProtectionStopped", stopped
+    _, since = restore_stack.topic_events(0)
+    account = restore_stack.arm("GET", LIFE_ACCOUNT).json()
+    rewritten = {k: account[k] for k in ("location", "kind", "sku")} | {"properties": {}}
+    assert restore_stack.arm("PUT", LIFE_ACCOUNT, {**rewritten, "tags": {"touched": "1"}}).status_code in (
+        200,
+        201,
+    )
+
+    def ours(event: dict[str, Any]) -> bool:
+        data = event.get("data") or {}
+        is_protection = str(event.get("type", "")).startswith("BackupAutopilot.Protection.")
+        return is_protection and str(data.get("datasource_id") or "").lower() == LIFE_ACCOUNT.lower()
+
+    outcome = restore_stack.wait_for_event(ours, timeout=60.0, since=since)
+    resumed = _change(api, "resume", LIFE_ACCOUNT)
+
+    assert outcome is not None, "no outcome for the stopped datasource's write event"
+    data = outcome["data"]
+    assert data["kind"] == "skipped", data
+    assert "is ProtectionStopped: its protection was changed on purpose" in data["reason"], data
+    assert data["backup_instance_id"] == stopped["backupInstanceId"]
+    assert resumed["stateAfter"] == "ProtectionConfigured"
+
+
 def test_a_delete_needs_its_confirmation_then_ends_soft_deleted_and_protecting_again_is_refused(
     api: RestoreApi, restore_stack: LocalStack
 ) -> None:

@@ -590,6 +590,18 @@ def test_already_protected_in_the_rules_vault_and_policy_is_a_success() -> None:
     assert lookup.resource_id == DATASOURCE
 
 
+def test_an_instance_a_person_stopped_is_skipped_saying_how_to_resume_never_re_created() -> None:
+    plan = plan_protection(ProtectionRequest(DATASOURCE, STORAGE), ACCOUNT, RULES)
+    instance = f"{plan.vault_id}/backupInstances/bi-x"
+    holder = Holder(True, instance, plan.vault_id, plan.policy_id, state="ProtectionStopped")
+    played = _play(start(), Cloud(validations=[already_protected()], holder=holder))
+
+    assert "create_backup_instance" not in played.names
+    assert played.output["kind"] == "skipped"
+    assert played.output["reason"].startswith(f"{instance} in {plan.vault_id} is ProtectionStopped: ")
+    assert "POST /api/protection-changes (change resume)" in played.output["reason"]
+
+
 def test_already_protected_elsewhere_is_drift_naming_both_and_nothing_moves() -> None:
     legacy = DATASOURCE.split("/resourceGroups/")[0] + (
         "/resourceGroups/rg-old/providers/Microsoft.DataProtection/backupVaults/bv-legacy"

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from functions.protection.flows import recoveryservices as rs_flow
 from functions.protection.recoveryservices_activities import ContainerCall, ProtectedShare, VaultCall
 from shared.errors import ArmError
@@ -153,6 +155,20 @@ def test_a_share_protected_in_the_vault_with_the_rule_policy_is_already_protecte
     assert played.output["kind"] == "already_protected"
     assert played.output["backup_instance_id"] == ITEM_ID
     assert played.output["reason"] == f"already protected by {POLICY} as {ITEM_ID}"
+
+
+@pytest.mark.parametrize("state", ["ProtectionStopped", "BackupsSuspended", "SoftDeleted"])
+def test_a_share_whose_protection_a_person_stopped_is_skipped_not_drift(state: str) -> None:
+    stopped = ProtectedShare(True, ITEM_ID, "", state)  # a stopped item has no policy left
+    played = _play(start_share(), ShareCloud(shares=[None], registered=[CONTAINER], protected=stopped))
+
+    assert "rs_protect_share" not in played.names
+    assert played.output["kind"] == "skipped"
+    assert played.output["reason"] == (
+        f"{ITEM_ID} in {RS_VAULT} is {state}: its protection was changed on purpose and is not resumed "
+        "automatically; resume it with POST /api/protection-changes (change resume)"
+    )
+    assert played.output["backup_instance_id"] == ITEM_ID
 
 
 def test_a_share_protected_with_another_policy_is_drift_naming_both() -> None:
