@@ -26,6 +26,7 @@ from shared.errors import (
     NotFoundError,
     NotPossibleError,
 )
+from shared.lifecycle.changes import SOFT_DELETED
 from shared.protection.kinds import BackupService
 from shared.restore import share_steps
 from shared.restore import steps as restore_steps
@@ -155,6 +156,12 @@ async def check_share_restore(
         check_scopes([submission.resource_id, *submission.target_ids(submission.resource_id)], scopes)
     instance = await instances.find_share(submission.resource_id, submission.backup_instance_id)
     check_scopes([instance.datasource_id, *submission.target_ids(instance.datasource_id)], scopes)
+    if instance.current_state == SOFT_DELETED:  # the vault keeps the data, but restores nothing from it
+        raise NotPossibleError(
+            f"the file share's protected item {instance.backup_instance_id} is soft-deleted: undelete it "
+            "first (PUT the protected item with isRehydrate, as the portal's Undelete does), then restore",
+            errors=[{"field": "resourceId", "reason": "its backup data is kept by the vault's soft delete"}],
+        )
     await check_not_running(client, instance.backup_instance_id)
     arm = runtime.arm()
     listed = await share_steps.list_recovery_points(arm, instance.backup_instance_id)

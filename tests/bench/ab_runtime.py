@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     medians = {
         name: {
             "cpu_ms_per_unit": statistics.median(1000 * r["cpu"] / r["units"] for r in runs if r["units"]),
+            "cpu": statistics.median(r["cpu"] for r in runs),
             "wall": statistics.median(r["wall"] for r in runs),
             "last": statistics.median(r["last"] for r in runs),
         }
@@ -94,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{module} {' '.join(bench_args)}: baseline {args.baseline} vs current, {args.rounds} rounds "
         f"interleaved; medians: CPU per unit {base['cpu_ms_per_unit']:.2f} ms -> "
         f"{current['cpu_ms_per_unit']:.2f} ms ({base['cpu_ms_per_unit'] / current['cpu_ms_per_unit']:.2f}x), "
+        f"CPU per run {base['cpu']:.1f}s -> {current['cpu']:.1f}s ({base['cpu'] / current['cpu']:.2f}x), "
         f"wall {base['wall']:.1f}s -> {current['wall']:.1f}s"
         + (f", last outcome {base['last']:.1f}s -> {current['last']:.1f}s" if base["last"] else "")
     )

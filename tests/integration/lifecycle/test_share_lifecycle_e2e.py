@@ -169,3 +169,8 @@ def test_a_share_delete_needs_its_confirmation_then_ends_soft_deleted_with_its_p
     assert (twice["phase"], twice["changed"]) == ("succeeded", False)
     refused = api.post({"change": "resume", "resourceId": RETIRED}, route="protection-changes")
     assert refused.status_code == 422 and "undelete it first" in refused.json()["detail"]
+    # Refused before its recovery points are looked at (this share was never backed up).
+    restore = {"kind": "fileShareFull", "resourceId": RETIRED, "recoveryPointId": "1"}
+    no_restore = api.post({**restore, "target": {"restoreTo": "original", "onConflict": "overwrite"}})
+    assert no_restore.status_code == 422, no_restore.text
+    assert "is soft-deleted: undelete it first" in no_restore.json()["detail"]
