@@ -32,7 +32,7 @@ from shared.errors import (
 )
 from shared.lifecycle.changes import SOFT_DELETED
 from shared.lifecycle.messages import InstanceState, StateRead
-from shared.locks import LockRelease, lock_key
+from shared.locks import LockOwner, lock_key
 from shared.progress import TERMINAL
 from shared.protection.kinds import BackupService
 from shared.protection.rules import vault_service
@@ -43,6 +43,7 @@ from shared.services import dataprotection as dp
 from shared.services import recoveryservices as rs
 
 RELEASE_LOCK = "release_instance_lock"
+TAKE_LOCK = "take_instance_lock"
 READ_DELETED = "read_deleted_instance"
 ACTIVE = [
     df.OrchestrationRuntimeStatus.Running,
@@ -194,6 +195,15 @@ async def read_deleted_instance(payload: StateRead) -> InstanceState:
 
 
 @bp.activity_trigger(input_name="payload")
-async def release_instance_lock(payload: LockRelease) -> bool:
+async def take_instance_lock(payload: LockOwner) -> str | None:
+    """For an orchestration's own change (the orphan stop): take the backup instance's lock. None when this
+    request holds it (a retried attempt finds its own lock), else the id of the request that does. Never
+    taken over here: a lock is stale only once its request has ended, which the HTTP entry points check."""
+    holder = await runtime.instance_locks().acquire(lock_key(payload.backup_instance_id), payload.owner_id)
+    return None if holder is None or holder.owner_id == payload.owner_id else holder.owner_id
+
+
+@bp.activity_trigger(input_name="payload")
+async def release_instance_lock(payload: LockOwner) -> bool:
     """The request has ended: the next request of this backup instance may start (storage only, no ARM)."""
     return await release_lock(payload.backup_instance_id, payload.owner_id)

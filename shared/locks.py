@@ -34,8 +34,8 @@ def lock_key(backup_instance_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class LockRelease(Record):
-    """Free the backup instance's lock once request ``owner_id`` has ended (an activity's input)."""
+class LockOwner(Record):
+    """Request ``owner_id`` and the backup instance whose lock it takes or frees (an activity's input)."""
 
     backup_instance_id: str
     owner_id: str

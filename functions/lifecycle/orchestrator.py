@@ -36,7 +36,7 @@ from shared.jobs import JobCategory, JobsRequest, job_error
 from shared.lifecycle.changes import DELETED
 from shared.lifecycle.messages import BackupStart, ChangeStart, InstanceCall, InstanceState, StateRead
 from shared.lifecycle.status import LifecycleProgress
-from shared.locks import LockRelease
+from shared.locks import LockOwner
 from shared.progress import FAILED, RUNNING, SUCCEEDED, error_view
 from shared.protection.kinds import BackupService
 
@@ -88,7 +88,7 @@ def _fail(progress: LifecycleProgress, error: BackupAutopilotError | None, what:
 def _finish(context: df.DurableOrchestrationContext, progress: LifecycleProgress) -> Flow:
     progress.finished_at = _now(context)
     context.set_custom_status(progress.view())
-    yield call(context, RELEASE_LOCK, LockRelease(progress.backup_instance_id, progress.id))
+    yield call(context, RELEASE_LOCK, LockOwner(progress.backup_instance_id, progress.id))
     yield call(context, "lifecycle_publish_outcome", progress.event_status())
     return progress.view()
 

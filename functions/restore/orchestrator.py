@@ -27,7 +27,7 @@ from shared.arm.operations import JobPhase
 from shared.arm.steps import OperationPoll, OperationStarted
 from shared.errors import ArmError, BackupAutopilotError
 from shared.jobs import JobCategory, JobsRequest, job_error
-from shared.locks import LockRelease
+from shared.locks import LockOwner
 from shared.progress import FAILED, RUNNING, STARTING, SUCCEEDED, VALIDATING, error_view
 from shared.protection.kinds import BackupService
 from shared.restore.messages import RestoreCall, RestoreStart
@@ -159,6 +159,6 @@ def restore_backup_instance(context: df.DurableOrchestrationContext) -> Flow:
         return None
     p.finished_at = restore.now()
     restore.publish()
-    yield call(context, RELEASE_LOCK, LockRelease(p.backup_instance_id, p.id))
+    yield call(context, RELEASE_LOCK, LockOwner(p.backup_instance_id, p.id))
     yield call(context, "restore_publish_outcome", p.event_status())
     return p.view()

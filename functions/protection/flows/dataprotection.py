@@ -12,7 +12,7 @@ from collections.abc import Generator
 from dataclasses import replace
 from typing import Any
 
-from functions.instances import READ_DELETED
+from functions.instances import READ_DELETED, RELEASE_LOCK, TAKE_LOCK
 from functions.jobs import follow_job, job_id_of, start_job_once
 from functions.protection.activities import BackupInstanceState, ContainerNames
 from functions.protection.run import ProtectionRun, missing_permissions, unknown
@@ -23,6 +23,7 @@ from shared.jobs import JobCategory, JobProgress, JobsRequest
 from shared.lifecycle.backup import adhoc_backup_body, vault_backup_rule
 from shared.lifecycle.changes import Change, plan_change
 from shared.lifecycle.messages import InstanceCall, InstanceState, StateRead
+from shared.locks import LockOwner
 from shared.protection.containers import describe, select_containers
 from shared.protection.holder import Holder
 from shared.protection.kinds import BLOB
@@ -305,7 +306,8 @@ def recheck(run: ProtectionRun, known: str) -> Generator[Any, Any, ProtectionOut
 
 def stop_orphan(run: ProtectionRun, orphaned: ProtectionOutcome) -> Generator[Any, Any, ProtectionOutcome]:
     """``PROTECTION_STOP_ORPHANS``: stop the deleted datasource's protection, keeping its backup data (one
-    state read, then stopProtection tracked unless stopped already); the outcome says what happened."""
+    state read, then, holding the backup instance's lock as every change does, stopProtection tracked unless
+    stopped already); the outcome says what happened."""
     instance = orphaned.backup_instance_id
     assert instance is not None
     read = StateRead(instance, run.correlation_id)
@@ -316,9 +318,16 @@ def stop_orphan(run: ProtectionRun, orphaned: ProtectionOutcome) -> Generator[An
         return replace(orphaned, reason=f"{orphaned.reason}; protection not stopped: {why}")
     if plan.unchanged:
         return replace(orphaned, reason=f"{orphaned.reason}; its protection was stopped already")
+    owner = LockOwner(instance, run.context.instance_id)
+    running: str | None = yield run.call(TAKE_LOCK, owner)  # one request per backup instance, as over HTTP
+    if running is not None:
+        return replace(
+            orphaned, reason=f"{orphaned.reason}; protection not stopped: request {running} is running"
+        )
     run.phase("stopping_orphan_protection", backupInstanceId=instance)
     call = InstanceCall(instance, "POST", plan.action, None, run.correlation_id)
     done = yield from run.start_and_track("protection_change_call", call)
+    yield run.call(RELEASE_LOCK, owner)
     if done.error is not None:
         return replace(
             orphaned, reason=f"{orphaned.reason}; stopping its protection failed: {done.error.message}"

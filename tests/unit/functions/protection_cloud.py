@@ -20,6 +20,7 @@ from shared.arm.steps import OperationPoll, OperationStarted, ResourceRead, Role
 from shared.errors import ArmError, BackupAutopilotError
 from shared.jobs import JobIds, JobRead
 from shared.lifecycle.messages import InstanceCall, InstanceState, StateRead
+from shared.locks import LockOwner
 from shared.protection.holder import Holder
 from shared.protection.messages import (
     ProtectionOptions,
@@ -123,6 +124,7 @@ class Cloud:
         policy: dict[str, Any] | None = None,
         containers: list[str] | None = None,
         protection_state: str = "ProtectionConfigured",
+        lock_holder: str | None = None,
     ) -> None:
         self.validations = list(validations or [None])
         self.read = read or ResourceRead(found=True, resource=resource or ACCOUNT)
@@ -140,6 +142,7 @@ class Cloud:
         self.policy = policy or OPERATIONAL_POLICY
         self.containers = containers or []  # the account's blob containers
         self.protection_state = protection_state  # a deleted datasource's instance (PROTECTION_STOP_ORPHANS)
+        self.lock_holder = lock_holder  # the request holding that instance's lock (None: free)
 
     def answer(self, name: str, payload: Any) -> Any:
         if name in self.flaky:
@@ -191,6 +194,12 @@ class Cloud:
                 return JobRead(job=done, next_delay_seconds=30.0)
             case "list_recovery_points":
                 return RecoveryPoints([{"id": "rp-first", "time": "2025-03-01T12:10:00Z"}])
+            case "take_instance_lock":
+                assert isinstance(payload, LockOwner)
+                return self.lock_holder
+            case "release_instance_lock":
+                assert isinstance(payload, LockOwner)
+                return True
             case "protection_change_call":
                 assert isinstance(payload, InstanceCall) and payload.action == "stopProtection"
                 return OperationStarted(202, operation=AsyncOperation(STOP_URL, None, self.retry_after))

@@ -17,7 +17,7 @@ from shared.errors import ArmError
 from shared.jobs import JobCategory, JobIds, JobRead, JobsRequest
 from shared.lifecycle.messages import BackupStart, ChangeStart, InstanceCall, InstanceState, StateRead
 from shared.lifecycle.status import LifecycleProgress, LifecycleStatus
-from shared.locks import LockRelease
+from shared.locks import LockOwner
 from tests.unit.functions.history import Call, ContinueAsNew, Failed, History, Played, play
 
 SUB = "/subscriptions/11111111-1111-1111-1111-111111111111"
@@ -99,7 +99,7 @@ class Cloud:
             case "read_deleted_instance":
                 return self.deleted
             case "release_instance_lock":
-                assert isinstance(payload, LockRelease) and payload.backup_instance_id == INSTANCE
+                assert isinstance(payload, LockOwner) and payload.backup_instance_id == INSTANCE
                 return True
             case "lifecycle_publish_outcome":
                 assert isinstance(payload, LifecycleStatus)

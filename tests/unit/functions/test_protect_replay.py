@@ -704,11 +704,11 @@ def test_a_written_container_joins_a_settled_vaulted_backup_with_the_same_put_an
     assert same.output["kind"] == "unchanged"
 
 
-def _orphan_cloud(state: str = "ProtectionConfigured") -> Cloud:
+def _orphan_cloud(state: str = "ProtectionConfigured", lock_holder: str | None = None) -> Cloud:
     holder = Holder(
         found=True, backup_instance_id=KNOWN, vault_id=VAULT, policy_id=f"{VAULT}/backupPolicies/p"
     )
-    return Cloud(holder=holder, protection_state=state)
+    return Cloud(holder=holder, protection_state=state, lock_holder=lock_holder)
 
 
 def test_a_deleted_datasource_is_orphaned_and_its_backup_left_alone_by_default() -> None:
@@ -724,11 +724,15 @@ def test_with_stop_orphans_a_deleted_datasource_s_protection_is_stopped_keeping_
     assert played.names == [
         "find_protection_holder",
         "read_protection_state",
+        "take_instance_lock",  # as every change of a backup instance, one at a time
         "protection_change_call",
         "timer",
         "poll_operation",
+        "release_instance_lock",
         "publish_protection_outcome",
     ]
+    (taken,) = played.inputs("take_instance_lock")
+    assert taken.backup_instance_id == KNOWN and played.inputs("release_instance_lock") == [taken]
     assert played.output["kind"] == "orphaned"
     assert played.output["reason"].endswith(
         "protection stopped (PROTECTION_STOP_ORPHANS), backup data retained"
@@ -737,6 +741,14 @@ def test_with_stop_orphans_a_deleted_datasource_s_protection_is_stopped_keeping_
     stopped = _play(start(origin="delete", stop_orphans=True), _orphan_cloud("ProtectionStopped"))
     assert "protection_change_call" not in stopped.names
     assert stopped.output["reason"].endswith("its protection was stopped already")
+
+
+def test_an_orphan_whose_instance_a_request_holds_is_not_stopped_under_it() -> None:
+    played = _play(start(origin="delete", stop_orphans=True), _orphan_cloud(lock_holder="restore-abc"))
+
+    assert "protection_change_call" not in played.names and "release_instance_lock" not in played.names
+    assert played.output["kind"] == "orphaned"
+    assert played.output["reason"].endswith("protection not stopped: request restore-abc is running")
 
 
 def _first_backup_start() -> ProtectionStart:

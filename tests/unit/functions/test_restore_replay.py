@@ -23,7 +23,7 @@ from shared.arm.operations import AsyncOperation, JobPhase, JobState
 from shared.arm.steps import OperationPoll, OperationStarted
 from shared.errors import ArmError, BackupAutopilotError
 from shared.jobs import JobCategory, JobIds, JobRead, JobReadRequest, JobsRequest, seconds_between
-from shared.locks import LockRelease
+from shared.locks import LockOwner
 from shared.protection.kinds import BackupService
 from shared.restore.messages import RestoreCall, RestoreJobRequest, RestoreStart
 from shared.restore.status import RestoreProgress, RestoreStatus
@@ -165,7 +165,7 @@ class RestoreCloud:
                 assert isinstance(payload, JobReadRequest)
                 return self.jobs.pop(0) if len(self.jobs) > 1 else self.jobs[0]
             case "release_instance_lock":
-                assert payload == LockRelease(INSTANCE, "restore-1")
+                assert payload == LockOwner(INSTANCE, "restore-1")
                 return True
             case "restore_publish_outcome":
                 assert isinstance(payload, RestoreStatus)
@@ -622,7 +622,7 @@ class ShareRestoreCloud(RestoreCloud):
             assert isinstance(call.input, JobReadRequest)
             assert call.input.service is BackupService.RECOVERY_SERVICES
         if call.name == "release_instance_lock":
-            assert call.input == LockRelease(RS_ITEM, "restore-1")
+            assert call.input == LockOwner(RS_ITEM, "restore-1")
             return True
         assert call.name != "restore_validate", call.name
         return super().__call__(call)

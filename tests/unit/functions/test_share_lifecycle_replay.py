@@ -19,7 +19,7 @@ from shared.arm.steps import OperationPoll, OperationStarted
 from shared.jobs import JobCategory, JobIds, JobRead, JobReadRequest, JobsRequest
 from shared.lifecycle.messages import BackupStart, ChangeStart, InstanceCall, InstanceState, StateRead
 from shared.lifecycle.status import LifecycleProgress, LifecycleStatus
-from shared.locks import LockRelease
+from shared.locks import LockOwner
 from shared.protection.kinds import BackupService
 from shared.services import recoveryservices as rs
 from tests.unit.functions.history import Call, Failed, History, Played, play
@@ -95,7 +95,7 @@ class ShareLifecycleCloud:
                 assert payload == StateRead(ITEM_ID, "c-s")
                 return self._take(self.states)
             case "release_instance_lock":
-                assert payload == LockRelease(ITEM_ID, payload.owner_id)
+                assert payload == LockOwner(ITEM_ID, payload.owner_id)
                 return True
             case "lifecycle_publish_outcome":
                 assert isinstance(payload, LifecycleStatus)
