@@ -2,8 +2,11 @@
 
 Everything comes from Azure Resource Graph (never per-resource reads), except what Resource Graph does not
 index: PostgreSQL single-server databases are listed through ARM, one bounded, rate-limited call per server
-(``databases_path``), and the report says so. Each source is one query; its pages are reduced as they arrive
-to the few fields the classification needs (``reduce_row``), so what is stored and later streamed stays small.
+(``databases_path``), and Azure file shares (``microsoft.storage/storageaccounts/fileservices/shares`` is in
+no Resource Graph table) through ARM, one call per page of an account's shares (``shares_path``), only for the
+accounts a file-share rule can match or a Recovery Services protected item names; the report says so. Each
+source is one query; its pages are reduced as they arrive to the few fields the classification needs
+(``reduce_row``), so what is stored and later streamed stays small.
 
 Row shapes (Resource Graph): every row has ``id, name, type, location, resourceGroup, subscriptionId, kind,
 sku, tags, properties``; ``type`` is lower case; ``properties`` is the resource's ARM ``properties``.
@@ -11,7 +14,11 @@ Backup instances (``RecoveryServicesResources``): ``properties.dataSourceInfo.re
 ``properties.policyInfo.policyId``, ``properties.currentProtectionState``, ``properties.protectionStatus``
 (``status``, ``errorDetails``). Data Protection backup jobs: ``properties.dataSourceId``,
 ``properties.operationCategory``, ``properties.status``, ``properties.startTime``/``endTime``,
-``properties.errorDetails``.
+``properties.errorDetails``. Recovery Services protected items of file shares (``RecoveryServicesResources``,
+``AzureFileshareProtectedItem`` in ``bms.json``): ``properties.sourceResourceId`` (the storage account),
+``properties.friendlyName`` (the share), ``properties.policyId``, ``properties.protectionState``,
+``properties.protectionStatus``, ``properties.lastBackupStatus``/``lastBackupTime``,
+``properties.kpisHealths`` (``resourceHealthStatus`` and ``resourceHealthDetails`` per KPI).
 """
 
 from __future__ import annotations
@@ -28,6 +35,9 @@ from shared.protection.kinds import KINDS, BackupService
 POSTGRESQL_SERVER_TYPE = "microsoft.dbforpostgresql/servers"
 POSTGRESQL_DATABASE_TYPE = "microsoft.dbforpostgresql/servers/databases"
 POSTGRESQL_API_VERSION = "2017-12-01"
+STORAGE_ACCOUNT_TYPE = "microsoft.storage/storageaccounts"
+STORAGE_API_VERSION = "2023-05-01"  # Microsoft.Storage fileServices/shares (the share kind's api-version)
+SHARE_ITEM_TYPE = "microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems"
 _DATASOURCE_COLUMNS = (
     "id",
     "name",
@@ -46,11 +56,12 @@ class Source(StrEnum):
     DATASOURCES = "datasources"
     BACKUP_INSTANCES = "backupInstances"
     BACKUP_JOBS = "backupJobs"
+    SHARE_ITEMS = "shareItems"  # Recovery Services protected items of file shares
 
 
 def _indexed_types() -> list[str]:
-    """The datasource types a sweep covers, as Resource Graph indexes them (a database is found through its
-    server). Backup-vault kinds only: file shares (Recovery Services) are not covered yet (see ``NOTES``)."""
+    """The datasource types a sweep reads from Resource Graph's ``Resources``: the Backup-vault kinds (a
+    database is found through its server). Storage accounts are among them, and carry the file shares."""
     types = {
         t.lower()
         for kind in KINDS
@@ -83,6 +94,11 @@ def query_of(source: Source) -> str:
             "'microsoft.dataprotection/backupvaults/deletedbackupinstances') "
             "| project id, name, properties"
         )
+    if source is Source.SHARE_ITEMS:
+        return (
+            f"RecoveryServicesResources | where type =~ '{SHARE_ITEM_TYPE}' "
+            "| where properties.backupManagementType =~ 'AzureStorage' | project id, properties"
+        )
     return (
         "RecoveryServicesResources | where type =~ 'microsoft.dataprotection/backupvaults/backupjobs' "
         "| where properties.operationCategory =~ 'Backup' | project id, properties"
@@ -92,6 +108,17 @@ def query_of(source: Source) -> str:
 def databases_path(server_id: str) -> str:
     """``GET {server}/databases``: a server's databases (not indexed by Resource Graph)."""
     return f"{parse_resource_id(server_id).url_path()}/databases"
+
+
+def shares_path(account_id: str) -> str:
+    """``GET {account}/fileServices/default/shares``: an account's file shares (not indexed by Resource Graph;
+    paged with ``nextLink``; soft-deleted shares only with ``$expand=deleted``, which is not asked)."""
+    return f"{parse_resource_id(account_id).url_path()}/fileServices/default/shares"
+
+
+def share_key(account_id: str, share: str) -> str:
+    """The case-insensitive key of a file share id, from its account id and name."""
+    return f"{_key(account_id)}/fileservices/default/shares/{share.lower()}"
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -139,6 +166,8 @@ def reduce_row(source: Source, row: Mapping[str, Any]) -> dict[str, Any] | None:
             "status": status.get("status"),
             "errorDetails": status.get("errorDetails"),
         }
+    if source is Source.SHARE_ITEMS:
+        return _share_item(row, props)
     datasource = _key(props.get("dataSourceId"))
     if not datasource:
         return None
@@ -151,6 +180,37 @@ def reduce_row(source: Source, row: Mapping[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def _share_item(row: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A protected item as the classification sees a protection: the share it protects (its account and
+    friendly name), the vault, the policy, ``protectionState`` (the state) and the item's own health."""
+    account, share = props.get("sourceResourceId"), props.get("friendlyName")
+    if not isinstance(account, str) or not account or not isinstance(share, str) or not share:
+        return None
+    item_id = str(row.get("id") or "")
+    at = item_id.lower().find("/backupfabrics/")
+    share_id = f"{account.rstrip('/')}/fileServices/default/shares/{share}"
+    return {
+        "datasource": share_key(account, share),
+        "datasourceId": _canonical(share_id),
+        "datasourceType": "AzureFileShare",
+        "instanceId": item_id,
+        "vaultId": item_id[:at] if at > 0 else props.get("vaultId"),
+        "policyId": props.get("policyId"),
+        "state": props.get("protectionState"),
+        "protectionStatus": props.get("protectionStatus"),
+        "lastBackupStatus": props.get("lastBackupStatus"),
+        "lastBackupTime": props.get("lastBackupTime"),
+        "kpisHealths": props.get("kpisHealths") if isinstance(props.get("kpisHealths"), dict) else None,
+    }
+
+
+def _canonical(resource_id: str) -> str:
+    try:
+        return parse_resource_id(resource_id).canonical()
+    except BackupAutopilotError:
+        return resource_id
+
+
 @dataclass(frozen=True)
 class SourceNote:
     """What the report says about how a part of the inventory was made."""
@@ -160,16 +220,20 @@ class SourceNote:
 
 
 NOTES = (
-    SourceNote("Resource Graph", "storage accounts, PostgreSQL servers, backup instances and backup jobs"),
+    SourceNote(
+        "Resource Graph",
+        "storage accounts, PostgreSQL servers, backup instances, backup jobs and the Recovery Services "
+        "protected items of file shares",
+    ),
     SourceNote(
         "ARM",
         "PostgreSQL single-server databases are not indexed by Resource Graph: listed per server through ARM "
         "(bounded, rate-limited calls)",
     ),
     SourceNote(
-        "not covered",
-        "Azure file shares are protected from their write events (Recovery Services), but sweeps do not "
-        "cover them yet: Resource Graph does not index shares, and listing them per storage account and "
-        "matching Recovery Services protected items is not built",
+        "ARM",
+        "Azure file shares are not indexed by Resource Graph: listed through ARM for the storage accounts a "
+        "file-share rule can match or a protected item names (bounded, rate-limited calls); shares of other "
+        "accounts are not reported",
     ),
 )

@@ -4,6 +4,8 @@ command run the same steps.
 - ``fetch_page``: one Resource Graph page of a source, reduced and staged; what to ask next, the quota left;
 - ``list_databases``: one ARM list of a PostgreSQL server's databases (not indexed by Resource Graph);
 - ``read_policy``: one ARM GET of a backup policy, for the interval its schedule backs up at;
+- ``plan_share_lists`` and ``list_shares`` (:mod:`shared.compliance.shares`): the accounts whose file shares
+  to list (no ARM call), then one ARM call per page of an account's shares;
 - ``classify``: no ARM call: streams the staged pages through the classification into the report;
 - ``remediate``: no ARM call: sends each unprotected resource in scope to the protection queue, released
   over time so that the protections' ARM writes stay inside the throttling budget.
@@ -26,6 +28,7 @@ from shared.compliance import inventory
 from shared.compliance.classify import Entry, Facts, choose, classify, orphan, resource_type_of
 from shared.compliance.inventory import Source
 from shared.compliance.report import ReportWriter, SweepInfo, unprotected
+from shared.compliance.shares import ACCOUNTS, SHARES, account_of_share
 from shared.compliance.store import (
     LATEST,
     Store,
@@ -167,6 +170,7 @@ class ClassifyRequest(Record):
     sweep: SweepInfo
     policy_intervals: dict[str, float] = field(default_factory=dict)  # lower-case policy id -> seconds
     unlisted_servers: list[str] = field(default_factory=list)  # servers whose databases could not be listed
+    unlisted_accounts: list[str] = field(default_factory=list)  # accounts whose shares could not be listed
 
 
 @dataclass(frozen=True)
@@ -181,8 +185,9 @@ async def classify_sweep(
 ) -> SweepSummary:
     """Stream the staged pages through the classification into ``report.json``, ``report.csv``, ``gaps.json``.
 
-    What is held at once: the protection index (a few fields per backup instance), the last backup job per
-    datasource, the PostgreSQL servers (parents of databases), and one page of resources.
+    What is held at once: the protection index (a few fields per backup instance or protected item), the
+    last backup job per datasource, the PostgreSQL servers (parents of databases), the storage accounts whose
+    shares were listed (parents of shares), and one page of resources.
     """
     sweep_id = request.sweep.id
     names: dict[str, str] = {}
@@ -194,6 +199,13 @@ async def classify_sweep(
             if row.get("datasource"):
                 protections[row["datasource"]].append(row)
     jobs: dict[str, dict[str, Any]] = {}
+    async for page in pages(store, pages_prefix(sweep_id, Source.SHARE_ITEMS.value)):
+        for row in page:
+            protections[row["datasource"]].append(row)
+            if row.get("lastBackupStatus"):  # a protected item carries its last backup itself
+                when = row.get("lastBackupTime")
+                last = {"status": row["lastBackupStatus"], "startTime": when, "endTime": when}
+                jobs[row["datasource"]] = last
     async for page in pages(store, pages_prefix(sweep_id, Source.BACKUP_JOBS.value)):
         for job in page:
             known = jobs.get(job["datasource"])
@@ -235,7 +247,12 @@ async def classify_sweep(
         await emit(judge(key, r, None) for key, r in fresh(handled))
     async for page in pages(store, pages_prefix(sweep_id, "databases")):
         await emit(judge(key, r, servers.get(str(r.get("parent")))) for key, r in fresh(page))
-    unlisted = {parse_resource_id(s).key() for s in request.unlisted_servers}
+    accounts: dict[str, dict[str, Any]] = {}
+    async for page in pages(store, pages_prefix(sweep_id, ACCOUNTS)):
+        accounts.update({parse_resource_id(str(r["id"])).key(): r for r in page})
+    async for page in pages(store, pages_prefix(sweep_id, SHARES)):
+        await emit(judge(key, r, accounts.get(str(r.get("parent")))) for key, r in fresh(page))
+    unlisted = {parse_resource_id(s).key() for s in request.unlisted_servers + request.unlisted_accounts}
     await emit(_orphans(protections, seen, set(names), unlisted))
     await json_out.write(writer.closing(names))
     await json_out.close()
@@ -248,13 +265,21 @@ async def classify_sweep(
 def _orphans(
     protections: dict[str, list[dict[str, Any]]], seen: set[str], subscriptions: set[str], unlisted: set[str]
 ) -> Iterable[Entry]:
-    """Backup instances whose datasource is gone: in a subscription the sweep covers, of a kind it lists."""
+    """Backup instances and protected items whose datasource is gone: in a subscription the sweep covers, of a
+    kind it lists, unless the list that would have shown it failed (a server's databases, an account's
+    shares)."""
     for key, found in protections.items():
         if key in seen:
             continue
         parts = key.split("/")
         subscription = parts[2] if len(parts) > 2 and parts[1] == "subscriptions" else ""
-        parent = key.rsplit("/databases/", 1)[0] if "/databases/" in key else None
+        parent = (
+            key.rsplit("/databases/", 1)[0]
+            if "/databases/" in key
+            else account_of_share(key)
+            if "/fileservices/" in key
+            else None
+        )
         if subscription not in subscriptions or (parent is not None and parent in unlisted):
             continue
         datasource_type = found[0].get("datasourceId") or key
