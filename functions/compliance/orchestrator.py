@@ -242,6 +242,7 @@ class _Sweep:
             "total": summary.total,
             "gaps": summary.gaps,
             "byClassification": summary.by_classification,
+            "byKind": summary.by_kind,
         }
         self.phase("remediating")
         request = RemediateRequest(self.sweep.id, self.sweep.remediation, self.start.remediation_per_second)

@@ -178,6 +178,7 @@ class SweepSummary(Record):
     total: int = 0
     gaps: int = 0
     by_classification: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> classification -> count
 
 
 async def classify_sweep(
@@ -259,7 +260,8 @@ async def classify_sweep(
     await csv_out.close()
     await put_json(store, sweep_path(sweep_id, "gaps.json"), writer.gaps_document(names))
     summary = writer.summary
-    return SweepSummary(summary.total, summary.gaps, dict(summary.by_classification))
+    by_kind = {kind: dict(counts) for kind, counts in sorted(summary.by_kind.items())}
+    return SweepSummary(summary.total, summary.gaps, dict(summary.by_classification), by_kind)
 
 
 def _orphans(

@@ -46,7 +46,7 @@ BACKUP = f"/subscriptions/{PROD}/resourceGroups/rg-backup-weu/providers/Microsof
 BV = f"{BACKUP}/bv-weu"
 BV_LEGACY = f"{BACKUP}/bv-weu-legacy"
 RSV = (
-    f"/subscriptions/{PROD}/resourceGroups/rg-backup-weu/providers/Microsoft.RecoveryServices/vaults/rsv-weu"  # noqa: E501
+    f"/subscriptions/{PROD}/resourceGroups/rg-backup-weu/providers/Microsoft.RecoveryServices/vaults/rsv-weu"
 )
 KEY_VAULT = f"{DATA}/Microsoft.KeyVault/vaults/kv-contoso-pg"
 SCHEMA = Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
@@ -464,7 +464,8 @@ async def test_the_report_validates_and_its_summary_counts_every_entry(by_subscr
     summary = report["summary"]
     assert {k: v for k, v in summary["byClassification"].items() if v} == counts
     assert summary["total"] == 29 and summary["gaps"] == 17
-    assert by_subscription.summary == steps.SweepSummary(29, 17, counts)
+    kinds = {k["kind"]: k["counts"] for k in summary["byKind"]}
+    assert by_subscription.summary == steps.SweepSummary(29, 17, counts, kinds)
     assert [
         (s["subscriptionId"], s["displayName"], sum(s["counts"].values())) for s in summary["bySubscription"]
     ] == [
