@@ -283,6 +283,16 @@ def _item_health(protection: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | 
     return None
 
 
+def item_last_backup(item: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The last backup of a Recovery Services protected item (as a job row: status, start and end), which
+    the item itself reports (``lastBackupStatus``, ``lastBackupTime``); None when it has none yet."""
+    status = item.get("lastBackupStatus")
+    if not status:
+        return None
+    when = item.get("lastBackupTime")
+    return {"status": status, "startTime": when, "endTime": when}
+
+
 def orphan(protection: Mapping[str, Any]) -> Entry:
     """A backup instance whose datasource no longer exists (in a subscription the sweep covers)."""
     datasource_id = str(protection.get("datasourceId") or protection.get("datasource") or "")

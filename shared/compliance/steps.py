@@ -25,7 +25,15 @@ from shared.arm.client import ArmClient
 from shared.arm.ids import parse_resource_id
 from shared.arm.steps import answers_errors
 from shared.compliance import inventory
-from shared.compliance.classify import Entry, Facts, choose, classify, orphan, resource_type_of
+from shared.compliance.classify import (
+    Entry,
+    Facts,
+    choose,
+    classify,
+    item_last_backup,
+    orphan,
+    resource_type_of,
+)
 from shared.compliance.inventory import Source
 from shared.compliance.report import ReportWriter, SweepInfo, unprotected
 from shared.compliance.shares import ACCOUNTS, SHARES, account_of_share
@@ -203,9 +211,8 @@ async def classify_sweep(
     async for page in pages(store, pages_prefix(sweep_id, Source.SHARE_ITEMS.value)):
         for row in page:
             protections[row["datasource"]].append(row)
-            if row.get("lastBackupStatus"):  # a protected item carries its last backup itself
-                when = row.get("lastBackupTime")
-                last = {"status": row["lastBackupStatus"], "startTime": when, "endTime": when}
+            last = item_last_backup(row)  # a protected item carries its last backup itself
+            if last is not None:
                 jobs[row["datasource"]] = last
     async for page in pages(store, pages_prefix(sweep_id, Source.BACKUP_JOBS.value)):
         for job in page:

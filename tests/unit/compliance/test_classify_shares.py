@@ -1,0 +1,258 @@
+"""Classification of Azure file shares from hand-built inputs, in the shapes a sweep builds them: shares as
+``list_shares`` stages them (no location or tags: their storage account's), protected items as
+``reduce_row(Source.SHARE_ITEMS, ...)`` makes them from ``RecoveryServicesResources`` rows
+(``AzureFileshareProtectedItem`` properties of ``bms.json``), and which accounts a sweep lists at all."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from shared.compliance.classify import Classification, Entry, Facts, classify, item_last_backup, orphan
+from shared.compliance.inventory import Source, query_of, reduce_row, share_key
+from shared.compliance.shares import account_of_share, share_rule_can_match
+from shared.protection.rules import Rules
+from shared.services.recoveryservices import SHARE_TYPE
+
+SUB = "0000aaaa-0000-4000-8000-00000000aaaa"
+DATA = f"/subscriptions/{SUB}/resourceGroups/rg-data"
+BACKUP = f"/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults"
+RSV = f"{BACKUP}/rsv-main"
+RSV_OTHER = f"{BACKUP}/rsv-other"
+ACCOUNT = f"{DATA}/providers/Microsoft.Storage/storageAccounts/stfiles"
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+RULES = Rules.from_document(
+    {
+        "version": 1,
+        "exclude": {"tags": {"backup": "exclude"}},
+        "rules": [
+            {
+                "name": "shares-main",
+                "match": {"resourceTypes": [SHARE_TYPE], "subscriptions": [SUB]},
+                "vault": {"id": RSV, "location": "westeurope"},
+                "policy": "daily-shares",
+            }
+        ],
+    },
+    "test",
+)
+
+
+def policy(name: str, vault: str = RSV) -> str:
+    return f"{vault}/backupPolicies/{name}"
+
+
+def account_row(**changes: Any) -> dict[str, Any]:
+    """The storage account as Resource Graph lists it (what the plan and the shares' location come from)."""
+    return {
+        "id": ACCOUNT,
+        "name": "stfiles",
+        "type": "microsoft.storage/storageaccounts",
+        "kind": "StorageV2",
+        "location": "westeurope",
+        "resourceGroup": "rg-data",
+        "subscriptionId": SUB,
+        "tags": {},
+        **changes,
+    }
+
+
+def share(name: str, protocols: str = "SMB") -> dict[str, Any]:
+    return {
+        "id": f"{ACCOUNT}/fileServices/default/shares/{name}",
+        "name": name,
+        "type": SHARE_TYPE,
+        "subscriptionId": SUB,
+        "parent": ACCOUNT.lower(),
+        "properties": {"enabledProtocols": protocols, "shareQuota": 100},
+    }
+
+
+def item(name: str, state: str, *, vault: str = RSV, policy_name: str = "daily-shares", **props: Any) -> Any:
+    """A protected item row of ``RecoveryServicesResources``, reduced as the sweep keeps it."""
+    container = f"{vault}/backupFabrics/Azure/protectionContainers/StorageContainer;Storage;rg-data;stfiles"
+    row = {
+        "id": f"{container}/protectedItems/AzureFileShare;{name}",
+        "name": f"AzureFileShare;{name}",
+        "type": "microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems",
+        "properties": {
+            "protectedItemType": "AzureFileShareProtectedItem",
+            "backupManagementType": "AzureStorage",
+            "workloadType": "AzureFileShare",
+            "friendlyName": name,
+            "sourceResourceId": ACCOUNT,
+            "policyId": policy(policy_name, vault),
+            "protectionState": state,
+            "protectionStatus": "Healthy",
+            "lastBackupStatus": "Completed",
+            "lastBackupTime": "2026-06-01T02:00:00Z",
+            **props,
+        },
+    }
+    return reduce_row(Source.SHARE_ITEMS, row)
+
+
+def judge(resource: Mapping[str, Any], *items: Mapping[str, Any], account: Any = None) -> Entry:
+    last = item_last_backup(items[0]) if items else None
+    facts = Facts(list(items), last, {}, NOW)
+    return classify(resource, RULES, facts, account if account is not None else account_row())
+
+
+def test_a_protected_item_is_the_protection_of_the_share_it_names() -> None:
+    reduced = item("Finance", "Protected")
+    assert (
+        reduced["datasource"]
+        == share_key(ACCOUNT, "finance")
+        == f"{ACCOUNT.lower()}/fileservices/default/shares/finance"
+    )
+    assert reduced["datasourceId"] == f"{ACCOUNT}/fileServices/default/shares/Finance"
+    assert reduced["vaultId"] == RSV and reduced["policyId"] == policy("daily-shares")
+    assert account_of_share(reduced["datasource"]) == ACCOUNT.lower()
+    # an item without its account or share name protects nothing a sweep can place
+    assert reduce_row(Source.SHARE_ITEMS, {"id": "x", "properties": {"friendlyName": "a"}}) is None
+
+
+def test_the_items_query_reads_the_azure_storage_items_of_recovery_services_resources() -> None:
+    query = query_of(Source.SHARE_ITEMS)
+    assert query.startswith("RecoveryServicesResources | where type =~ ")
+    assert (
+        "protectioncontainers/protecteditems" in query and "backupManagementType =~ 'AzureStorage'" in query
+    )
+    assert "project id, properties" in query
+
+
+def test_no_item_and_a_rule_is_unprotected_with_the_rules_vault_and_policy() -> None:
+    entry = judge(share("scratch"))
+    assert (entry.classification, entry.rule, entry.kind) == (
+        Classification.UNPROTECTED,
+        "shares-main",
+        "file_share",
+    )
+    assert (entry.expected_vault_id, entry.expected_policy_id) == (RSV, policy("daily-shares"))
+    assert (entry.location, entry.resource_group, entry.resource_type) == (
+        "westeurope",
+        "rg-data",
+        SHARE_TYPE,
+    )
+
+
+def test_protected_and_irpending_are_protected() -> None:
+    protected = judge(share("finance"), item("finance", "Protected"))
+    assert protected.classification is Classification.PROTECTED
+    assert protected.backup_instance_id and protected.backup_instance_id.endswith("AzureFileShare;finance")
+    assert protected.last_backup == {
+        "status": "Completed",
+        "startTime": "2026-06-01T02:00:00Z",
+        "endTime": "2026-06-01T02:00:00Z",
+    }
+    pending = judge(share("new"), item("new", "IRPending", lastBackupStatus="", lastBackupTime=None))
+    assert pending.classification is Classification.PROTECTED and pending.last_backup is None
+    assert "the first backup has not run yet" in pending.reason
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ("ProtectionStopped", Classification.STOPPED),
+        ("ProtectionPaused", Classification.SUSPENDED),
+        ("BackupsSuspended", Classification.SUSPENDED),
+        ("ProtectionError", Classification.UNHEALTHY),
+        ("Invalid", Classification.UNHEALTHY),
+        ("SomethingNew", Classification.UNHEALTHY),  # an open set: named in the reason
+    ],
+)
+def test_the_protection_state_decides_first(state: str, expected: Classification) -> None:
+    entry = judge(share("s"), item("s", state, policy_name="other"))  # its policy drifts, the state wins
+    assert entry.classification is expected and entry.protection_state == state
+    assert state in entry.reason
+
+
+def test_another_policy_or_vault_is_drift_with_both_named() -> None:
+    entry = judge(share("projects"), item("projects", "Protected", policy_name="legacy-shares"))
+    assert entry.classification is Classification.DRIFT
+    assert (entry.policy_id, entry.expected_policy_id) == (policy("legacy-shares"), policy("daily-shares"))
+    assert policy("legacy-shares") in entry.reason and policy("daily-shares") in entry.reason
+    other = judge(share("p"), item("p", "Protected", vault=RSV_OTHER))
+    assert other.classification is Classification.DRIFT and other.vault_id == RSV_OTHER
+    # the policy id as the service spells it (/Subscriptions/...) is the same policy
+    same = item("q", "Protected")
+    same["policyId"] = same["policyId"].replace("/subscriptions/", "/Subscriptions/")
+    assert judge(share("q"), same).classification is Classification.PROTECTED
+
+
+def test_a_failed_last_backup_is_unhealthy() -> None:
+    entry = judge(share("legal"), item("legal", "Protected", lastBackupStatus="Failed"))
+    assert entry.classification is Classification.UNHEALTHY
+    assert entry.last_backup and entry.last_backup["status"] == "Failed"
+    assert entry.error and entry.error["code"] == "BackupJobFailed"
+
+
+def test_an_unhealthy_kpi_is_unhealthy_with_its_details_verbatim() -> None:
+    kpis = {
+        "BackupHealth": {
+            "resourceHealthStatus": "PersistentUnhealthy",
+            "resourceHealthDetails": [
+                {
+                    "code": 400201,
+                    "title": "SnapshotLimitReached",
+                    "message": "The share has reached its snapshot limit.",
+                    "recommendations": ["Delete older snapshots of the share."],
+                }
+            ],
+        }
+    }
+    entry = judge(share("legal"), item("legal", "Protected", kpisHealths=kpis))
+    assert entry.classification is Classification.UNHEALTHY
+    assert entry.error == {
+        "code": "400201",
+        "message": "The share has reached its snapshot limit.",
+        "recommendedAction": ["Delete older snapshots of the share."],
+    }
+    assert entry.recommended_action == ["Delete older snapshots of the share."]
+    assert "BackupHealth is PersistentUnhealthy" in entry.reason
+    # the same KPI names why a share in ProtectionError is unhealthy
+    failing = judge(share("legal"), item("legal", "ProtectionError", kpisHealths=kpis))
+    assert failing.error == entry.error and "ProtectionError" in failing.reason
+
+
+def test_a_protection_status_other_than_healthy_is_unhealthy() -> None:
+    entry = judge(share("s"), item("s", "Protected", protectionStatus="Unhealthy"))
+    assert entry.classification is Classification.UNHEALTHY
+    assert entry.error and entry.error["code"] == "ProtectionStatusUnhealthy"
+    healthy_kpi = {"BackupHealth": {"resourceHealthStatus": "Healthy", "resourceHealthDetails": []}}
+    assert judge(share("s"), item("s", "Protected", kpisHealths=healthy_kpi)).classification is (
+        Classification.PROTECTED
+    )
+
+
+def test_nfs_shares_are_unsupported_and_excluded_accounts_exclude_their_shares() -> None:
+    assert judge(share("nfs", "NFS")).classification is Classification.UNSUPPORTED
+    excluded = judge(share("s"), account=account_row(tags={"backup": "exclude"}))
+    assert excluded.classification is Classification.EXCLUDED and "backup=exclude" in excluded.reason
+
+
+def test_an_item_whose_share_is_gone_is_an_orphan() -> None:
+    entry = orphan(item("archive", "Protected"))
+    assert entry.classification is Classification.ORPHANED
+    assert (entry.resource_id, entry.kind, entry.name) == (
+        f"{ACCOUNT}/fileServices/default/shares/archive",
+        "file_share",
+        "archive",
+    )
+    assert (entry.subscription_id, entry.resource_group, entry.vault_id) == (SUB, "rg-data", RSV)
+
+
+def test_which_accounts_have_their_shares_listed() -> None:
+    assert share_rule_can_match(RULES, account_row())
+    assert not share_rule_can_match(RULES, account_row(tags={"backup": "exclude"}))
+    assert not share_rule_can_match(RULES, account_row(kind="BlockBlobStorage"))  # no file service
+    other = ACCOUNT.replace(SUB, "0000bbbb-0000-4000-8000-00000000bbbb")
+    assert not share_rule_can_match(RULES, account_row(id=other))  # no share rule covers its subscription
+    # covered, but no vault in its region: listed (its shares are gaps the report must show)
+    assert share_rule_can_match(RULES, account_row(location="northeurope"))
+    assert judge(share("s"), account=account_row(location="northeurope")).classification is (
+        Classification.UNPROTECTED
+    )
