@@ -210,8 +210,16 @@ def classify(
     }
     if state is not Classification.PROTECTED:
         error = None
-        if state is Classification.UNHEALTHY:
-            error = _error_of(protection.get("errorDetails")) or (_kpi_error(protection) or ("", None))[1]
+        if state is Classification.UNHEALTHY:  # the vault's own error, else a KPI's, else the failed job's
+            last = facts.last_job or {}
+            failed = (
+                _error_of(last.get("errorDetails")) if _lower(last.get("status")) in _FAILED_JOB else None
+            )
+            error = (
+                _error_of(protection.get("errorDetails"))
+                or (_kpi_error(protection) or ("", None))[1]
+                or failed
+            )
         reason = f"protection state {base['protection_state']}"
         if error:
             reason += f": {error['code']}: {error['message']}"
@@ -291,6 +299,16 @@ def item_last_backup(item: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
     when = item.get("lastBackupTime")
     return {"status": status, "startTime": when, "endTime": when}
+
+
+def newest_backup(item_last: Mapping[str, Any] | None, job: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A share's last backup: its newest Recovery Services job (which carries the error) unless the backup
+    its protected item reports is newer (one Resource Graph has no job of yet, or older than its 14 days)."""
+    if item_last is None:
+        return job
+    ended = parse_instant(job.get("endTime")) or parse_instant(job.get("startTime"))
+    reported = parse_instant(item_last.get("endTime"))
+    return job if ended is None or reported is None or ended >= reported else item_last
 
 
 def orphan(protection: Mapping[str, Any]) -> Entry:

@@ -18,7 +18,10 @@ Backup instances (``RecoveryServicesResources``): ``properties.dataSourceInfo.re
 ``AzureFileshareProtectedItem`` in ``bms.json``): ``properties.sourceResourceId`` (the storage account),
 ``properties.friendlyName`` (the share), ``properties.policyId``, ``properties.protectionState``,
 ``properties.protectionStatus``, ``properties.lastBackupStatus``/``lastBackupTime``,
-``properties.kpisHealths`` (``resourceHealthStatus`` and ``resourceHealthDetails`` per KPI).
+``properties.kpisHealths`` (``resourceHealthStatus`` and ``resourceHealthDetails`` per KPI). Their backup
+jobs (``AzureStorageJob``): ``properties.storageAccountName``, ``properties.entityFriendlyName``,
+``properties.operation``, ``properties.status``, ``properties.startTime``/``endTime``,
+``properties.errorDetails`` (``errorCode``, ``errorString``, ``recommendations``).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ POSTGRESQL_API_VERSION = "2017-12-01"
 STORAGE_ACCOUNT_TYPE = "microsoft.storage/storageaccounts"
 STORAGE_API_VERSION = "2023-05-01"  # Microsoft.Storage fileServices/shares (the share kind's api-version)
 SHARE_ITEM_TYPE = "microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems"
+RS_JOB_TYPE = "microsoft.recoveryservices/vaults/backupjobs"
 _DATASOURCE_COLUMNS = (
     "id",
     "name",
@@ -57,6 +61,7 @@ class Source(StrEnum):
     BACKUP_INSTANCES = "backupInstances"
     BACKUP_JOBS = "backupJobs"
     SHARE_ITEMS = "shareItems"  # Recovery Services protected items of file shares
+    SHARE_JOBS = "shareJobs"  # Recovery Services backup jobs of file shares (the last one's error)
 
 
 def _indexed_types() -> list[str]:
@@ -98,6 +103,12 @@ def query_of(source: Source) -> str:
         return (
             f"RecoveryServicesResources | where type =~ '{SHARE_ITEM_TYPE}' "
             "| where properties.backupManagementType =~ 'AzureStorage' | project id, properties"
+        )
+    if source is Source.SHARE_JOBS:
+        return (
+            f"RecoveryServicesResources | where type =~ '{RS_JOB_TYPE}' "
+            "| where properties.backupManagementType =~ 'AzureStorage' "
+            "| where properties.operation =~ 'Backup' | project id, properties"
         )
     return (
         "RecoveryServicesResources | where type =~ 'microsoft.dataprotection/backupvaults/backupjobs' "
@@ -168,6 +179,8 @@ def reduce_row(source: Source, row: Mapping[str, Any]) -> dict[str, Any] | None:
         }
     if source is Source.SHARE_ITEMS:
         return _share_item(row, props)
+    if source is Source.SHARE_JOBS:
+        return _share_job(row, props)
     datasource = _key(props.get("dataSourceId"))
     if not datasource:
         return None
@@ -189,12 +202,14 @@ def _share_item(row: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, A
     item_id = str(row.get("id") or "")
     at = item_id.lower().find("/backupfabrics/")
     share_id = f"{account.rstrip('/')}/fileServices/default/shares/{share}"
+    vault = item_id[:at] if at > 0 else str(props.get("vaultId") or "")
     return {
         "datasource": share_key(account, share),
         "datasourceId": _canonical(share_id),
         "datasourceType": "AzureFileShare",
         "instanceId": item_id,
-        "vaultId": item_id[:at] if at > 0 else props.get("vaultId"),
+        "vaultId": vault or None,
+        "jobKey": share_job_key(vault, account.rstrip("/").rsplit("/", 1)[-1], share),
         "policyId": props.get("policyId"),
         "state": props.get("protectionState"),
         "protectionStatus": props.get("protectionStatus"),
@@ -202,6 +217,33 @@ def _share_item(row: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, A
         "lastBackupTime": props.get("lastBackupTime"),
         "kpisHealths": props.get("kpisHealths") if isinstance(props.get("kpisHealths"), dict) else None,
     }
+
+
+def _share_job(row: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any] | None:
+    """An ``AzureStorageJob``: it names its share by vault, storage account name and share name
+    (``storageAccountName``, ``entityFriendlyName``), not by id; :func:`share_job_key` matches it to the
+    protected item of the same vault, account and share."""
+    item_id, account, share = (
+        str(row.get("id") or ""),
+        props.get("storageAccountName"),
+        props.get("entityFriendlyName"),
+    )
+    at = item_id.lower().find("/backupjobs/")
+    if at <= 0 or not isinstance(account, str) or not account or not isinstance(share, str) or not share:
+        return None
+    return {
+        "job": share_job_key(item_id[:at], account, share),
+        "status": props.get("status"),
+        "startTime": props.get("startTime"),
+        "endTime": props.get("endTime"),
+        "errorDetails": props.get("errorDetails"),
+    }
+
+
+def share_job_key(vault_id: str, account_name: str, share: str) -> str:
+    """What a Recovery Services job and a protected item of the same share have in common (account names are
+    unique across Azure)."""
+    return f"{vault_id.lower()}|{account_name.lower()}|{share.lower()}"
 
 
 def _canonical(resource_id: str) -> str:
@@ -222,8 +264,8 @@ class SourceNote:
 NOTES = (
     SourceNote(
         "Resource Graph",
-        "storage accounts, PostgreSQL servers, backup instances, backup jobs and the Recovery Services "
-        "protected items of file shares",
+        "storage accounts, PostgreSQL servers, backup instances, backup jobs, and the Recovery Services "
+        "protected items and backup jobs of file shares",
     ),
     SourceNote(
         "ARM",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +31,7 @@ from shared.compliance.classify import (
     choose,
     classify,
     item_last_backup,
+    newest_backup,
     orphan,
     resource_type_of,
 )
@@ -207,13 +208,26 @@ async def classify_sweep(
         for row in page:
             if row.get("datasource"):
                 protections[row["datasource"]].append(row)
-    jobs: dict[str, dict[str, Any]] = {}
+    jobs: dict[str, Mapping[str, Any]] = {}
+    share_jobs: dict[str, str] = {}  # share_job_key -> the share's key
     async for page in pages(store, pages_prefix(sweep_id, Source.SHARE_ITEMS.value)):
         for row in page:
             protections[row["datasource"]].append(row)
+            share_jobs[str(row.get("jobKey"))] = row["datasource"]
             last = item_last_backup(row)  # a protected item carries its last backup itself
             if last is not None:
                 jobs[row["datasource"]] = last
+    latest: dict[str, dict[str, Any]] = {}  # the newest job of a share (14 days kept), error and all
+    async for page in pages(store, pages_prefix(sweep_id, Source.SHARE_JOBS.value)):
+        for job in page:
+            share = share_jobs.get(str(job.get("job")))
+            newer = latest.get(share) if share else None
+            if share and (
+                newer is None or str(job.get("startTime") or "") > str(newer.get("startTime") or "")
+            ):
+                latest[share] = job
+    for share, newest in latest.items():
+        jobs[share] = newest_backup(jobs.get(share), newest)
     async for page in pages(store, pages_prefix(sweep_id, Source.BACKUP_JOBS.value)):
         for job in page:
             known = jobs.get(job["datasource"])

@@ -284,19 +284,20 @@ async def by_management_group(tenant: ArmApp, tmp_path_factory: pytest.TempPathF
 
 async def test_each_source_is_one_page_and_the_databases_and_policies_are_read(by_subscription: Run) -> None:
     run = by_subscription
-    assert [len(run.pages[s]) for s in Source] == [1, 1, 1, 1, 1]
+    assert [len(run.pages[s]) for s in Source] == [1, 1, 1, 1, 1, 1]
     rows = {s: run.pages[s][0].rows for s in Source}
     # 2 subscriptions; 14 + 1 accounts, 2 single + 4 flexible servers; 9 instances + 1 deleted; 4 backup jobs;
-    # 5 protected items of file shares
+    # 5 protected items of file shares, 2 backup jobs of file shares (finance's and legal's)
     assert rows == {
         Source.SUBSCRIPTIONS: 2,
         Source.DATASOURCES: 21,
         Source.BACKUP_INSTANCES: 10,
         Source.BACKUP_JOBS: 4,
         Source.SHARE_ITEMS: 5,
+        Source.SHARE_JOBS: 2,
     }
     quota = [q for s in Source if (q := run.pages[s][0].quota.remaining) is not None]
-    assert len(quota) == 5 and quota == sorted(quota, reverse=True)  # each page spends one query
+    assert len(quota) == 6 and quota == sorted(quota, reverse=True)  # each page spends one query
     # the shares of every production account prod-files can match are listed (one call each): not the
     # excluded one, not the premium block blob one (no file service), not the dev ones (no share rule)
     listed = {a.rsplit("/", 1)[-1] for a in run.share_accounts}
@@ -419,6 +420,14 @@ async def test_file_shares_are_classified_from_their_protected_items(by_subscrip
     assert "files-legacy" in drift["reason"] and "DefaultFileSharePolicy" in drift["reason"]
     legal = entries["legal"]
     assert legal["protectionState"] == "ProtectionError" and legal["lastBackup"]["status"] == "Failed"
+    # the error of its failed backup job (an AzureStorageJob in Resource Graph), verbatim
+    message = "The file share snapshot could not be taken because the share limit was reached."
+    assert legal["error"] == {
+        "code": "400",
+        "message": message,
+        "recommendedAction": ["Delete older snapshots of the file share, then retry the backup."],
+    }
+    assert legal["reason"] == f"protection state ProtectionError: 400: {message}"
     assert entries["hr"]["protectionState"] == "ProtectionStopped"  # stopped first, though its policy drifts
     gone = entries["archive"]
     assert gone["backupInstanceId"] == f"{item}/protectedItems/AzureFileShare;archive"

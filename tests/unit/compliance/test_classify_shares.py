@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from shared.compliance.classify import Classification, Entry, Facts, classify, item_last_backup, orphan
+from shared.compliance.classify import (
+    Classification,
+    Entry,
+    Facts,
+    classify,
+    item_last_backup,
+    newest_backup,
+    orphan,
+)
 from shared.compliance.inventory import Source, query_of, reduce_row, share_key
 from shared.compliance.shares import account_of_share, share_rule_can_match
 from shared.protection.rules import Rules
@@ -256,3 +264,70 @@ def test_which_accounts_have_their_shares_listed() -> None:
     assert judge(share("s"), account=account_row(location="northeurope")).classification is (
         Classification.UNPROTECTED
     )
+
+
+def share_job(name: str, status: str, start: str, end: str | None, errors: Any = None) -> Any:
+    """A Recovery Services ``AzureStorageJob`` row (``backupJobs``), reduced: it names its share by vault,
+    storage account name and share name."""
+    row = {
+        "id": f"{RSV}/backupJobs/00000000-0000-0000-0000-00000000000{len(name)}",
+        "type": "microsoft.recoveryservices/vaults/backupjobs",
+        "properties": {
+            "jobType": "AzureStorageJob",
+            "backupManagementType": "AzureStorage",
+            "operation": "Backup",
+            "entityFriendlyName": name,
+            "storageAccountName": "stfiles",
+            "status": status,
+            "startTime": start,
+            "endTime": end,
+            "errorDetails": errors,
+        },
+    }
+    return reduce_row(Source.SHARE_JOBS, row)
+
+
+FAILED = [
+    {
+        "errorCode": 400,
+        "errorString": "The file share snapshot could not be taken.",
+        "recommendations": ["Delete older snapshots, then retry."],
+    }
+]
+
+
+def test_a_job_names_the_share_as_its_protected_item_does() -> None:
+    job = share_job("Legal", "Failed", "2026-06-01T03:00:00Z", "2026-06-01T03:05:00Z", FAILED)
+    assert job["job"] == item("legal", "Protected")["jobKey"]
+    assert job["job"] != item("finance", "Protected")["jobKey"]
+    assert "properties.operation =~ 'Backup'" in query_of(Source.SHARE_JOBS)
+
+
+def test_a_failed_job_gives_its_error_verbatim() -> None:
+    protected = item("legal", "Protected", lastBackupStatus="Failed", lastBackupTime="2026-06-01T03:00:00Z")
+    job = share_job("legal", "Failed", "2026-06-01T03:00:00Z", "2026-06-01T03:05:00Z", FAILED)
+    last = newest_backup(item_last_backup(protected), job)
+    assert last is job
+    entry = classify(share("legal"), RULES, Facts([protected], last, {}, NOW), account_row())
+    assert entry.classification is Classification.UNHEALTHY
+    assert entry.error == {
+        "code": "400",
+        "message": "The file share snapshot could not be taken.",
+        "recommendedAction": ["Delete older snapshots, then retry."],
+    }
+    failing = item("legal", "ProtectionError")
+    in_error = classify(share("legal"), RULES, Facts([failing], job, {}, NOW), account_row())
+    assert in_error.error == entry.error and in_error.reason.startswith(
+        "protection state ProtectionError: 400"
+    )
+
+
+def test_a_backup_the_item_reports_after_the_last_job_wins() -> None:
+    protected = item(
+        "legal", "Protected", lastBackupStatus="Completed", lastBackupTime="2026-06-01T09:00:00Z"
+    )
+    old_failure = share_job("legal", "Failed", "2026-05-31T03:00:00Z", "2026-05-31T03:05:00Z", FAILED)
+    last = newest_backup(item_last_backup(protected), old_failure)
+    assert last == item_last_backup(protected)
+    assert judge(share("legal"), protected).classification is Classification.PROTECTED
+    assert newest_backup(None, old_failure) is old_failure
