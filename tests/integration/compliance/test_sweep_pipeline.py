@@ -31,6 +31,7 @@ from shared.compliance.report import CSV_COLUMNS, SCHEMA_PATH, SweepInfo
 from shared.compliance.store import FolderStore, get_json, pages, pages_prefix, sweep_path
 from shared.protection.messages import ProtectionRequest
 from shared.protection.rules import Rules
+from shared.services import recoveryservices as rs
 from shared.services import resourcegraph as rg
 from shared.services.recoveryservices import SHARE_TYPE
 from tests.paths import REPO_ROOT
@@ -599,3 +600,38 @@ async def test_two_thousand_five_hundred_accounts_page_in_three_and_are_all_clas
     assert run.report["summary"]["bySubscription"] == [
         {"subscriptionId": subscription, "displayName": "Bulk 1", "counts": {"unprotected": 2500}}
     ]
+
+
+async def test_an_account_of_two_thousand_and_one_shares_is_listed_in_three_pages(tmp_path: Path) -> None:
+    app = create_app(fast_config())
+    batch = StorageAccountBatch(subscriptions=1, per_subscription=2)  # no shares, no share rule
+    (subscription,) = load_storage_accounts(app.cloud, batch).subscriptions
+    many = StorageAccountBatch(1, 1, resource_group="rg-files", name_prefix="sf", shares_per_account=2001)
+    load_storage_accounts(app.cloud, many)
+    vault = f"/subscriptions/{subscription}/resourceGroups/rg-backup/providers/{rs.VAULT_TYPE}/rsv"
+    rules = Rules.from_document(
+        {
+            "version": 1,
+            "rules": [
+                {
+                    "name": "files",
+                    "match": {"resourceTypes": [SHARE_TYPE], "resourceGroups": ["rg-files"]},
+                    "vault": {"id": vault, "location": "westeurope"},
+                    "policy": "DefaultFileSharePolicy",
+                }
+            ],
+        }
+    )
+    sweep = sweep_info("sweep-shares", [subscription], [])
+    run = await run_pipeline(app, tmp_path, sweep, rg.batches([subscription], []), rules)
+    (account_id,) = run.share_accounts  # only the account the share rule can match is listed
+    assert account_id.endswith(
+        "/resourceGroups/rg-files/providers/Microsoft.Storage/storageAccounts/sf0001000000"
+    )
+    staged = [name async for name in run.store.names(pages_prefix("sweep-shares", shares.SHARES))]
+    assert [n.rsplit("/", 1)[-1] for n in staged] == ["000-00000.json", "000-00001.json", "000-00002.json"]
+    entries = [e for e in run.report["entries"] if e["kind"] == "file_share"]
+    assert len(entries) == len({e["resourceId"] for e in entries}) == 2001
+    assert {e["classification"] for e in entries} == {"unprotected"}
+    assert {e["expectedVaultId"] for e in entries} == {vault}
+    assert run.summary.by_kind == {"blob": {"excluded": 3}, "file_share": {"unprotected": 2001}}
