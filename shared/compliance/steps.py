@@ -3,7 +3,8 @@ command run the same steps.
 
 - ``fetch_page``: one Resource Graph page of a source, reduced and staged; what to ask next, the quota left;
 - ``list_databases``: one ARM list of a PostgreSQL server's databases (not indexed by Resource Graph);
-- ``read_policy``: one ARM GET of a backup policy, for the interval its schedule backs up at;
+- ``read_policy``: one ARM GET of a backup policy (Backup vault or Recovery Services vault), for the interval
+  its schedule backs up at;
 - ``plan_share_lists`` and ``list_shares`` (:mod:`shared.compliance.shares`): the accounts whose file shares
   to list (no ARM call), then one ARM call per page of an account's shares;
 - ``classify``: no ARM call: streams the staged pages through the classification into the report;
@@ -54,6 +55,7 @@ from shared.protection.messages import ProtectionRequest
 from shared.protection.rules import Rules
 from shared.records import Record
 from shared.services import dataprotection as dp
+from shared.services import recoveryservices as rs
 from shared.services import resourcegraph as rg
 
 MAX_PAGES_PER_SOURCE = 10_000  # a guard against a skipToken that never ends (10 million rows)
@@ -96,7 +98,7 @@ async def fetch_page(arm: ArmClient, store: Store, request: PageRequest) -> Page
     )
     policies = (
         sorted({str(r["policyId"]) for r in reduced if r.get("policyId")})
-        if (request.source is Source.BACKUP_INSTANCES)
+        if request.source in (Source.BACKUP_INSTANCES, Source.SHARE_ITEMS)
         else []
     )
     return PageResult(len(reduced), token, rg.quota_of(response.headers), servers, policies)
@@ -168,8 +170,38 @@ def schedule_interval(policy: Any) -> float | None:
     return min(intervals) if intervals else None
 
 
+_RUN_FREQUENCY_SECONDS = {"daily": 86400.0, "weekly": 7 * 86400.0}
+
+
+def rs_schedule_interval(policy: Any) -> float | None:
+    """The interval a Recovery Services policy's ``schedulePolicy`` backs up at (``bms.json``
+    ``SimpleSchedulePolicy`` / ``SimpleSchedulePolicyV2``: ``scheduleRunFrequency`` Daily, Weekly (every
+    ``scheduleWeeklyFrequency`` weeks), Hourly (every ``hourlySchedule.interval`` hours)), seconds."""
+    schedule = ((policy or {}).get("properties") or {}).get("schedulePolicy") or {}
+    frequency = str(schedule.get("scheduleRunFrequency") or "").lower()
+    if frequency == "hourly":
+        hours = (schedule.get("hourlySchedule") or {}).get("interval")
+        return float(hours) * 3600.0 if isinstance(hours, int | float) and hours > 0 else None
+    seconds = _RUN_FREQUENCY_SECONDS.get(frequency)
+    weeks = schedule.get("scheduleWeeklyFrequency")
+    if seconds and frequency == "weekly" and isinstance(weeks, int) and weeks > 1:
+        seconds *= weeks
+    return seconds
+
+
+def _is_recovery_services(policy_id: str) -> bool:
+    try:
+        rid = parse_resource_id(policy_id)
+    except BackupAutopilotError:
+        return False
+    return f"{rid.namespace}/{rid.types[0]}".lower() == rs.VAULT_TYPE.lower()
+
+
 @answers_errors(lambda error: PolicyInterval("", error=error))
 async def read_policy(arm: ArmClient, request: PolicyRequest) -> PolicyInterval:
+    if _is_recovery_services(request.policy_id):
+        response = await arm.get(request.policy_id, api_version=rs.API_VERSION)
+        return PolicyInterval(request.policy_id, rs_schedule_interval(response.body))
     response = await arm.get(request.policy_id, api_version=dp.API_VERSION)
     return PolicyInterval(request.policy_id, schedule_interval(response.body))
 

@@ -316,6 +316,8 @@ async def test_each_source_is_one_page_and_the_databases_and_policies_are_read(b
         policy("blob-legacy", BV_LEGACY): None,
         policy("pg-weekly"): 7 * 86400.0,
         policy("pgflex-daily"): 12 * 3600.0,
+        policy("DefaultFileSharePolicy", RSV): 86400.0,  # Recovery Services: scheduleRunFrequency Daily
+        policy("files-legacy", RSV): 86400.0,
     }
 
 

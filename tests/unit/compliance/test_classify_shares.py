@@ -22,6 +22,7 @@ from shared.compliance.classify import (
 )
 from shared.compliance.inventory import Source, query_of, reduce_row, share_key
 from shared.compliance.shares import account_of_share, share_rule_can_match
+from shared.compliance.steps import rs_schedule_interval
 from shared.protection.rules import Rules
 from shared.services.recoveryservices import SHARE_TYPE
 
@@ -331,3 +332,34 @@ def test_a_backup_the_item_reports_after_the_last_job_wins() -> None:
     assert last == item_last_backup(protected)
     assert judge(share("legal"), protected).classification is Classification.PROTECTED
     assert newest_backup(None, old_failure) is old_failure
+
+
+@pytest.mark.parametrize(
+    ("schedule", "seconds"),
+    [
+        ({"schedulePolicyType": "SimpleSchedulePolicy", "scheduleRunFrequency": "Daily"}, 86400.0),
+        ({"scheduleRunFrequency": "Weekly", "scheduleRunDays": ["Sunday"]}, 7 * 86400.0),
+        ({"scheduleRunFrequency": "Weekly", "scheduleWeeklyFrequency": 2}, 14 * 86400.0),
+        ({"scheduleRunFrequency": "Hourly", "hourlySchedule": {"interval": 4}}, 4 * 3600.0),
+        ({"schedulePolicyType": "SimpleSchedulePolicyV2", "scheduleRunFrequency": "Hourly"}, None),
+        ({"scheduleRunFrequency": "Invalid"}, None),
+        ({}, None),
+    ],
+)
+def test_a_recovery_services_policy_backs_up_at_its_schedules_interval(
+    schedule: dict[str, Any], seconds: float | None
+) -> None:
+    policy_body = {"properties": {"backupManagementType": "AzureStorage", "schedulePolicy": schedule}}
+    assert rs_schedule_interval(policy_body) == seconds
+
+
+def test_a_share_whose_last_backup_is_older_than_twice_its_policys_interval_is_overdue() -> None:
+    late = item("s", "Protected", lastBackupTime="2026-05-29T12:00:00Z")  # 72 h before NOW
+    intervals = {policy("daily-shares").lower(): 86400.0}
+    entry = classify(share("s"), RULES, Facts([late], item_last_backup(late), intervals, NOW), account_row())
+    assert entry.classification is Classification.UNHEALTHY
+    assert entry.error and entry.error["code"] == "BackupOverdue"
+    assert "72.0 h ago" in entry.reason and "every 24 h" in entry.reason
+    recent = item("s", "Protected", lastBackupTime="2026-05-31T12:00:00Z")  # 24 h: not overdue
+    facts = Facts([recent], item_last_backup(recent), intervals, NOW)
+    assert classify(share("s"), RULES, facts, account_row()).classification is Classification.PROTECTED
