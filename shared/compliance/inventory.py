@@ -58,10 +58,8 @@ _DATASOURCE_COLUMNS = (
 class Source(StrEnum):
     SUBSCRIPTIONS = "subscriptions"
     DATASOURCES = "datasources"
-    BACKUP_INSTANCES = "backupInstances"
-    BACKUP_JOBS = "backupJobs"
-    SHARE_ITEMS = "shareItems"  # Recovery Services protected items of file shares
-    SHARE_JOBS = "shareJobs"  # Recovery Services backup jobs of file shares (the last one's error)
+    BACKUP_INSTANCES = "backupInstances"  # and the Recovery Services protected items of file shares
+    BACKUP_JOBS = "backupJobs"  # and the Recovery Services backup jobs of file shares
 
 
 def _indexed_types() -> list[str]:
@@ -92,27 +90,19 @@ def query_of(source: Source) -> str:
             f"Resources | where type in~ ({types}) "
             "| project id, name, type, kind, location, resourceGroup, subscriptionId, sku, tags, properties"
         )
-    if source is Source.BACKUP_INSTANCES:
+    if source is Source.BACKUP_INSTANCES:  # one query for both kinds of protection record (one table)
         return (
             "RecoveryServicesResources | where type in~ ("
             "'microsoft.dataprotection/backupvaults/backupinstances', "
             "'microsoft.dataprotection/backupvaults/deletedbackupinstances') "
-            "| project id, name, properties"
-        )
-    if source is Source.SHARE_ITEMS:
-        return (
-            f"RecoveryServicesResources | where type =~ '{SHARE_ITEM_TYPE}' "
-            "| where properties.backupManagementType =~ 'AzureStorage' | project id, properties"
-        )
-    if source is Source.SHARE_JOBS:
-        return (
-            f"RecoveryServicesResources | where type =~ '{RS_JOB_TYPE}' "
-            "| where properties.backupManagementType =~ 'AzureStorage' "
-            "| where properties.operation =~ 'Backup' | project id, properties"
+            f"or (type =~ '{SHARE_ITEM_TYPE}' and properties.backupManagementType =~ 'AzureStorage') "
+            "| project id, name, type, properties"
         )
     return (
-        "RecoveryServicesResources | where type =~ 'microsoft.dataprotection/backupvaults/backupjobs' "
-        "| where properties.operationCategory =~ 'Backup' | project id, properties"
+        "RecoveryServicesResources | where (type =~ 'microsoft.dataprotection/backupvaults/backupjobs' "
+        "and properties.operationCategory =~ 'Backup') "
+        f"or (type =~ '{RS_JOB_TYPE}' and properties.backupManagementType =~ 'AzureStorage' "
+        "and properties.operation =~ 'Backup') | project id, type, properties"
     )
 
 
@@ -163,6 +153,9 @@ def reduce_row(source: Source, row: Mapping[str, Any]) -> dict[str, Any] | None:
         return {"subscriptionId": str(row.get("subscriptionId") or ""), "name": str(row.get("name") or "")}
     if source is Source.DATASOURCES:
         return {k: row.get(k) for k in _DATASOURCE_COLUMNS} | {"properties": props}
+    arg_type = str(row.get("type") or "").lower()
+    if source is Source.BACKUP_INSTANCES and arg_type == SHARE_ITEM_TYPE:
+        return _share_item(row, props)
     if source is Source.BACKUP_INSTANCES:
         info = _dict(props.get("dataSourceInfo"))
         status = _dict(props.get("protectionStatus"))
@@ -177,9 +170,7 @@ def reduce_row(source: Source, row: Mapping[str, Any]) -> dict[str, Any] | None:
             "status": status.get("status"),
             "errorDetails": status.get("errorDetails"),
         }
-    if source is Source.SHARE_ITEMS:
-        return _share_item(row, props)
-    if source is Source.SHARE_JOBS:
+    if arg_type == RS_JOB_TYPE:
         return _share_job(row, props)
     datasource = _key(props.get("dataSourceId"))
     if not datasource:

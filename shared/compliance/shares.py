@@ -1,9 +1,9 @@
 """The file shares a sweep reports: which storage accounts to list, and one page of an account's shares.
 
 Resource Graph indexes no ``microsoft.storage/storageaccounts/fileservices/shares`` (they are in no table),
-while the Recovery Services protected items that protect shares are in ``RecoveryServicesResources``
-(:attr:`shared.compliance.inventory.Source.SHARE_ITEMS`). So the shares themselves are listed through ARM,
-but only for the accounts that matter:
+while the Recovery Services protected items that protect shares are in ``RecoveryServicesResources`` (read
+with the backup instances, :attr:`shared.compliance.inventory.Source.BACKUP_INSTANCES`). So the shares
+themselves are listed through ARM, but only for the accounts that matter:
 
 - ``plan_share_lists`` (no ARM call): from the staged pages, the accounts in scope that a file-share rule
   can match (a share takes its account's subscription, group, location and tags, so one evaluation per
@@ -27,7 +27,8 @@ from shared.compliance import inventory
 from shared.compliance.inventory import Source
 from shared.compliance.store import Store, page_path, pages, pages_prefix, put_json
 from shared.errors import BackupAutopilotError
-from shared.protection.rules import Rules, SkipReason
+from shared.protection.kinds import BackupService
+from shared.protection.rules import Rules, SkipReason, vault_service
 from shared.records import Record
 from shared.services import recoveryservices as rs
 
@@ -69,6 +70,17 @@ def share_rule_can_match(rules: Rules, account: Mapping[str, Any]) -> bool:
     return decision.protect or decision.skip_reason is SkipReason.NO_VAULT_IN_REGION
 
 
+def rules_cover_shares(rules: Rules) -> bool:
+    """Whether any rule can match a file share: its vault is a Recovery Services vault and it names the share
+    type or no type (rules match only the kinds their vault's service backs up)."""
+    for rule in rules.document.get("rules") or []:
+        types = [str(t).lower() for t in (rule.get("match") or {}).get("resourceTypes") or []]
+        service = vault_service(str(rule["vault"]["id"]))
+        if service is BackupService.RECOVERY_SERVICES and (not types or rs.SHARE_TYPE.lower() in types):
+            return True
+    return False
+
+
 def _account_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """What a share takes from its account: location and tags (and where it lives)."""
     return {k: row.get(k) for k in ("id", "location", "tags", "subscriptionId", "resourceGroup")}
@@ -76,8 +88,10 @@ def _account_row(row: Mapping[str, Any]) -> dict[str, Any]:
 
 async def plan_share_lists(store: Store, rules: Rules, request: SharePlanRequest) -> SharePlan:
     named: set[str] = set()  # account keys protected items name
-    async for page in pages(store, pages_prefix(request.sweep_id, Source.SHARE_ITEMS.value)):
-        named.update(account_of_share(str(r["datasource"])) for r in page if r.get("datasource"))
+    async for page in pages(store, pages_prefix(request.sweep_id, Source.BACKUP_INSTANCES.value)):
+        named.update(account_of_share(str(r["datasource"])) for r in page if r.get("jobKey"))
+    if not named and not rules_cover_shares(rules):
+        return SharePlan([])  # nothing to list: the datasource pages need not be read
     chosen: dict[str, dict[str, Any]] = {}  # account key -> row (overlapping scopes list an account twice)
     async for page in pages(store, pages_prefix(request.sweep_id, Source.DATASOURCES.value)):
         for row in page:

@@ -98,7 +98,7 @@ async def fetch_page(arm: ArmClient, store: Store, request: PageRequest) -> Page
     )
     policies = (
         sorted({str(r["policyId"]) for r in reduced if r.get("policyId")})
-        if request.source in (Source.BACKUP_INSTANCES, Source.SHARE_ITEMS)
+        if request.source is Source.BACKUP_INSTANCES
         else []
     )
     return PageResult(len(reduced), token, rg.quota_of(response.headers), servers, policies)
@@ -236,35 +236,33 @@ async def classify_sweep(
     async for page in pages(store, pages_prefix(sweep_id, Source.SUBSCRIPTIONS.value)):
         names.update({r["subscriptionId"].lower(): r["name"] for r in page if r.get("subscriptionId")})
     protections: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+    jobs: dict[str, Mapping[str, Any]] = {}
+    share_jobs: dict[str, str] = {}  # share_job_key -> the share's key
     async for page in pages(store, pages_prefix(sweep_id, Source.BACKUP_INSTANCES.value)):
         for row in page:
             if row.get("datasource"):
                 protections[row["datasource"]].append(row)
-    jobs: dict[str, Mapping[str, Any]] = {}
-    share_jobs: dict[str, str] = {}  # share_job_key -> the share's key
-    async for page in pages(store, pages_prefix(sweep_id, Source.SHARE_ITEMS.value)):
-        for row in page:
-            protections[row["datasource"]].append(row)
-            share_jobs[str(row.get("jobKey"))] = row["datasource"]
-            last = item_last_backup(row)  # a protected item carries its last backup itself
-            if last is not None:
-                jobs[row["datasource"]] = last
+            if row.get("jobKey"):  # a protected item of a file share, which carries its last backup itself
+                share_jobs[str(row["jobKey"])] = row["datasource"]
+                last = item_last_backup(row)
+                if last is not None:
+                    jobs[row["datasource"]] = last
     latest: dict[str, dict[str, Any]] = {}  # the newest job of a share (14 days kept), error and all
-    async for page in pages(store, pages_prefix(sweep_id, Source.SHARE_JOBS.value)):
-        for job in page:
-            share = share_jobs.get(str(job.get("job")))
-            newer = latest.get(share) if share else None
-            if share and (
-                newer is None or str(job.get("startTime") or "") > str(newer.get("startTime") or "")
-            ):
-                latest[share] = job
-    for share, newest in latest.items():
-        jobs[share] = newest_backup(jobs.get(share), newest)
     async for page in pages(store, pages_prefix(sweep_id, Source.BACKUP_JOBS.value)):
         for job in page:
+            if job.get("job"):  # a Recovery Services job names its share by vault, account and share name
+                share = share_jobs.get(str(job["job"]))
+                newer = latest.get(share) if share else None
+                if share and (
+                    newer is None or str(job.get("startTime") or "") > str(newer.get("startTime") or "")
+                ):
+                    latest[share] = job
+                continue
             known = jobs.get(job["datasource"])
             if known is None or str(job.get("startTime") or "") > str(known.get("startTime") or ""):
                 jobs[job["datasource"]] = job
+    for share, newest in latest.items():
+        jobs[share] = newest_backup(jobs.get(share), newest)
     facts_at = now or datetime.now(UTC)
     servers: dict[str, dict[str, Any]] = {}
     seen: set[str] = set()

@@ -33,8 +33,8 @@ T_quota = (ceil(P / Q) - 1) * W. Goal: sweep wall time <= 1.1 * T_quota.
 
 3. File shares (``--share-accounts``, default 1,000; 0 skips): that many more storage accounts (in bulk
    subscription 1, group ``rg-shares``) hold ``--shares-per-account`` SMB shares each (default 2). Part 1's
-   rules have no file-share rule, so its sweep lists no shares (its two Recovery Services queries find no
-   protected item and no job); part 3 restarts the host with the same rules plus one file-share rule covering
+   rules have no file-share rule, so its sweep lists no shares (and, no protected item naming an account,
+   does not read the staged accounts for a share plan); part 3 restarts the host with the same rules plus one file-share rule covering
    ``rg-shares`` (a Recovery Services vault) and sweeps again, remediation off. Prints the share lists, the
    shares reported, and the ARM (and Resource Graph) calls per 1,000 Resource Graph rows and per 1,000
    resources reported, without shares (part 1) and with them (part 3), from the one run. It runs before part
@@ -98,7 +98,7 @@ GOAL_RATIO = 1.1
 GOAL_HOST_RSS_MB = 300.0
 GOAL_THROTTLED_SHARE = 0.01
 PROTECTION_FLOOR_SECONDS = 2 * 60.0  # one Retry-After (60 s) per operation (validate, create)
-SOURCES = ("subscriptions", "datasources", "backupInstances", "backupJobs", "shareItems", "shareJobs")
+SOURCES = ("subscriptions", "datasources", "backupInstances", "backupJobs")
 FULL = {"resources": 100_000, "subscriptions": 100, "gaps": 5_000}
 TOPIC_POLL_SECONDS = 1.0  # at most one topic read a second (each read is a new HTTP client)
 
@@ -281,8 +281,6 @@ def quota_bound(tenant: Tenant) -> tuple[int, dict[str, int], float]:
             "datasources": in_batch * tenant.per_subscription + (tenant.share_accounts if first == 0 else 0),
             "backupInstances": 0,
             "backupJobs": 0,
-            "shareItems": 0,
-            "shareJobs": 0,
         }
         for source in SOURCES:
             per_source[source] += max(1, math.ceil(rows[source] / PAGE_SIZE))

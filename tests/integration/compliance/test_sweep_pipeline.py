@@ -285,20 +285,18 @@ async def by_management_group(tenant: ArmApp, tmp_path_factory: pytest.TempPathF
 
 async def test_each_source_is_one_page_and_the_databases_and_policies_are_read(by_subscription: Run) -> None:
     run = by_subscription
-    assert [len(run.pages[s]) for s in Source] == [1, 1, 1, 1, 1, 1]
+    assert [len(run.pages[s]) for s in Source] == [1, 1, 1, 1]
     rows = {s: run.pages[s][0].rows for s in Source}
-    # 2 subscriptions; 14 + 1 accounts, 2 single + 4 flexible servers; 9 instances + 1 deleted; 4 backup jobs;
-    # 5 protected items of file shares, 2 backup jobs of file shares (finance's and legal's)
+    # 2 subscriptions; 14 + 1 accounts, 2 single + 4 flexible servers; 9 instances + 1 deleted and 5 protected
+    # items of file shares; 4 Data Protection backup jobs and 2 Recovery Services ones (finance's, legal's)
     assert rows == {
         Source.SUBSCRIPTIONS: 2,
         Source.DATASOURCES: 21,
-        Source.BACKUP_INSTANCES: 10,
-        Source.BACKUP_JOBS: 4,
-        Source.SHARE_ITEMS: 5,
-        Source.SHARE_JOBS: 2,
+        Source.BACKUP_INSTANCES: 15,
+        Source.BACKUP_JOBS: 6,
     }
     quota = [q for s in Source if (q := run.pages[s][0].quota.remaining) is not None]
-    assert len(quota) == 6 and quota == sorted(quota, reverse=True)  # each page spends one query
+    assert len(quota) == 4 and quota == sorted(quota, reverse=True)  # each page spends one query
     # the shares of every production account prod-files can match are listed (one call each): not the
     # excluded one, not the premium block blob one (no file service), not the dev ones (no share rule)
     listed = {a.rsplit("/", 1)[-1] for a in run.share_accounts}
@@ -328,14 +326,16 @@ async def test_staged_pages_are_the_reduced_rows(by_subscription: Run) -> None:
         for row in page
     ]
     assert {tuple(sorted(r)) for r in staged} == {
-        ("datasource", "endTime", "errorDetails", "startTime", "status")
+        ("datasource", "endTime", "errorDetails", "startTime", "status"),  # Data Protection jobs
+        ("endTime", "errorDetails", "job", "startTime", "status"),  # Recovery Services: vault|account|share
     }
-    assert sorted(r["datasource"].rsplit("/", 1)[-1] for r in staged) == [
+    assert sorted(r["datasource"].rsplit("/", 1)[-1] for r in staged if "datasource" in r) == [
         "orders",
         "stjobfailed",
         "stjobfailed",
         "stprotected",
     ]
+    assert sorted(r["job"].rsplit("|", 1)[-1] for r in staged if "job" in r) == ["finance", "legal"]
 
 
 # -- the classification of every resource ---------------------------------------------------------

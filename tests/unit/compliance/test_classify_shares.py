@@ -1,12 +1,13 @@
 """Classification of Azure file shares from hand-built inputs, in the shapes a sweep builds them: shares as
 ``list_shares`` stages them (no location or tags: their storage account's), protected items as
-``reduce_row(Source.SHARE_ITEMS, ...)`` makes them from ``RecoveryServicesResources`` rows
+``reduce_row(Source.BACKUP_INSTANCES, ...)`` makes them from ``RecoveryServicesResources`` rows
 (``AzureFileshareProtectedItem`` properties of ``bms.json``), and which accounts a sweep lists at all."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +22,16 @@ from shared.compliance.classify import (
     orphan,
 )
 from shared.compliance.inventory import Source, query_of, reduce_row, share_key
-from shared.compliance.shares import account_of_share, share_rule_can_match
+from shared.compliance.shares import (
+    ACCOUNTS,
+    SharePlanRequest,
+    account_of_share,
+    plan_share_lists,
+    rules_cover_shares,
+    share_rule_can_match,
+)
 from shared.compliance.steps import rs_schedule_interval
+from shared.compliance.store import FolderStore, get_json, page_path, put_json
 from shared.protection.rules import Rules
 from shared.services.recoveryservices import SHARE_TYPE
 
@@ -33,6 +42,7 @@ RSV = f"{BACKUP}/rsv-main"
 RSV_OTHER = f"{BACKUP}/rsv-other"
 ACCOUNT = f"{DATA}/providers/Microsoft.Storage/storageAccounts/stfiles"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+ITEM_TYPE = "microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems"
 RULES = Rules.from_document(
     {
         "version": 1,
@@ -86,7 +96,7 @@ def item(name: str, state: str, *, vault: str = RSV, policy_name: str = "daily-s
     row = {
         "id": f"{container}/protectedItems/AzureFileShare;{name}",
         "name": f"AzureFileShare;{name}",
-        "type": "microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems",
+        "type": ITEM_TYPE,
         "properties": {
             "protectedItemType": "AzureFileShareProtectedItem",
             "backupManagementType": "AzureStorage",
@@ -101,7 +111,7 @@ def item(name: str, state: str, *, vault: str = RSV, policy_name: str = "daily-s
             **props,
         },
     }
-    return reduce_row(Source.SHARE_ITEMS, row)
+    return reduce_row(Source.BACKUP_INSTANCES, row)
 
 
 def judge(resource: Mapping[str, Any], *items: Mapping[str, Any], account: Any = None) -> Entry:
@@ -121,16 +131,19 @@ def test_a_protected_item_is_the_protection_of_the_share_it_names() -> None:
     assert reduced["vaultId"] == RSV and reduced["policyId"] == policy("daily-shares")
     assert account_of_share(reduced["datasource"]) == ACCOUNT.lower()
     # an item without its account or share name protects nothing a sweep can place
-    assert reduce_row(Source.SHARE_ITEMS, {"id": "x", "properties": {"friendlyName": "a"}}) is None
+    bare = {"id": "x", "type": ITEM_TYPE, "properties": {"friendlyName": "a"}}
+    assert reduce_row(Source.BACKUP_INSTANCES, bare) is None
 
 
-def test_the_items_query_reads_the_azure_storage_items_of_recovery_services_resources() -> None:
-    query = query_of(Source.SHARE_ITEMS)
-    assert query.startswith("RecoveryServicesResources | where type =~ ")
-    assert (
-        "protectioncontainers/protecteditems" in query and "backupManagementType =~ 'AzureStorage'" in query
-    )
-    assert "project id, properties" in query
+def test_the_protection_queries_read_the_azure_storage_items_and_jobs_with_the_backup_instances() -> None:
+    instances = query_of(Source.BACKUP_INSTANCES)
+    assert instances.startswith("RecoveryServicesResources | where type in~ (")
+    assert f"or (type =~ '{ITEM_TYPE}' and properties.backupManagementType =~ 'AzureStorage')" in instances
+    assert instances.endswith("| project id, name, type, properties")
+    jobs = query_of(Source.BACKUP_JOBS)
+    assert "properties.operationCategory =~ 'Backup'" in jobs  # Data Protection jobs
+    assert "properties.backupManagementType =~ 'AzureStorage' and properties.operation =~ 'Backup'" in jobs
+    assert jobs.endswith("| project id, type, properties")
 
 
 def test_no_item_and_a_rule_is_unprotected_with_the_rules_vault_and_policy() -> None:
@@ -285,7 +298,7 @@ def share_job(name: str, status: str, start: str, end: str | None, errors: Any =
             "errorDetails": errors,
         },
     }
-    return reduce_row(Source.SHARE_JOBS, row)
+    return reduce_row(Source.BACKUP_JOBS, row)
 
 
 FAILED = [
@@ -301,7 +314,6 @@ def test_a_job_names_the_share_as_its_protected_item_does() -> None:
     job = share_job("Legal", "Failed", "2026-06-01T03:00:00Z", "2026-06-01T03:05:00Z", FAILED)
     assert job["job"] == item("legal", "Protected")["jobKey"]
     assert job["job"] != item("finance", "Protected")["jobKey"]
-    assert "properties.operation =~ 'Backup'" in query_of(Source.SHARE_JOBS)
 
 
 def test_a_failed_job_gives_its_error_verbatim() -> None:
@@ -363,3 +375,67 @@ def test_a_share_whose_last_backup_is_older_than_twice_its_policys_interval_is_o
     recent = item("s", "Protected", lastBackupTime="2026-05-31T12:00:00Z")  # 24 h: not overdue
     facts = Facts([recent], item_last_backup(recent), intervals, NOW)
     assert classify(share("s"), RULES, facts, account_row()).classification is Classification.PROTECTED
+
+
+BLOB_ONLY = Rules.from_document(
+    {
+        "version": 1,
+        "rules": [
+            {
+                "name": "blobs",
+                "match": {"resourceTypes": ["Microsoft.Storage/storageAccounts"]},
+                "vault": {
+                    "id": f"{DATA}/providers/Microsoft.DataProtection/backupVaults/bv",
+                    "location": "westeurope",
+                },
+                "policy": "blob-daily",
+            }
+        ],
+    },
+    "test",
+)
+
+
+def test_rules_cover_shares_when_a_recovery_services_rule_names_shares_or_no_type() -> None:
+    assert rules_cover_shares(RULES) and not rules_cover_shares(BLOB_ONLY)
+    untyped = {"name": "all", "vault": {"id": RSV, "location": "westeurope"}, "policy": "p"}
+    assert rules_cover_shares(Rules.from_document({"version": 1, "rules": [untyped]}, "test"))
+
+
+async def test_the_plan_lists_the_accounts_a_rule_can_match_or_an_item_names(tmp_path: Path) -> None:
+    store = FolderStore(tmp_path)
+    other = account_row(
+        id=f"{DATA}/providers/Microsoft.Storage/storageAccounts/stother", tags={"backup": "exclude"}
+    )
+    await put_json(store, page_path("s1", Source.DATASOURCES.value, 0, 0), [account_row(), other])
+    await put_json(
+        store, page_path("s1", Source.DATASOURCES.value, 1, 0), [account_row()]
+    )  # overlapping scope
+    plan = await plan_share_lists(store, RULES, SharePlanRequest("s1"))
+    assert plan.accounts == [ACCOUNT]  # once; the excluded one is not listed
+    staged = await get_json(store, page_path("s1", ACCOUNTS, 0, 0))
+    assert staged == [
+        {k: account_row()[k] for k in ("id", "location", "tags", "subscriptionId", "resourceGroup")}
+    ]
+    # a protected item names the excluded account: its shares are listed to tell protected from orphaned
+    named = item("archive", "Protected")
+    named["datasource"] = share_key(other["id"], "archive")
+    await put_json(store, page_path("s1", Source.BACKUP_INSTANCES.value, 0, 0), [named])
+    assert (await plan_share_lists(store, RULES, SharePlanRequest("s1"))).accounts == [ACCOUNT, other["id"]]
+
+
+async def test_without_a_share_rule_or_a_protected_share_the_plan_reads_no_datasource_page(
+    tmp_path: Path,
+) -> None:
+    store = FolderStore(tmp_path)
+    await put_json(store, page_path("s2", Source.DATASOURCES.value, 0, 0), [account_row()])
+    read: list[str] = []
+    get = store.get
+
+    async def counting(path: str) -> bytes | None:
+        read.append(path)
+        return await get(path)
+
+    store.get = counting  # type: ignore[method-assign]
+    assert (await plan_share_lists(store, BLOB_ONLY, SharePlanRequest("s2"))).accounts == []
+    assert not [p for p in read if "/datasources/" in p]
