@@ -95,14 +95,15 @@ def query_of(source: Source) -> str:
             "RecoveryServicesResources | where type in~ ("
             "'microsoft.dataprotection/backupvaults/backupinstances', "
             "'microsoft.dataprotection/backupvaults/deletedbackupinstances') "
-            f"or (type =~ '{SHARE_ITEM_TYPE}' and properties.backupManagementType =~ 'AzureStorage') "
+            f"or (type =~ '{SHARE_ITEM_TYPE}' "
+            "and tostring(properties.backupManagementType) =~ 'AzureStorage') "
             "| project id, name, type, properties"
         )
     return (
         "RecoveryServicesResources | where (type =~ 'microsoft.dataprotection/backupvaults/backupjobs' "
         "and properties.operationCategory =~ 'Backup') "
-        f"or (type =~ '{RS_JOB_TYPE}' and properties.backupManagementType =~ 'AzureStorage' "
-        "and properties.operation =~ 'Backup') | project id, type, properties"
+        f"or (type =~ '{RS_JOB_TYPE}' and tostring(properties.backupManagementType) =~ 'AzureStorage' "
+        "and tostring(properties.operation) =~ 'Backup') | project id, type, properties"
     )
 
 

@@ -138,11 +138,12 @@ def test_a_protected_item_is_the_protection_of_the_share_it_names() -> None:
 def test_the_protection_queries_read_the_azure_storage_items_and_jobs_with_the_backup_instances() -> None:
     instances = query_of(Source.BACKUP_INSTANCES)
     assert instances.startswith("RecoveryServicesResources | where type in~ (")
-    assert f"or (type =~ '{ITEM_TYPE}' and properties.backupManagementType =~ 'AzureStorage')" in instances
+    storage = "tostring(properties.backupManagementType) =~ 'AzureStorage'"
+    assert f"or (type =~ '{ITEM_TYPE}' and {storage})" in instances
     assert instances.endswith("| project id, name, type, properties")
     jobs = query_of(Source.BACKUP_JOBS)
     assert "properties.operationCategory =~ 'Backup'" in jobs  # Data Protection jobs
-    assert "properties.backupManagementType =~ 'AzureStorage' and properties.operation =~ 'Backup'" in jobs
+    assert f"{storage} and tostring(properties.operation) =~ 'Backup'" in jobs
     assert jobs.endswith("| project id, type, properties")
 
 
