@@ -22,7 +22,7 @@ from pathlib import Path
 
 from shared.arm.client import ArmClient
 from shared.arm.credentials import make_credential
-from shared.compliance import steps
+from shared.compliance import shares, steps
 from shared.compliance.inventory import NOTES, Source
 from shared.compliance.page import render_page
 from shared.compliance.report import SweepInfo
@@ -64,6 +64,9 @@ async def run_sweep(
         if listed.error is not None:
             unlisted.append(server)
             problems.append(f"databases of {server}: {listed.error.message}")
+    plan = await shares.plan_share_lists(store, rules, shares.SharePlanRequest(info.id))
+    unlisted_accounts = await shares.list_every_share(arm, store, info.id, plan.accounts)
+    problems.extend(f"shares of {a}: {message}" for a, message in unlisted_accounts.items())
     intervals = {}
     for policy in sorted(policies):
         read = await steps.read_policy(arm, PolicyRequest(policy))
@@ -75,7 +78,8 @@ async def run_sweep(
     finished = SweepInfo(
         **{**info.to_json(), "finished_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "notes": notes}
     )
-    summary = await steps.classify_sweep(store, rules, ClassifyRequest(finished, intervals, unlisted))
+    classify = ClassifyRequest(finished, intervals, unlisted, sorted(unlisted_accounts))
+    summary = await steps.classify_sweep(store, rules, classify)
     return summary, problems
 
 

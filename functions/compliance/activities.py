@@ -1,4 +1,5 @@
-"""Sweep activities: one Resource Graph page, one ARM list or GET, the classification, remediation, the event.
+"""Sweep activities: one Resource Graph page, one ARM list or GET, the share plan, the classification,
+remediation, the event.
 
 Thin wrappers around :mod:`shared.compliance.steps` (the workstation command runs the same steps).
 """
@@ -12,7 +13,8 @@ from functions import runtime
 from functions.compliance.blueprint import bp
 from functions.protection.queues import PROTECTION_REQUESTS
 from shared.arm.client import correlation
-from shared.compliance import steps
+from shared.compliance import shares, steps
+from shared.compliance.shares import ShareListRequest, ShareListResult, SharePlan, SharePlanRequest
 from shared.compliance.steps import (
     ClassifyRequest,
     ListRequest,
@@ -40,6 +42,18 @@ async def sweep_fetch_page(payload: PageRequest) -> PageResult:
 async def sweep_list_databases(payload: ListRequest) -> ListResult:
     with correlation(payload.correlation_id):
         return await steps.list_databases(runtime.arm(), runtime.store(), payload)
+
+
+@bp.activity_trigger(input_name="payload")
+async def sweep_plan_shares(payload: SharePlanRequest) -> SharePlan:
+    """The storage accounts whose file shares to list (no ARM call: the staged pages and the rules)."""
+    return await shares.plan_share_lists(runtime.store(), runtime.rules(), payload)
+
+
+@bp.activity_trigger(input_name="payload")
+async def sweep_list_shares(payload: ShareListRequest) -> ShareListResult:
+    with correlation(payload.correlation_id):
+        return await shares.list_shares(runtime.arm(), runtime.store(), payload)
 
 
 @bp.activity_trigger(input_name="payload")

@@ -1,6 +1,7 @@
 """``compliance_sweep``: inventory (Resource Graph, in parallel per source and subscription batch) -> the
-databases Resource Graph does not index (ARM, per server) -> the policies' intervals -> classification ->
-remediation -> the summary event.
+databases Resource Graph does not index (ARM, per server) -> the file shares it does not index (ARM, per
+page of the shares of each account a share rule can match or a protected item names) -> the policies'
+intervals -> classification -> remediation -> the summary event.
 
 Each source is paged by its own sub-orchestration (``compliance_sweep_source``), so histories stay short
 and the sources share the Resource Graph quota: after every page the quota headers decide whether the next
@@ -20,6 +21,13 @@ from functions.compliance.blueprint import bp
 from functions.tracking import call, wait
 from shared.compliance.inventory import NOTES, Source
 from shared.compliance.report import SweepInfo
+from shared.compliance.shares import (
+    MAX_SHARE_PAGES,
+    ShareListRequest,
+    ShareListResult,
+    SharePlan,
+    SharePlanRequest,
+)
 from shared.compliance.steps import (
     MAX_PAGES_PER_SOURCE,
     ClassifyRequest,
@@ -111,7 +119,7 @@ class _Sweep:
             "trigger": self.sweep.trigger,
             "startedAt": self.sweep.started_at,
             "finishedAt": None,
-            "progress": {"pages": 0, "rows": 0, "databaseLists": 0, "policies": 0},
+            "progress": {"pages": 0, "rows": 0, "databaseLists": 0, "shareLists": 0, "policies": 0},
             "summary": None,
             "remediation": None,
             "problems": [],
@@ -164,6 +172,44 @@ class _Sweep:
             self.phase("listing")
         return unlisted
 
+    def shares(self) -> Generator[Any, Any, list[str]]:
+        """List the shares of each account the plan names, page by page; the accounts that could not be."""
+        plan: SharePlan = yield call(self.context, "sweep_plan_shares", SharePlanRequest(self.sweep.id))
+        unlisted: list[str] = []
+        correlation = f"sweep:{self.sweep.id}"
+        for first in range(0, len(plan.accounts), FAN_OUT):
+            pending = [
+                ShareListRequest(self.sweep.id, account, first + i, correlation_id=correlation)
+                for i, account in enumerate(plan.accounts[first : first + FAN_OUT])
+            ]
+            while pending:
+                results: list[ShareListResult] = yield self.context.task_all(
+                    [call(self.context, "sweep_list_shares", r) for r in pending]
+                )
+                self.status["progress"]["shareLists"] += len(pending)
+                following: list[ShareListRequest] = []
+                for request, result in zip(pending, results, strict=True):
+                    if result.error is not None or (result.next_link and request.page + 1 >= MAX_SHARE_PAGES):
+                        message = result.error.message if result.error else "too many pages of shares"
+                        unlisted.append(request.account_id)
+                        self.status["problems"].append(
+                            {"source": "shares", "accountId": request.account_id, "message": message}
+                        )
+                    elif result.next_link:
+                        following.append(
+                            ShareListRequest(
+                                self.sweep.id,
+                                request.account_id,
+                                request.index,
+                                request.page + 1,
+                                result.next_link,
+                                correlation,
+                            )
+                        )
+                pending = following
+            self.phase("listing")
+        return unlisted
+
     def intervals(self, policies: list[str]) -> Generator[Any, Any, dict[str, float]]:
         out: dict[str, float] = {}
         for first in range(0, len(policies), FAN_OUT):
@@ -182,6 +228,7 @@ class _Sweep:
         servers, policies = yield from self.inventory()
         self.phase("listing")
         unlisted = yield from self.databases(servers)
+        unlisted_accounts = yield from self.shares()
         intervals = yield from self.intervals(policies)
         self.phase("classifying")
         notes = [{"source": n.source, "note": n.note} for n in NOTES]
@@ -189,12 +236,13 @@ class _Sweep:
         finished = self.context.current_utc_datetime.strftime("%Y-%m-%dT%H:%M:%SZ")
         sweep = SweepInfo(**{**self.sweep.to_json(), "finished_at": finished, "notes": notes})
         summary: SweepSummary = yield call(
-            self.context, "sweep_classify", ClassifyRequest(sweep, intervals, unlisted)
+            self.context, "sweep_classify", ClassifyRequest(sweep, intervals, unlisted, unlisted_accounts)
         )
         self.status["summary"] = {
             "total": summary.total,
             "gaps": summary.gaps,
             "byClassification": summary.by_classification,
+            "byKind": summary.by_kind,
         }
         self.phase("remediating")
         request = RemediateRequest(self.sweep.id, self.sweep.remediation, self.start.remediation_per_second)

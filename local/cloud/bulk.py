@@ -5,12 +5,14 @@ store (``seeding`` goes through the ARM pipeline: right for a tenant of tens of 
 Each account body is the one a storage account PUT stores (``storage.build_account``), provisioned
 (``Succeeded``), so Resource Graph and ARM reads see exactly what they would after real creates. Not done,
 on purpose: no ``ResourceWriteSuccess`` events (auto-protect would start for every account), and no default
-``blobServices``/``fileServices`` children (nothing reads them).
+``blobServices``/``fileServices`` children (nothing reads them), unless ``sharesPerAccount`` asks for file
+shares (``share0`` ...: the default file service and its shares as a share PUT stores them), which a sweep
+lists through ARM.
 
 Python: ``load_storage_accounts(cloud, StorageAccountBatch(subscriptions=100, per_subscription=1000))``.
 HTTP: ``POST /_admin/bulk/storageAccounts`` with the batch as JSON (camelCase keys: ``subscriptions``,
 ``accountsPerSubscription``, ``firstSubscription``, ``resourceGroup``, ``location``, ``namePrefix``,
-``kind``, ``sku``, ``tags``).
+``kind``, ``sku``, ``tags``, ``sharesPerAccount``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .core import Cloud
+from .core import Cloud, iso
 from .providers.resources import add_resource_group, add_subscription
 from .providers.storage import ACCOUNT_TYPE, build_account
 
@@ -42,6 +44,7 @@ class StorageAccountBatch:
     kind: str = "StorageV2"
     sku: str = "Standard_LRS"
     tags: dict[str, str] = field(default_factory=dict)
+    shares_per_account: int = 0
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> StorageAccountBatch:
@@ -55,6 +58,7 @@ class StorageAccountBatch:
             kind=str(body.get("kind", "StorageV2")),
             sku=str(body.get("sku", "Standard_LRS")),
             tags={str(k): str(v) for k, v in (body.get("tags") or {}).items()},
+            shares_per_account=int(body.get("sharesPerAccount", 0)),
         )
 
 
@@ -95,5 +99,29 @@ def load_storage_accounts(cloud: Cloud, batch: StorageAccountBatch) -> BulkResul
             body = build_account(cloud, rid, {**request, "properties": {}})
             body["properties"]["provisioningState"] = "Succeeded"
             cloud.store.put(rid, ACCOUNT_TYPE, body, created)
+            _add_shares(cloud, rid, batch.shares_per_account, created)
     accounts = batch.subscriptions * batch.per_subscription
     return BulkResult(subscriptions, accounts, time.perf_counter() - started)
+
+
+FILE_SERVICE_TYPE = f"{ACCOUNT_TYPE}/fileServices"
+SHARE_TYPE = f"{FILE_SERVICE_TYPE}/shares"
+
+
+def _add_shares(cloud: Cloud, account_id: str, count: int, created: float) -> None:
+    """The account's default file service and ``count`` SMB shares, in the shape a share PUT stores."""
+    if count <= 0:
+        return
+    service = f"{account_id}/fileServices/default"
+    body = {"id": service, "name": "default", "type": FILE_SERVICE_TYPE, "properties": {}}
+    cloud.store.put(service, FILE_SERVICE_TYPE, body, created)
+    for number in range(count):
+        sid = f"{service}/shares/share{number}"
+        properties = {
+            "lastModifiedTime": iso(cloud.clock.now()),
+            "shareQuota": 5120,
+            "enabledProtocols": "SMB",
+        }
+        share = {"id": sid, "name": f"share{number}", "type": SHARE_TYPE, "properties": properties}
+        share["etag"] = f'"0x{int(created * 1000):X}"'
+        cloud.store.put(sid, SHARE_TYPE, share, created)

@@ -5,7 +5,11 @@ plan_protection`), so "unprotected", "excluded" and "unsupported" mean here exac
 have done, and drift compares the holding vault and policy with the ones that plan names.
 
 Protection states are the Data Protection API's ``CurrentProtectionState`` / ``protectionStatus.status``
-values, compared case-insensitively (an open set: an unknown value is reported as unhealthy with its name).
+values and, for file shares, the Recovery Services ``ProtectionState`` of the protected item (``bms.json``:
+``IRPending`` is a configured protection whose first backup has not run yet), compared case-insensitively
+(an open set: an unknown value is reported as unhealthy with its name). A protected share is also unhealthy
+when its item says so (``AzureFileshareProtectedItem``: ``protectionStatus`` other than Healthy, a KPI in
+``kpisHealths`` other than Healthy, or a failed last backup).
 """
 
 from __future__ import annotations
@@ -54,6 +58,11 @@ _STATES: dict[str, Classification] = {
     "softdeleting": Classification.SOFT_DELETED,
     "protectionerror": Classification.UNHEALTHY,
     "configuringprotectionfailed": Classification.UNHEALTHY,
+    # Recovery Services ProtectionState (file shares); ProtectionStopped and ProtectionError are above
+    "protected": Classification.PROTECTED,
+    "irpending": Classification.PROTECTED,
+    "protectionpaused": Classification.SUSPENDED,
+    "backupssuspended": Classification.SUSPENDED,
 }
 # When a datasource has several backup instances, the one to report: the most active first.
 _PREFERENCE = (
@@ -64,7 +73,7 @@ _PREFERENCE = (
     Classification.STOPPED,
     Classification.SOFT_DELETED,
 )
-_FAILED_JOB = frozenset({"failed", "cancelled", "canceled", "completedwitherrors"})
+_FAILED_JOB = frozenset({"failed", "cancelled", "canceled", "completedwitherrors", "unhealthy"})
 
 ACTIONS: dict[Classification, str] = {
     Classification.UNPROTECTED: (
@@ -126,10 +135,15 @@ def _error_of(details: Any) -> dict[str, Any] | None:
     first = details[0] if isinstance(details, list) and details else details
     if not isinstance(first, Mapping):
         return None
-    actions = first.get("recommendedAction") or first.get("recommendedActions") or []
+    actions = (
+        first.get("recommendedAction")
+        or first.get("recommendedActions")
+        or first.get("recommendations")  # Recovery Services job errors and health details
+        or []
+    )
     return {
         "code": str(first.get("code") or first.get("errorCode") or "Unknown"),
-        "message": str(first.get("message") or first.get("errorMessage") or ""),
+        "message": str(first.get("message") or first.get("errorMessage") or first.get("errorString") or ""),
         "recommendedAction": [str(a) for a in actions] if isinstance(actions, list) else [str(actions)],
     }
 
@@ -195,7 +209,17 @@ def classify(
         "last_backup": _job_view(facts.last_job),
     }
     if state is not Classification.PROTECTED:
-        error = _error_of(protection.get("errorDetails")) if state is Classification.UNHEALTHY else None
+        error = None
+        if state is Classification.UNHEALTHY:  # the vault's own error, else a KPI's, else the failed job's
+            last = facts.last_job or {}
+            failed = (
+                _error_of(last.get("errorDetails")) if _lower(last.get("status")) in _FAILED_JOB else None
+            )
+            error = (
+                _error_of(protection.get("errorDetails"))
+                or (_kpi_error(protection) or ("", None))[1]
+                or failed
+            )
         reason = f"protection state {base['protection_state']}"
         if error:
             reason += f": {error['code']}: {error['message']}"
@@ -209,6 +233,9 @@ def classify(
             f"names {plan.policy_id} in {plan.vault_id}"
         )
         return _entry(base, Classification.DRIFT, reason)
+    sick = _item_health(protection)
+    if sick is not None:
+        return _entry(base, Classification.UNHEALTHY, sick[0], sick[1])
     job = facts.last_job
     if job is not None and _lower(job.get("status")) in _FAILED_JOB:
         error = _error_of(job.get("errorDetails")) or {
@@ -227,11 +254,61 @@ def classify(
         reason = f"the last backup was {hours:.1f} h ago; the policy backs up every {every:g} h"
         error = {"code": "BackupOverdue", "message": reason, "recommendedAction": []}
         return _entry(base, Classification.UNHEALTHY, reason, error)
+    pending = " (the first backup has not run yet)" if _lower(protection.get("state")) == "irpending" else ""
     return _entry(
         base,
         Classification.PROTECTED,
-        f"protected by rule {plan.rule or '(none)'}: {protection.get('state')}",
+        f"protected by rule {plan.rule or '(none)'}: {protection.get('state')}{pending}",
     )
+
+
+def _kpi_error(protection: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(KPI name and status, error) of the first KPI of a protected item's ``kpisHealths`` whose
+    ``resourceHealthStatus`` is not Healthy (its first ``resourceHealthDetails`` entry verbatim), or None."""
+    kpis = protection.get("kpisHealths")
+    for name, kpi in sorted(kpis.items()) if isinstance(kpis, Mapping) else []:
+        status = kpi.get("resourceHealthStatus") if isinstance(kpi, Mapping) else None
+        if status and _lower(status) != "healthy":
+            details = kpi.get("resourceHealthDetails")
+            error = _error_of(details) or {"code": str(status), "message": "", "recommendedAction": []}
+            if not error["message"] and isinstance(details, list) and details:
+                error["message"] = str((details[0] or {}).get("title") or "")
+            return f"{name} is {status}", error
+    return None
+
+
+def _item_health(protection: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(reason, error) when a Recovery Services protected item reports itself unhealthy, else None: a KPI
+    that is not Healthy, or ``protectionStatus`` other than Healthy. Backup instances carry neither."""
+    kpi = _kpi_error(protection)
+    if kpi is not None:
+        what, error = kpi
+        return f"{what}: {error['code']}: {error['message']}".rstrip(": "), error
+    status = protection.get("protectionStatus")
+    if status and _lower(status) != "healthy":
+        reason = f"the protected item's protection status is {status}"
+        return reason, {"code": f"ProtectionStatus{status}", "message": reason, "recommendedAction": []}
+    return None
+
+
+def item_last_backup(item: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The last backup of a Recovery Services protected item (as a job row: status, start and end), which
+    the item itself reports (``lastBackupStatus``, ``lastBackupTime``); None when it has none yet."""
+    status = item.get("lastBackupStatus")
+    if not status:
+        return None
+    when = item.get("lastBackupTime")
+    return {"status": status, "startTime": when, "endTime": when}
+
+
+def newest_backup(item_last: Mapping[str, Any] | None, job: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A share's last backup: its newest Recovery Services job (which carries the error) unless the backup
+    its protected item reports is newer (one Resource Graph has no job of yet, or older than its 14 days)."""
+    if item_last is None:
+        return job
+    ended = parse_instant(job.get("endTime")) or parse_instant(job.get("startTime"))
+    reported = parse_instant(item_last.get("endTime"))
+    return job if ended is None or reported is None or ended >= reported else item_last
 
 
 def orphan(protection: Mapping[str, Any]) -> Entry:

@@ -97,6 +97,7 @@ KIND_LABELS: dict[str, str] = {
     "blob": "Blob",
     "postgresql": "PostgreSQL single",
     "postgresql_flexible": "PostgreSQL flexible",
+    "file_share": "File share",
     "-": "(no kind)",
 }
 REMEDIATION: dict[str, tuple[str, str]] = {

@@ -3,7 +3,10 @@ command run the same steps.
 
 - ``fetch_page``: one Resource Graph page of a source, reduced and staged; what to ask next, the quota left;
 - ``list_databases``: one ARM list of a PostgreSQL server's databases (not indexed by Resource Graph);
-- ``read_policy``: one ARM GET of a backup policy, for the interval its schedule backs up at;
+- ``read_policy``: one ARM GET of a backup policy (Backup vault or Recovery Services vault), for the interval
+  its schedule backs up at;
+- ``plan_share_lists`` and ``list_shares`` (:mod:`shared.compliance.shares`): the accounts whose file shares
+  to list (no ARM call), then one ARM call per page of an account's shares;
 - ``classify``: no ARM call: streams the staged pages through the classification into the report;
 - ``remediate``: no ARM call: sends each unprotected resource in scope to the protection queue, released
   over time so that the protections' ARM writes stay inside the throttling budget.
@@ -14,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -23,9 +26,19 @@ from shared.arm.client import ArmClient
 from shared.arm.ids import parse_resource_id
 from shared.arm.steps import answers_errors
 from shared.compliance import inventory
-from shared.compliance.classify import Entry, Facts, choose, classify, orphan, resource_type_of
+from shared.compliance.classify import (
+    Entry,
+    Facts,
+    choose,
+    classify,
+    item_last_backup,
+    newest_backup,
+    orphan,
+    resource_type_of,
+)
 from shared.compliance.inventory import Source
 from shared.compliance.report import ReportWriter, SweepInfo, unprotected
+from shared.compliance.shares import ACCOUNTS, SHARES, account_of_share
 from shared.compliance.store import (
     LATEST,
     Store,
@@ -42,6 +55,7 @@ from shared.protection.messages import ProtectionRequest
 from shared.protection.rules import Rules
 from shared.records import Record
 from shared.services import dataprotection as dp
+from shared.services import recoveryservices as rs
 from shared.services import resourcegraph as rg
 
 MAX_PAGES_PER_SOURCE = 10_000  # a guard against a skipToken that never ends (10 million rows)
@@ -84,7 +98,7 @@ async def fetch_page(arm: ArmClient, store: Store, request: PageRequest) -> Page
     )
     policies = (
         sorted({str(r["policyId"]) for r in reduced if r.get("policyId")})
-        if (request.source is Source.BACKUP_INSTANCES)
+        if request.source is Source.BACKUP_INSTANCES
         else []
     )
     return PageResult(len(reduced), token, rg.quota_of(response.headers), servers, policies)
@@ -156,8 +170,38 @@ def schedule_interval(policy: Any) -> float | None:
     return min(intervals) if intervals else None
 
 
+_RUN_FREQUENCY_SECONDS = {"daily": 86400.0, "weekly": 7 * 86400.0}
+
+
+def rs_schedule_interval(policy: Any) -> float | None:
+    """The interval a Recovery Services policy's ``schedulePolicy`` backs up at (``bms.json``
+    ``SimpleSchedulePolicy`` / ``SimpleSchedulePolicyV2``: ``scheduleRunFrequency`` Daily, Weekly (every
+    ``scheduleWeeklyFrequency`` weeks), Hourly (every ``hourlySchedule.interval`` hours)), seconds."""
+    schedule = ((policy or {}).get("properties") or {}).get("schedulePolicy") or {}
+    frequency = str(schedule.get("scheduleRunFrequency") or "").lower()
+    if frequency == "hourly":
+        hours = (schedule.get("hourlySchedule") or {}).get("interval")
+        return float(hours) * 3600.0 if isinstance(hours, int | float) and hours > 0 else None
+    seconds = _RUN_FREQUENCY_SECONDS.get(frequency)
+    weeks = schedule.get("scheduleWeeklyFrequency")
+    if seconds and frequency == "weekly" and isinstance(weeks, int) and weeks > 1:
+        seconds *= weeks
+    return seconds
+
+
+def _is_recovery_services(policy_id: str) -> bool:
+    try:
+        rid = parse_resource_id(policy_id)
+    except BackupAutopilotError:
+        return False
+    return f"{rid.namespace}/{rid.types[0]}".lower() == rs.VAULT_TYPE.lower()
+
+
 @answers_errors(lambda error: PolicyInterval("", error=error))
 async def read_policy(arm: ArmClient, request: PolicyRequest) -> PolicyInterval:
+    if _is_recovery_services(request.policy_id):
+        response = await arm.get(request.policy_id, api_version=rs.API_VERSION)
+        return PolicyInterval(request.policy_id, rs_schedule_interval(response.body))
     response = await arm.get(request.policy_id, api_version=dp.API_VERSION)
     return PolicyInterval(request.policy_id, schedule_interval(response.body))
 
@@ -167,6 +211,7 @@ class ClassifyRequest(Record):
     sweep: SweepInfo
     policy_intervals: dict[str, float] = field(default_factory=dict)  # lower-case policy id -> seconds
     unlisted_servers: list[str] = field(default_factory=list)  # servers whose databases could not be listed
+    unlisted_accounts: list[str] = field(default_factory=list)  # accounts whose shares could not be listed
 
 
 @dataclass(frozen=True)
@@ -174,6 +219,7 @@ class SweepSummary(Record):
     total: int = 0
     gaps: int = 0
     by_classification: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> classification -> count
 
 
 async def classify_sweep(
@@ -181,24 +227,42 @@ async def classify_sweep(
 ) -> SweepSummary:
     """Stream the staged pages through the classification into ``report.json``, ``report.csv``, ``gaps.json``.
 
-    What is held at once: the protection index (a few fields per backup instance), the last backup job per
-    datasource, the PostgreSQL servers (parents of databases), and one page of resources.
+    What is held at once: the protection index (a few fields per backup instance or protected item), the
+    last backup job per datasource, the PostgreSQL servers (parents of databases), the storage accounts whose
+    shares were listed (parents of shares), and one page of resources.
     """
     sweep_id = request.sweep.id
     names: dict[str, str] = {}
     async for page in pages(store, pages_prefix(sweep_id, Source.SUBSCRIPTIONS.value)):
         names.update({r["subscriptionId"].lower(): r["name"] for r in page if r.get("subscriptionId")})
     protections: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+    jobs: dict[str, Mapping[str, Any]] = {}
+    share_jobs: dict[str, str] = {}  # share_job_key -> the share's key
     async for page in pages(store, pages_prefix(sweep_id, Source.BACKUP_INSTANCES.value)):
         for row in page:
             if row.get("datasource"):
                 protections[row["datasource"]].append(row)
-    jobs: dict[str, dict[str, Any]] = {}
+            if row.get("jobKey"):  # a protected item of a file share, which carries its last backup itself
+                share_jobs[str(row["jobKey"])] = row["datasource"]
+                last = item_last_backup(row)
+                if last is not None:
+                    jobs[row["datasource"]] = last
+    latest: dict[str, dict[str, Any]] = {}  # the newest job of a share (14 days kept), error and all
     async for page in pages(store, pages_prefix(sweep_id, Source.BACKUP_JOBS.value)):
         for job in page:
+            if job.get("job"):  # a Recovery Services job names its share by vault, account and share name
+                share = share_jobs.get(str(job["job"]))
+                newer = latest.get(share) if share else None
+                if share and (
+                    newer is None or str(job.get("startTime") or "") > str(newer.get("startTime") or "")
+                ):
+                    latest[share] = job
+                continue
             known = jobs.get(job["datasource"])
             if known is None or str(job.get("startTime") or "") > str(known.get("startTime") or ""):
                 jobs[job["datasource"]] = job
+    for share, newest in latest.items():
+        jobs[share] = newest_backup(jobs.get(share), newest)
     facts_at = now or datetime.now(UTC)
     servers: dict[str, dict[str, Any]] = {}
     seen: set[str] = set()
@@ -235,26 +299,40 @@ async def classify_sweep(
         await emit(judge(key, r, None) for key, r in fresh(handled))
     async for page in pages(store, pages_prefix(sweep_id, "databases")):
         await emit(judge(key, r, servers.get(str(r.get("parent")))) for key, r in fresh(page))
-    unlisted = {parse_resource_id(s).key() for s in request.unlisted_servers}
+    accounts: dict[str, dict[str, Any]] = {}
+    async for page in pages(store, pages_prefix(sweep_id, ACCOUNTS)):
+        accounts.update({parse_resource_id(str(r["id"])).key(): r for r in page})
+    async for page in pages(store, pages_prefix(sweep_id, SHARES)):
+        await emit(judge(key, r, accounts.get(str(r.get("parent")))) for key, r in fresh(page))
+    unlisted = {parse_resource_id(s).key() for s in request.unlisted_servers + request.unlisted_accounts}
     await emit(_orphans(protections, seen, set(names), unlisted))
     await json_out.write(writer.closing(names))
     await json_out.close()
     await csv_out.close()
     await put_json(store, sweep_path(sweep_id, "gaps.json"), writer.gaps_document(names))
     summary = writer.summary
-    return SweepSummary(summary.total, summary.gaps, dict(summary.by_classification))
+    by_kind = {kind: dict(counts) for kind, counts in sorted(summary.by_kind.items())}
+    return SweepSummary(summary.total, summary.gaps, dict(summary.by_classification), by_kind)
 
 
 def _orphans(
     protections: dict[str, list[dict[str, Any]]], seen: set[str], subscriptions: set[str], unlisted: set[str]
 ) -> Iterable[Entry]:
-    """Backup instances whose datasource is gone: in a subscription the sweep covers, of a kind it lists."""
+    """Backup instances and protected items whose datasource is gone: in a subscription the sweep covers, of a
+    kind it lists, unless the list that would have shown it failed (a server's databases, an account's
+    shares)."""
     for key, found in protections.items():
         if key in seen:
             continue
         parts = key.split("/")
         subscription = parts[2] if len(parts) > 2 and parts[1] == "subscriptions" else ""
-        parent = key.rsplit("/databases/", 1)[0] if "/databases/" in key else None
+        parent = (
+            key.rsplit("/databases/", 1)[0]
+            if "/databases/" in key
+            else account_of_share(key)
+            if "/fileservices/" in key
+            else None
+        )
         if subscription not in subscriptions or (parent is not None and parent in unlisted):
             continue
         datasource_type = found[0].get("datasourceId") or key

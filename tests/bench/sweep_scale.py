@@ -31,6 +31,15 @@ pages, each one query. A window of W = 5 s holds Q = 15 queries and opens at the
 one closed, so the P-th query cannot be sent before (ceil(P / Q) - 1) * W seconds after the first:
 T_quota = (ceil(P / Q) - 1) * W. Goal: sweep wall time <= 1.1 * T_quota.
 
+3. File shares (``--share-accounts``, default 1,000; 0 skips): that many more storage accounts (in bulk
+   subscription 1, group ``rg-shares``) hold ``--shares-per-account`` SMB shares each (default 2). Part 1's
+   rules have no file-share rule, so its sweep lists no shares (and, no protected item naming an account,
+   does not read the staged accounts for a share plan); part 3 restarts the host with the same rules plus one file-share rule covering
+   ``rg-shares`` (a Recovery Services vault) and sweeps again, remediation off. Prints the share lists, the
+   shares reported, and the ARM (and Resource Graph) calls per 1,000 Resource Graph rows and per 1,000
+   resources reported, without shares (part 1) and with them (part 3), from the one run. It runs before part
+   2 (whose host has part 1's rules again).
+
 0. Remediation sending (``--send-gaps``, default 5,000; 0 skips): the remediation step
    (``shared.compliance.steps.remediate``) sends that many gaps to a queue of the stack's Azurite through the
    same queue client as the ``sweep_remediate`` activity (another queue name, so nothing is protected), one at a
@@ -83,6 +92,8 @@ from shared.services.resourcegraph import (
 LOCATION = "westeurope"
 BULK_GROUP, BULK_PREFIX = "rg-bulk", "st"  # StorageAccountBatch's defaults: accounts no rule covers
 COVERED_GROUP, COVERED_PREFIX = "rg-covered", "sc"  # the accounts a rule covers (the gaps)
+SHARE_GROUP, SHARE_PREFIX = "rg-shares", "sf"  # the accounts with file shares (part 3)
+SHARE_TYPE = "Microsoft.Storage/storageAccounts/fileServices/shares"
 GOAL_RATIO = 1.1
 GOAL_HOST_RSS_MB = 300.0
 GOAL_THROTTLED_SHARE = 0.01
@@ -101,10 +112,12 @@ class Tenant:
     per_subscription: int
     covered: int  # subscriptions 1..covered hold the gaps
     gaps_per_subscription: int
+    share_accounts: int = 0  # more accounts, in subscription 1, with file shares (part 3)
+    shares_per_account: int = 0
 
     @property
     def accounts(self) -> int:
-        return self.subscriptions * self.per_subscription
+        return self.subscriptions * self.per_subscription + self.share_accounts
 
     @property
     def gaps(self) -> int:
@@ -133,6 +146,16 @@ class Tenant:
                     "firstSubscription": self.covered + 1,
                 }
             )
+        if self.share_accounts:
+            out.append(
+                {
+                    "subscriptions": 1,
+                    "accountsPerSubscription": self.share_accounts,
+                    "resourceGroup": SHARE_GROUP,
+                    "namePrefix": SHARE_PREFIX,
+                    "sharesPerAccount": self.shares_per_account,
+                }
+            )
         return out
 
     def gap_ids(self) -> dict[str, int]:
@@ -154,9 +177,15 @@ def covered_account_id(index: int, number: int) -> str:
     return f"/subscriptions/{sub}/resourceGroups/{COVERED_GROUP}/providers/Microsoft.Storage/storageAccounts/{COVERED_PREFIX}{index:04d}{number:06d}"
 
 
-def write_tenant(folder: Path, tenant: Tenant) -> tuple[Path, Path]:
+def rsv_id(subscription: str) -> str:
+    return f"/subscriptions/{subscription}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/rsv"
+
+
+def write_tenant(folder: Path, tenant: Tenant) -> tuple[Path, Path, Path]:
     """``seed.yaml``: a vault with a blob policy and its identity's role on the covered group, in each covered
-    subscription; ``rules.yaml``: one rule per covered subscription and group (nothing else is covered)."""
+    subscription (and a Recovery Services vault in subscription 1 when there are share accounts);
+    ``rules.yaml``: one rule per covered subscription and group (nothing else is covered);
+    ``rules-shares.yaml``: the same and one file-share rule for the share accounts' group."""
     subscriptions: list[dict[str, Any]] = []
     roles: list[dict[str, Any]] = []
     rules: list[dict[str, Any]] = []
@@ -207,6 +236,28 @@ def write_tenant(folder: Path, tenant: Tenant) -> tuple[Path, Path]:
                 "policy": "blob-operational",
             }
         )
+    first = bulk_subscription_id(1)
+    share_rules = list(rules)
+    if tenant.share_accounts:
+        if not subscriptions:
+            subscriptions.append({"id": first, "displayName": "Bulk 1", "resourceGroups": []})
+        groups = subscriptions[0]["resourceGroups"]
+        if not any(g["name"] == "rg-backup" for g in groups):
+            groups.append({"name": "rg-backup", "location": LOCATION})
+        backup = next(g for g in groups if g["name"] == "rg-backup")
+        backup["recoveryServicesVaults"] = [{"name": "rsv", "policies": [{"name": "DefaultFileSharePolicy"}]}]
+        share_rules.append(
+            {
+                "name": "bulk-shares",
+                "match": {
+                    "resourceTypes": [SHARE_TYPE],
+                    "subscriptions": [first],
+                    "resourceGroups": [SHARE_GROUP],
+                },
+                "vault": {"id": rsv_id(first), "location": LOCATION},
+                "policy": "DefaultFileSharePolicy",
+            }
+        )
     folder.mkdir(parents=True, exist_ok=True)
     seed, rules_path = folder / "seed.yaml", folder / "rules.yaml"
     seed.write_text(
@@ -214,7 +265,10 @@ def write_tenant(folder: Path, tenant: Tenant) -> tuple[Path, Path]:
         encoding="utf-8",
     )
     rules_path.write_text(yaml.safe_dump({"version": 1, "rules": rules}, sort_keys=False), encoding="utf-8")
-    return seed, rules_path
+    shares_path = folder / "rules-shares.yaml"
+    document = {"version": 1, "rules": share_rules}
+    shares_path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return seed, rules_path, shares_path
 
 
 def quota_bound(tenant: Tenant) -> tuple[int, dict[str, int], float]:
@@ -224,7 +278,7 @@ def quota_bound(tenant: Tenant) -> tuple[int, dict[str, int], float]:
         in_batch = min(MAX_SUBSCRIPTIONS, tenant.subscriptions - first)
         rows = {
             "subscriptions": in_batch,
-            "datasources": in_batch * tenant.per_subscription,
+            "datasources": in_batch * tenant.per_subscription + (tenant.share_accounts if first == 0 else 0),
             "backupInstances": 0,
             "backupJobs": 0,
         }
@@ -393,7 +447,8 @@ class SweepRun:
         )
         print(
             f"  progress: pages {progress.get('pages')}, rows {progress.get('rows')}, "
-            f"databaseLists {progress.get('databaseLists')}, policies {progress.get('policies')}"
+            f"databaseLists {progress.get('databaseLists')}, shareLists {progress.get('shareLists')}, "
+            f"policies {progress.get('policies')}"
         )
         summary = status.get("summary") or {}
         if summary:
@@ -403,6 +458,34 @@ class SweepRun:
             print(f"  remediation: {status['remediation']}")
         if status.get("problems"):
             print(f"  problems: {status['problems'][:5]}")
+
+
+@dataclass(frozen=True)
+class CallFigures:
+    """A sweep's ARM calls (Resource Graph queries among them) per 1,000 Resource Graph rows and per 1,000
+    resources reported."""
+
+    calls: int
+    graph: int
+    rows: int
+    reported: int
+
+    @classmethod
+    def of(cls, run: SweepRun, calls: int, graph: int) -> CallFigures:
+        progress = run.status.get("progress") or {}
+        summary = run.status.get("summary") or {}
+        return cls(calls, graph, int(progress.get("rows") or 0), int(summary.get("total") or 0))
+
+    def line(self) -> str:
+        def per(n: int, unit: int) -> str:
+            return f"{1000 * n / unit:.2f}" if unit else "-"
+
+        return (
+            f"{self.calls} ARM calls ({self.graph} Resource Graph) for {self.rows} Resource Graph rows and "
+            f"{self.reported} resources reported: per 1,000 rows {per(self.calls, self.rows)} ARM calls "
+            f"({per(self.graph, self.rows)} Resource Graph), per 1,000 resources reported "
+            f"{per(self.calls, self.reported)}"
+        )
 
 
 class Bench:
@@ -463,7 +546,7 @@ class Bench:
 
     # -- part 1 --------------------------------------------------------------------------------------------
 
-    def inventory(self, tenant: Tenant, timeout: float) -> None:
+    def inventory(self, tenant: Tenant, timeout: float) -> CallFigures:
         pages, per_source, bound = quota_bound(tenant)
         self.stack.admin("DELETE", "/_admin/counters")
         pids = processes(self.stack)
@@ -515,10 +598,43 @@ class Bench:
                 f"during the sweep (sampled every 0.25 s){goal}; VmHWM {sampler.hwm[name]:.0f} MB"
             )
         sampler.print(run.seconds)
+        return CallFigures.of(run, calls, graph)
+
+    # -- part 3 --------------------------------------------------------------------------------------------
+
+    def shares(self, tenant: Tenant, rules: Path, timeout: float, without: CallFigures) -> None:
+        self.stack.config.host_env["PROTECTION_RULES"] = str(rules)
+        self.stack.restart_host(kill=False)  # same port and Azurite; the new host reads the share rule
+        self.stack.admin("DELETE", "/_admin/counters")
+        run = self.sweep(timeout)
+        counters, calls, throttled, graph, graph_429 = self.counters()
+        with_shares = CallFigures.of(run, calls, graph)
+        print(
+            f"3. File shares: {tenant.share_accounts} more accounts x {tenant.shares_per_account} SMB shares "
+            f"(group {SHARE_GROUP}); the rules plus one file-share rule for that group; remediation off"
+        )
+        run.print()
+        by_kind = (run.status.get("summary") or {}).get("byKind") or {}
+        kinds = {kind: sum(counts.values()) for kind, counts in by_kind.items()}
+        print(
+            f"  share lists (FileShares_List calls) {counters['calls'].get('FileShares_List', 0)}, shares "
+            f"reported {kinds.get('file_share', 0)}; ARM calls {calls} ({throttled} 429s), of them Resource "
+            f"Graph {graph} ({graph_429} 429s)"
+        )
+        for label, figures in (("without shares (part 1)", without), ("with shares (part 3)", with_shares)):
+            print(f"  {label}: {figures.line()}")
+        listing = dict(run.phase_seconds()).get("listing")
+        if listing is not None:
+            lists = counters["calls"].get("FileShares_List", 0)
+            print(
+                f"  the listing phase took {listing:.1f}s for {lists} lists ({lists / listing:.1f} a second; "
+                "ARM's read refill is 25 a second per subscription and principal)"
+            )
 
     # -- part 2 --------------------------------------------------------------------------------------------
 
     def remediation(self, tenant: Tenant, per_second: float, sweep_timeout: float, timeout: float) -> None:
+        self.stack.config.host_env.pop("PROTECTION_RULES", None)  # part 1's rules (part 3 added shares)
         self.stack.config.host_env["COMPLIANCE_REMEDIATION"] = "on"
         self.stack.restart_host(kill=False)  # same port and Azurite; the new host reads remediation=on
         gaps = tenant.gap_ids()
@@ -685,6 +801,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gap-subscriptions", type=int, default=5, help="subscriptions the gaps are in")
     parser.add_argument("--send-gaps", type=int, default=FULL["gaps"], help="part 0's sends (0 skips it)")
     parser.add_argument("--send-only", action="store_true", help="run part 0 only, on Azurite alone")
+    parser.add_argument("--share-accounts", type=int, default=1000, help="part 3's accounts (0 skips it)")
+    parser.add_argument("--shares-per-account", type=int, default=2, help="SMB shares in each")
     parser.add_argument("--per-second", type=float, default=2.0, help="COMPLIANCE_REMEDIATION_PER_SECOND")
     parser.add_argument("--sweep-timeout", type=float, default=600.0, help="seconds to wait for a sweep")
     parser.add_argument(
@@ -699,11 +817,25 @@ def main(argv: list[str] | None = None) -> int:
     per_subscription = max(1, args.resources // subscriptions)
     covered = max(0, min(args.gap_subscriptions, subscriptions)) if args.gaps > 0 else 0
     per_gap_sub = min(per_subscription, args.gaps // covered) if covered else 0
-    tenant = Tenant(subscriptions, per_subscription, covered if per_gap_sub else 0, per_gap_sub)
+    share_accounts = max(0, args.share_accounts)
+    tenant = Tenant(
+        subscriptions,
+        per_subscription,
+        covered if per_gap_sub else 0,
+        per_gap_sub,
+        share_accounts,
+        max(1, args.shares_per_account) if share_accounts else 0,
+    )
     spread = max(0, tenant.gaps_per_subscription - 1) / args.per_second
     timeout = args.timeout or 3 * (spread + PROTECTION_FLOOR_SECONDS) + 300.0
     print(
-        f"sizes: {tenant.accounts} accounts = {subscriptions} subscriptions x {per_subscription}; "
+        f"sizes: {tenant.accounts} accounts = {subscriptions} subscriptions x {per_subscription}"
+        + (
+            f" + {tenant.share_accounts} with {tenant.shares_per_account} file shares each"
+            if tenant.share_accounts
+            else ""
+        )
+        + "; "
         f"{tenant.gaps} gaps = {tenant.covered} subscriptions x {tenant.gaps_per_subscription} covered by a rule"
         + ("" if tenant.gaps else " (part 2 skipped)")
     )
@@ -727,7 +859,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(storage.location, ignore_errors=True)
         return 0
     with tempfile.TemporaryDirectory(prefix="sweep-scale-") as folder, httpx.Client(timeout=60.0) as http:
-        seed, rules = write_tenant(Path(folder), tenant)
+        seed, rules, share_rules = write_tenant(Path(folder), tenant)
         config = StackConfig(
             seed=seed,
             rules=rules,
@@ -756,7 +888,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"{sum(b['seconds'] for b in loaded):.1f}s (in the emulator)"
             )
             bench = Bench(stack, http)
-            bench.inventory(tenant, args.sweep_timeout)
+            without = bench.inventory(tenant, args.sweep_timeout)
+            if tenant.share_accounts:
+                bench.shares(tenant, share_rules, args.sweep_timeout, without)
             if tenant.gaps:
                 bench.remediation(tenant, args.per_second, args.sweep_timeout, timeout)
     print(f"total {time.monotonic() - started:.0f}s")

@@ -1,7 +1,7 @@
 """The compliance page in a real headless Chromium: what a person sees once the page's script has run.
 
 Each test renders a document made by the real ``ReportWriter`` (a dozen entries, several classifications,
-three subscriptions, three kinds), writes it to a file and has Chromium load it from disk (``file://``, so
+three subscriptions, four kinds), writes it to a file and has Chromium load it from disk (``file://``, so
 nothing but the file is there), then asserts on the DOM Chromium dumps after the load: the totals, the rows,
 the counter the script computes, the filters a location hash preselects, the filters a user changes (through
 a small test hook added to a copy of the page, allowed by its own hash in the page's policy), and the page's
@@ -62,7 +62,7 @@ HOSTILE = 'the vault says <script>document.title = "pwned"</script> & gives up'
 
 
 def dozen() -> list[Entry]:
-    """Twelve resources: 9 gaps of 6 classifications over three subscriptions and three kinds."""
+    """Twelve resources: 9 gaps of 6 classifications over three subscriptions and four kinds."""
     return [
         entry("stprod01", C.PROTECTED, vault_id=vault_id(SUB_A), policy_id=policy_id(SUB_A)),
         entry("stold", C.SOFT_DELETED, protection_state="SoftDeleted", vault_id=vault_id(SUB_A)),
@@ -73,7 +73,7 @@ def dozen() -> list[Entry]:
             expected_vault_id=vault_id(SUB_A),
             expected_policy_id=policy_id(SUB_A),
         ),
-        entry("stnew", C.UNPROTECTED, sub=SUB_B, rule="prod-blobs"),
+        entry("scratch", C.UNPROTECTED, sub=SUB_B, kind="file_share", rule="prod-files"),
         entry("pg-new", C.UNPROTECTED, sub=SUB_C, kind="postgresql_flexible", rule="pg"),
         entry(
             "stbroken",
@@ -102,7 +102,7 @@ def dozen() -> list[Entry]:
             expected_policy_id=policy_id(SUB_B, "vault-db", "daily-pg"),
         ),
         entry("pg-gone", C.ORPHANED, sub=SUB_C, kind="postgresql", vault_id=vault_id(SUB_C)),
-        entry("stweb", C.STOPPED, sub=SUB_C, protection_state="ProtectionStopped"),
+        entry("hr", C.STOPPED, sub=SUB_C, kind="file_share", protection_state="ProtectionStopped"),
         entry("stsandbox", C.EXCLUDED, sub=SUB_C),
         entry("stpremium", C.UNSUPPORTED),
     ]
@@ -242,6 +242,18 @@ def test_a_hash_value_no_row_has_is_ignored(page_file: Path) -> None:
     assert root.by_id("filter-classification").attrs["data-value"] == ""
     assert shown_classifications(root) == ["drift", "unprotected"]
     assert root.by_id("gap-counter").text() == "2 of 9 gaps shown"
+
+
+def test_file_shares_have_their_bar_and_their_filter(page_file: Path) -> None:
+    root = dump_dom(page_file, "#kind=file_share")
+
+    assert shown_classifications(root) == ["stopped", "unprotected"]
+    assert root.by_id("filter-kind").attrs["data-value"] == "file_share"
+    assert [r.all("td")[-3].text() for r in visible(root)] == ["File share", "File share"]
+    bars = {g.attrs["data-kind"]: g for g in root.by_id("chart-kinds").all("g", cls="bar")}
+    assert set(bars) == {"blob", "postgresql", "postgresql_flexible", "file_share"}
+    assert (bars["file_share"].attrs["data-total"], bars["file_share"].attrs["data-gaps"]) == ("2", "2")
+    assert bars["file_share"].all("text")[0].text() == "File share"
 
 
 def test_filters_that_match_nothing_say_so(page_file: Path) -> None:

@@ -1,7 +1,8 @@
 # ruff: noqa: E501 - ARM ids are long by nature
 """Compliance sweeps end to end on the local stack: the host runs ``function_app.py``, the emulator holds a
-tenant with every situation (``local/cloud/seeds/compliance-tenant.yaml``), remediation goes through the
-protection pipeline, and a second sweep sees the result."""
+tenant with every situation (``local/cloud/seeds/compliance-tenant.yaml``, and a protected file share deleted
+through ARM before the sweep), remediation goes through the protection pipeline, and a second sweep sees the
+result."""
 
 from __future__ import annotations
 
@@ -44,6 +45,10 @@ def flexible(name: str) -> str:
     return f"{DATA}/Microsoft.DBforPostgreSQL/flexibleServers/{name}"
 
 
+def share(name: str) -> str:
+    return f"{account('stfiles')}/fileServices/default/shares/{name}"
+
+
 EXPECTED = {
     account("stprotected"): "protected",
     account("sterror"): "unhealthy",
@@ -59,9 +64,13 @@ EXPECTED = {
     account("stpremium"): "unsupported",
     account("stnfs"): "unsupported",
     account("stexcluded"): "excluded",
-    account(
-        "stfiles"
-    ): "unprotected",  # its shares are not the app's yet; its blobs are covered by prod-blobs
+    account("stfiles"): "unprotected",  # its blobs: prod-blobs; its shares: prod-files
+    share("finance"): "protected",
+    share("hr"): "orphaned",  # deleted through ARM before the sweep; its protected item remains
+    share("legal"): "unhealthy",  # ProtectionError
+    share("projects"): "drift",  # protected by files-legacy, the rule names DefaultFileSharePolicy
+    share("scratch"): "unprotected",  # it predates the app: remediation protects it
+    share("archive"): "orphaned",  # gone before the seed's protected item was read
     database("pg-orders", "orders"): "protected",
     database("pg-orders", "billing"): "unprotected",
     database("pg-legacy", "legacy"): "unprotected",
@@ -118,6 +127,8 @@ def classifications(report: dict[str, Any]) -> dict[str, str]:
 def test_a_sweep_reports_every_situation_and_remediation_protects_exactly_the_unprotected(
     stack: LocalStack,
 ) -> None:
+    deleted = stack.arm("DELETE", share("hr"))
+    assert deleted.status_code in (200, 204), deleted.text
     outcomes = Outcomes(stack)
     start = outcomes.mark()
     started = api(stack, "POST", "sweeps")
@@ -141,8 +152,21 @@ def test_a_sweep_reports_every_situation_and_remediation_protects_exactly_the_un
     assert got == {k.lower(): v for k, v in EXPECTED.items()}
     assert document["sweep"]["id"] == sweep_id
     assert document["summary"]["byClassification"]["unprotected"] == len(UNPROTECTED)
-    drift = next(e for e in document["entries"] if e["classification"] == "drift")
+    drift = next(e for e in document["entries"] if e["resourceId"] == account("stdrift"))
     assert "bv-weu-legacy" in drift["vaultId"] and drift["expectedVaultId"].endswith("/bv-weu")
+    share_drift = next(e for e in document["entries"] if e["resourceId"] == share("projects"))
+    assert share_drift["policyId"].endswith("/rsv-weu/backupPolicies/files-legacy")
+    assert share_drift["expectedPolicyId"].endswith("/rsv-weu/backupPolicies/DefaultFileSharePolicy")
+    hr = next(e for e in document["entries"] if e["resourceId"] == share("hr"))
+    assert hr["backupInstanceId"].endswith("/protectedItems/AzureFileShare;hr") and hr["kind"] == "file_share"
+    by_kind = {k["kind"]: k["counts"] for k in document["summary"]["byKind"]}
+    assert by_kind["file_share"] == {
+        "protected": 1,
+        "orphaned": 2,
+        "unhealthy": 1,
+        "drift": 1,
+        "unprotected": 1,
+    }
     failed_job = next(e for e in document["entries"] if e["resourceId"] == account("stjobfailed"))
     assert failed_job["error"]["code"] == "UserErrorStorageAccountNotFound"
     assert "reached" in failed_job["error"]["message"]
@@ -161,16 +185,24 @@ def test_a_sweep_reports_every_situation_and_remediation_protects_exactly_the_un
     assert "stunprotected1" in page.text
     assert not re.search(r'(?:src|href)="(?:https?:)?//', page.text)  # no external assets
 
+    assert "File share" in page.text and 'data-kind="file_share"' in page.text
+
     completed = stack.wait_for_event(
         lambda e: e["data"]["sweepId"] == sweep_id, 30.0, event_type="BackupAutopilot.Sweep.Completed"
     )
-    assert completed is not None and completed["data"]["gaps"] > 0, completed
+    assert completed is not None, completed
+    assert completed["data"]["total"] == len(EXPECTED) and completed["data"]["gaps"] == sum(
+        v not in ("protected", "excluded", "unsupported") for v in EXPECTED.values()
+    )
+    assert completed["data"]["byClassification"]["orphaned"] == 3  # storphan, and two shares
+    assert completed["data"]["byKind"]["file_share"] == by_kind["file_share"]
 
     # Remediation sent each unprotected resource through the protection pipeline (origin sweep).
     results = outcomes.wait_for(UNPROTECTED, timeout=120.0, start=start)
     assert all(r["correlation_id"] == f"sweep:{sweep_id}" for r in results.values())
     protected = sorted(rid for rid, r in results.items() if r["kind"] == "protected")
     assert account("stunprotected1") in protected and flexible("pgflex-reports") in protected
+    assert share("scratch") in protected, results[share("scratch")]
 
     second = api(stack, "POST", "sweeps").json()
     assert second["id"] != sweep_id and second["joined"] is False
@@ -180,6 +212,8 @@ def test_a_sweep_reports_every_situation_and_remediation_protects_exactly_the_un
         expected = "protected" if rid in protected else "unprotected"
         assert again[rid.lower()] in (expected, "configuring"), (rid, results[rid]["reason"])
     assert again[account("stdrift").lower()] == "drift"  # reported, never moved
+    assert again[share("projects").lower()] == "drift"
+    assert again[share("scratch").lower()] == "protected"  # the share that predates the app
 
 
 def test_bad_sweep_ids_and_missing_reports_are_404_problems(stack: LocalStack) -> None:

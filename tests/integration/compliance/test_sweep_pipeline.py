@@ -1,7 +1,8 @@
 """The whole sweep pipeline without the Functions host: the real emulator in process (``httpx.ASGITransport``)
 seeded with ``local/cloud/seeds/compliance-tenant.yaml``, the one ARM client, a folder store; every Resource
-Graph source paged, the databases listed per server, the policies read, then the classification, the report,
-the gaps document and remediation, as the sweep's activities run them one after the other."""
+Graph source paged, the databases listed per server, the file shares listed per account the plan names, the
+policies read, then the classification, the report, the gaps document and remediation, as the sweep's
+activities run them one after the other."""
 
 from __future__ import annotations
 
@@ -24,13 +25,15 @@ from local.cloud.testing import client, fast_config
 from shared.arm.client import ArmClient
 from shared.arm.credentials import LocalCredential
 from shared.arm.rate_limit import RateLimiter
-from shared.compliance import steps
+from shared.compliance import shares, steps
 from shared.compliance.inventory import NOTES, Source
 from shared.compliance.report import CSV_COLUMNS, SCHEMA_PATH, SweepInfo
 from shared.compliance.store import FolderStore, get_json, pages, pages_prefix, sweep_path
 from shared.protection.messages import ProtectionRequest
 from shared.protection.rules import Rules
+from shared.services import recoveryservices as rs
 from shared.services import resourcegraph as rg
+from shared.services.recoveryservices import SHARE_TYPE
 from tests.paths import REPO_ROOT
 
 pytestmark = pytest.mark.integration
@@ -43,6 +46,9 @@ DATA = f"/subscriptions/{PROD}/resourceGroups/rg-data-weu/providers"
 BACKUP = f"/subscriptions/{PROD}/resourceGroups/rg-backup-weu/providers/Microsoft.DataProtection/backupVaults"
 BV = f"{BACKUP}/bv-weu"
 BV_LEGACY = f"{BACKUP}/bv-weu-legacy"
+RSV = (
+    f"/subscriptions/{PROD}/resourceGroups/rg-backup-weu/providers/Microsoft.RecoveryServices/vaults/rsv-weu"
+)
 KEY_VAULT = f"{DATA}/Microsoft.KeyVault/vaults/kv-contoso-pg"
 SCHEMA = Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
 
@@ -84,6 +90,12 @@ RULES = Rules.from_document(
                 "vault": {"id": BV, "location": "westeurope"},
                 "policy": "pgflex-daily",
             },
+            {
+                "name": "prod-files",
+                "match": {"resourceTypes": [SHARE_TYPE], "subscriptions": [PROD]},
+                "vault": {"id": RSV, "location": "westeurope"},
+                "policy": "DefaultFileSharePolicy",
+            },
         ],
     },
     "compliance-tenant rules",
@@ -100,6 +112,10 @@ def database(server: str, name: str) -> str:
 
 def flexible(name: str) -> str:
     return f"{DATA}/Microsoft.DBforPostgreSQL/flexibleServers/{name}"
+
+
+def share(name: str) -> str:
+    return f"{account('stfiles')}/fileServices/default/shares/{name}"
 
 
 def dev(provider: str, name: str) -> str:
@@ -123,8 +139,14 @@ EXPECTED: dict[str, tuple[str, str, str | None]] = {
     "stpremium": (account("stpremium"), "unsupported", None),
     "stnfs": (account("stnfs"), "unsupported", None),
     "stexcluded": (account("stexcluded"), "excluded", None),
-    # its file shares are Recovery Services' (not covered by sweeps); its blobs are covered by prod-blobs
+    # its blobs are covered by prod-blobs; its file shares (Recovery Services) by prod-files
     "stfiles": (account("stfiles"), "unprotected", "prod-blobs"),
+    "finance": (share("finance"), "protected", "prod-files"),
+    "hr": (share("hr"), "stopped", "prod-files"),
+    "legal": (share("legal"), "unhealthy", "prod-files"),
+    "projects": (share("projects"), "drift", "prod-files"),  # files-legacy, not DefaultFileSharePolicy
+    "scratch": (share("scratch"), "unprotected", "prod-files"),
+    "archive": (share("archive"), "orphaned", None),  # the share is gone, its protected item remains
     "orders": (database("pg-orders", "orders"), "protected", "prod-postgresql-single"),
     "billing": (database("pg-orders", "billing"), "unprotected", "prod-postgresql-single"),
     "legacy": (database("pg-legacy", "legacy"), "unprotected", "prod-postgresql-single"),
@@ -134,7 +156,7 @@ EXPECTED: dict[str, tuple[str, str, str | None]] = {
     "stdevscratch": (dev("Microsoft.Storage/storageAccounts", "stdevscratch"), "excluded", None),
     "pgflex-dev": (dev("Microsoft.DBforPostgreSQL/flexibleServers", "pgflex-dev"), "excluded", None),
 }
-UNPROTECTED = {"stunprotected1", "stfiles", "billing", "legacy", "pgflex-reports"}
+UNPROTECTED = {"stunprotected1", "stfiles", "billing", "legacy", "pgflex-reports", "scratch"}
 
 
 @dataclass
@@ -146,6 +168,7 @@ class Run:
     pages: dict[Source, list[steps.PageResult]] = field(default_factory=dict)
     servers: list[str] = field(default_factory=list)
     listed: dict[str, steps.ListResult] = field(default_factory=dict)
+    share_accounts: list[str] = field(default_factory=list)
     intervals: dict[str, float | None] = field(default_factory=dict)
     summary: steps.SweepSummary = field(default_factory=steps.SweepSummary)
     report: dict[str, Any] = field(default_factory=dict)
@@ -179,8 +202,9 @@ def arm_client(app: ArmApp) -> ArmClient:
 async def run_pipeline(
     app: ArmApp, root: Path, sweep: SweepInfo, scopes: list[rg.GraphScope], rules: Rules = RULES
 ) -> Run:
-    """fetch_page for every source and scope batch (on skip tokens), list_databases per server, read_policy
-    per policy, classify_sweep, then read back what it wrote."""
+    """fetch_page for every source and scope batch (on skip tokens), list_databases per server, the share
+    plan and list_shares per page of each account it names, read_policy per policy, classify_sweep, then read
+    back what it wrote."""
     run = Run(FolderStore(root), sweep)
     policies: set[str] = set()
     async with arm_client(app) as arm:
@@ -204,6 +228,10 @@ async def run_pipeline(
             run.listed[server] = await steps.list_databases(
                 arm, run.store, steps.ListRequest(sweep.id, server, index)
             )
+        plan = await shares.plan_share_lists(run.store, rules, shares.SharePlanRequest(sweep.id))
+        run.share_accounts = plan.accounts
+        unlisted_accounts = await shares.list_every_share(arm, run.store, sweep.id, plan.accounts)
+        assert unlisted_accounts == {}
         for policy_id in sorted(policies):
             read = await steps.read_policy(arm, steps.PolicyRequest(policy_id))
             assert read.error is None, read.error
@@ -259,15 +287,21 @@ async def test_each_source_is_one_page_and_the_databases_and_policies_are_read(b
     run = by_subscription
     assert [len(run.pages[s]) for s in Source] == [1, 1, 1, 1]
     rows = {s: run.pages[s][0].rows for s in Source}
-    # 2 subscriptions; 14 + 1 accounts, 2 single + 4 flexible servers; 9 instances + 1 deleted; 4 backup jobs
+    # 2 subscriptions; 14 + 1 accounts, 2 single + 4 flexible servers; 9 instances + 1 deleted and 5 protected
+    # items of file shares; 4 Data Protection backup jobs and 2 Recovery Services ones (finance's, legal's)
     assert rows == {
         Source.SUBSCRIPTIONS: 2,
         Source.DATASOURCES: 21,
-        Source.BACKUP_INSTANCES: 10,
-        Source.BACKUP_JOBS: 4,
+        Source.BACKUP_INSTANCES: 15,
+        Source.BACKUP_JOBS: 6,
     }
     quota = [q for s in Source if (q := run.pages[s][0].quota.remaining) is not None]
     assert len(quota) == 4 and quota == sorted(quota, reverse=True)  # each page spends one query
+    # the shares of every production account prod-files can match are listed (one call each): not the
+    # excluded one, not the premium block blob one (no file service), not the dev ones (no share rule)
+    listed = {a.rsplit("/", 1)[-1] for a in run.share_accounts}
+    accounts = {n for n, (rid, _, _) in EXPECTED.items() if rid == account(n) and n != "storphan"}
+    assert listed == accounts - {"stexcluded", "stpremium"} and len(run.share_accounts) == 12
     assert sorted(run.servers) == [
         f"{DATA}/Microsoft.DBforPostgreSQL/servers/{s}" for s in ("pg-legacy", "pg-orders")
     ]
@@ -280,6 +314,8 @@ async def test_each_source_is_one_page_and_the_databases_and_policies_are_read(b
         policy("blob-legacy", BV_LEGACY): None,
         policy("pg-weekly"): 7 * 86400.0,
         policy("pgflex-daily"): 12 * 3600.0,
+        policy("DefaultFileSharePolicy", RSV): 86400.0,  # Recovery Services: scheduleRunFrequency Daily
+        policy("files-legacy", RSV): 86400.0,
     }
 
 
@@ -290,14 +326,16 @@ async def test_staged_pages_are_the_reduced_rows(by_subscription: Run) -> None:
         for row in page
     ]
     assert {tuple(sorted(r)) for r in staged} == {
-        ("datasource", "endTime", "errorDetails", "startTime", "status")
+        ("datasource", "endTime", "errorDetails", "startTime", "status"),  # Data Protection jobs
+        ("endTime", "errorDetails", "job", "startTime", "status"),  # Recovery Services: vault|account|share
     }
-    assert sorted(r["datasource"].rsplit("/", 1)[-1] for r in staged) == [
+    assert sorted(r["datasource"].rsplit("/", 1)[-1] for r in staged if "datasource" in r) == [
         "orders",
         "stjobfailed",
         "stjobfailed",
         "stprotected",
     ]
+    assert sorted(r["job"].rsplit("|", 1)[-1] for r in staged if "job" in r) == ["finance", "legal"]
 
 
 # -- the classification of every resource ---------------------------------------------------------
@@ -314,15 +352,16 @@ async def test_every_resource_of_the_seed_is_classified(by_subscription: Run, na
 async def test_nothing_else_is_reported_and_out_of_scope_is_absent(by_subscription: Run) -> None:
     run = by_subscription
     assert set(run.entries) == set(EXPECTED)
-    assert run.summary.total == len(EXPECTED) == 23
+    assert run.summary.total == len(EXPECTED) == 29
     assert "stsandbox" not in run.entries  # subscription 3333 is out of scope
     assert all(SANDBOX not in e["resourceId"] for e in run.report["entries"])
-    # servers are listed for their databases, never reported; file shares are not covered (said in a note)
+    # servers are listed for their databases, never reported; shares are reported as the file_share kind
     assert not [e for e in run.report["entries"] if e["resourceId"].endswith(("/pg-orders", "/pg-legacy"))]
-    assert not [
-        e for e in run.report["entries"] if "fileServices" in e["resourceId"] or "kv-" in e["resourceId"]
-    ]
-    assert any("file shares" in n["note"] for n in run.report["sweep"]["notes"])
+    assert not [e for e in run.report["entries"] if "kv-" in e["resourceId"]]
+    shares_seen = [e for e in run.report["entries"] if "/fileServices/" in e["resourceId"]]
+    assert {e["kind"] for e in shares_seen} == {"file_share"} and len(shares_seen) == 6
+    notes = " ".join(n["note"] for n in run.report["sweep"]["notes"])
+    assert "file shares are not indexed by Resource Graph" in notes and "not covered" not in notes
 
 
 async def test_what_the_vault_reports_is_carried_verbatim(by_subscription: Run) -> None:
@@ -363,11 +402,41 @@ async def test_drift_names_both_vaults_and_policies(by_subscription: Run) -> Non
 
 async def test_the_orphan_is_the_instance_left_by_a_deleted_account(by_subscription: Run) -> None:
     orphans = [e for e in by_subscription.report["entries"] if e["classification"] == "orphaned"]
-    assert [o["name"] for o in orphans] == ["storphan"]
-    (gone,) = orphans
+    assert [o["name"] for o in orphans] == ["storphan", "archive"]
+    gone = orphans[0]
     assert gone["backupInstanceId"] == f"{BV}/backupInstances/bi-storphan"
     assert (gone["vaultId"], gone["policyId"], gone["kind"]) == (BV, policy("blob-operational"), "blob")
     assert (gone["subscriptionId"], gone["resourceGroup"]) == (PROD, "rg-data-weu")
+
+
+async def test_file_shares_are_classified_from_their_protected_items(by_subscription: Run) -> None:
+    entries = by_subscription.entries
+    item = f"{RSV}/backupFabrics/Azure/protectionContainers/StorageContainer;Storage;rg-data-weu;stfiles"
+    finance = entries["finance"]
+    assert (finance["vaultId"], finance["policyId"]) == (RSV, f"{RSV}/backupPolicies/DefaultFileSharePolicy")
+    assert finance["backupInstanceId"] == f"{item}/protectedItems/AzureFileShare;finance"
+    assert (finance["protectionState"], finance["lastBackup"]["status"]) == ("Protected", "Completed")
+    assert (finance["location"], finance["resourceGroup"]) == ("westeurope", "rg-data-weu")  # the account's
+    drift = entries["projects"]
+    assert (drift["vaultId"], drift["policyId"]) == (RSV, f"{RSV}/backupPolicies/files-legacy")
+    assert drift["expectedPolicyId"] == f"{RSV}/backupPolicies/DefaultFileSharePolicy"
+    assert "files-legacy" in drift["reason"] and "DefaultFileSharePolicy" in drift["reason"]
+    legal = entries["legal"]
+    assert legal["protectionState"] == "ProtectionError" and legal["lastBackup"]["status"] == "Failed"
+    # the error of its failed backup job (an AzureStorageJob in Resource Graph), verbatim
+    message = "The file share snapshot could not be taken because the share limit was reached."
+    assert legal["error"] == {
+        "code": "400",
+        "message": message,
+        "recommendedAction": ["Delete older snapshots of the file share, then retry the backup."],
+    }
+    assert legal["reason"] == f"protection state ProtectionError: 400: {message}"
+    assert entries["hr"]["protectionState"] == "ProtectionStopped"  # stopped first, though its policy drifts
+    gone = entries["archive"]
+    assert gone["backupInstanceId"] == f"{item}/protectedItems/AzureFileShare;archive"
+    assert (gone["kind"], gone["resourceType"], gone["subscriptionId"]) == ("file_share", SHARE_TYPE, PROD)
+    scratch = entries["scratch"]
+    assert (scratch["expectedVaultId"], scratch["vaultId"]) == (RSV, None)
 
 
 async def test_databases_take_their_servers_place_and_the_rule_names_the_vault(by_subscription: Run) -> None:
@@ -406,16 +475,17 @@ async def test_the_report_validates_and_its_summary_counts_every_entry(by_subscr
         counts[classification] = counts.get(classification, 0) + 1
     summary = report["summary"]
     assert {k: v for k, v in summary["byClassification"].items() if v} == counts
-    assert summary["total"] == 23 and summary["gaps"] == 12
-    assert by_subscription.summary == steps.SweepSummary(23, 12, counts)
+    assert summary["total"] == 29 and summary["gaps"] == 17
+    kinds = {k["kind"]: k["counts"] for k in summary["byKind"]}
+    assert by_subscription.summary == steps.SweepSummary(29, 17, counts, kinds)
     assert [
         (s["subscriptionId"], s["displayName"], sum(s["counts"].values())) for s in summary["bySubscription"]
     ] == [
-        (PROD, "Contoso Production", 21),
+        (PROD, "Contoso Production", 27),
         (DEV, "Contoso Dev", 2),
     ]
     by_kind = {k["kind"]: sum(k["counts"].values()) for k in summary["byKind"]}
-    assert by_kind == {"blob": 16, "postgresql": 3, "postgresql_flexible": 4}
+    assert by_kind == {"blob": 16, "postgresql": 3, "postgresql_flexible": 4, "file_share": 6}
     assert report["sweep"]["scope"] == {"subscriptions": [PROD, DEV], "managementGroups": []}
 
 
@@ -434,7 +504,7 @@ async def test_the_gaps_document_holds_exactly_the_gaps(by_subscription: Run) ->
 
 async def test_the_csv_has_one_row_per_entry(by_subscription: Run) -> None:
     header, *rows = by_subscription.csv_rows
-    assert header == list(CSV_COLUMNS) and len(rows) == 23
+    assert header == list(CSV_COLUMNS) and len(rows) == 29
     assert [r[0] for r in rows] == [e["resourceId"] for e in by_subscription.report["entries"]]
     by_id = {r[0]: dict(zip(CSV_COLUMNS, r, strict=True)) for r in rows}
     assert by_id[account("stjobfailed")]["errorCode"] == "UserErrorStorageAccountNotFound"
@@ -449,10 +519,12 @@ async def test_remediation_sends_exactly_the_unprotected(by_subscription: Run) -
     request = steps.RemediateRequest("sweep-subscriptions", "on", 2.0)
     result = await steps.remediate(by_subscription.store, request, send)
     ids = {EXPECTED[n][0].lower() for n in UNPROTECTED}
-    assert {r.datasource_id.lower() for r, _ in sent} == ids and len(sent) == 5
+    assert {r.datasource_id.lower() for r, _ in sent} == ids and len(sent) == 6
     assert all(r.origin == "sweep" and r.correlation_id == "sweep:sweep-subscriptions" for r, _ in sent)
-    assert sorted(d for _, d in sent) == [0, 0, 1, 1, 2]  # five in subscription 1111, two a second
-    assert result == steps.RemediationResult("on", 5, 2.0)
+    assert sorted(d for _, d in sent) == [0, 0, 1, 1, 2, 2]  # six in subscription 1111, two a second
+    assert result == steps.RemediationResult("on", 6, 2.5)
+    (share_request,) = [r for r, _ in sent if r.resource_type == SHARE_TYPE]
+    assert share_request.datasource_id == share("scratch")
 
 
 # -- a management group scope ---------------------------------------------------------------------
@@ -481,7 +553,7 @@ async def test_a_subscription_inside_a_management_group_of_the_scope_is_reported
     scopes = rg.batches([PROD], ["mg-prod"])
     run = await run_pipeline(tenant, tmp_path, sweep_info("sweep-both", [PROD], ["mg-prod"]), scopes)
     ids = [e["resourceId"].lower() for e in run.report["entries"]]
-    assert len(ids) == len(set(ids)) == 21
+    assert len(ids) == len(set(ids)) == 27
 
 
 # -- paging ---------------------------------------------------------------------------------------
@@ -530,3 +602,38 @@ async def test_two_thousand_five_hundred_accounts_page_in_three_and_are_all_clas
     assert run.report["summary"]["bySubscription"] == [
         {"subscriptionId": subscription, "displayName": "Bulk 1", "counts": {"unprotected": 2500}}
     ]
+
+
+async def test_an_account_of_two_thousand_and_one_shares_is_listed_in_three_pages(tmp_path: Path) -> None:
+    app = create_app(fast_config())
+    batch = StorageAccountBatch(subscriptions=1, per_subscription=2)  # no shares, no share rule
+    (subscription,) = load_storage_accounts(app.cloud, batch).subscriptions
+    many = StorageAccountBatch(1, 1, resource_group="rg-files", name_prefix="sf", shares_per_account=2001)
+    load_storage_accounts(app.cloud, many)
+    vault = f"/subscriptions/{subscription}/resourceGroups/rg-backup/providers/{rs.VAULT_TYPE}/rsv"
+    rules = Rules.from_document(
+        {
+            "version": 1,
+            "rules": [
+                {
+                    "name": "files",
+                    "match": {"resourceTypes": [SHARE_TYPE], "resourceGroups": ["rg-files"]},
+                    "vault": {"id": vault, "location": "westeurope"},
+                    "policy": "DefaultFileSharePolicy",
+                }
+            ],
+        }
+    )
+    sweep = sweep_info("sweep-shares", [subscription], [])
+    run = await run_pipeline(app, tmp_path, sweep, rg.batches([subscription], []), rules)
+    (account_id,) = run.share_accounts  # only the account the share rule can match is listed
+    assert account_id.endswith(
+        "/resourceGroups/rg-files/providers/Microsoft.Storage/storageAccounts/sf0001000000"
+    )
+    staged = [name async for name in run.store.names(pages_prefix("sweep-shares", shares.SHARES))]
+    assert [n.rsplit("/", 1)[-1] for n in staged] == ["000-00000.json", "000-00001.json", "000-00002.json"]
+    entries = [e for e in run.report["entries"] if e["kind"] == "file_share"]
+    assert len(entries) == len({e["resourceId"] for e in entries}) == 2001
+    assert {e["classification"] for e in entries} == {"unprotected"}
+    assert {e["expectedVaultId"] for e in entries} == {vault}
+    assert run.summary.by_kind == {"blob": {"excluded": 3}, "file_share": {"unprotected": 2001}}

@@ -14,7 +14,7 @@ import pytest
 
 from local.azurite import REPO_ROOT, STATE_DIR
 from local.stack import CloudProcess
-from tests.integration.compliance.test_sweep_e2e import EXPECTED, PROD, RULES, SEED
+from tests.integration.compliance.test_sweep_e2e import EXPECTED, PROD, RULES, SEED, share
 
 pytestmark = pytest.mark.integration
 
@@ -43,9 +43,10 @@ def test_the_workstation_sweep_writes_the_report_and_the_page(cloud: CloudProces
     assert report["sweep"]["trigger"] == "workstation" and report["sweep"]["remediation"] == "off"
     got = {e["resourceId"].lower(): e["classification"] for e in report["entries"]}
     expected = {k.lower(): v for k, v in EXPECTED.items() if f"/subscriptions/{PROD}/" in k}
+    expected[share("hr").lower()] = "stopped"  # the seed's share (the end-to-end test deletes it first)
     assert got == expected  # mg-prod holds the production subscription only
     page = (tmp_path / "report.html").read_text()
-    assert "stunprotected1" in page
+    assert "stunprotected1" in page and 'data-kind="file_share"' in page
     assert (tmp_path / "report.csv").read_text().startswith("resourceId,classification")
     assert not (tmp_path / "sweeps").exists()  # staged pages are cleaned up
 

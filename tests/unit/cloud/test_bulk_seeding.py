@@ -68,3 +68,31 @@ async def test_python_batches_side_by_side_and_bad_prefixes() -> None:
     async with client(app) as c:
         bad = await c.post("/_admin/bulk/storageAccounts", json={"namePrefix": "Bad-Prefix"})
     assert bad.status_code == 400 and "namePrefix" in bad.json()["error"]["message"]
+
+
+async def test_bulk_file_shares_are_listed_through_arm_and_not_indexed_by_resource_graph() -> None:
+    app = create_app(fast_config())
+    async with client(app) as c:
+        loaded = await c.post(
+            "/_admin/bulk/storageAccounts",
+            json={"subscriptions": 1, "accountsPerSubscription": 2, "sharesPerAccount": 3},
+        )
+        account = (
+            f"/subscriptions/{bulk_subscription_id(1)}/resourceGroups/rg-bulk/providers/"
+            "Microsoft.Storage/storageAccounts/st0001000001"
+        )
+        listed = await c.get(f"{account}/fileServices/default/shares?api-version=2023-05-01")
+        one = await c.get(f"{account}/fileServices/default/shares/share2?api-version=2023-05-01")
+        indexed = await c.post(
+            GRAPH,
+            json={
+                "query": "Resources | where type =~ 'microsoft.storage/storageaccounts/fileservices/shares'"
+            },
+        )
+    assert loaded.status_code == 200 and loaded.json()["created"] == 2
+    shares = listed.json()["value"]
+    assert [s["name"] for s in shares] == ["share0", "share1", "share2"]
+    assert shares[0]["id"] == f"{account}/fileServices/default/shares/share0"
+    assert shares[0]["properties"]["enabledProtocols"] == "SMB"
+    assert one.status_code == 200 and one.json()["name"] == "share2"
+    assert indexed.status_code == 200 and indexed.json()["data"] == []  # in no Resource Graph table

@@ -162,6 +162,8 @@ async def test_recovery_services_items_and_jobs() -> None:
         "AzureFileShare;finance": ("Protected", "Passed", "Completed"),
         "AzureFileShare;hr": ("ProtectionStopped", "Passed", "Completed"),
         "AzureFileShare;legal": ("ProtectionError", "ActionRequired", "Failed"),
+        "AzureFileShare;projects": ("Protected", "Passed", "Completed"),
+        "AzureFileShare;archive": ("Protected", "Passed", "Completed"),  # its share is gone (an orphan)
     }
     assert {i["source"] for i in items} == {f"{DATA}/providers/Microsoft.Storage/storageAccounts/stfiles"}
     assert by_name["AzureFileShare;hr"]["policy"] == "files-legacy"

@@ -126,6 +126,7 @@ def arm_id(sub: str, name: str, kind: str = "blob", rg: str = "rg-app") -> str:
         "blob": "Microsoft.Storage/storageAccounts",
         "postgresql": "Microsoft.DBforPostgreSQL/servers",
         "postgresql_flexible": "Microsoft.DBforPostgreSQL/flexibleServers",
+        "file_share": "Microsoft.Storage/storageAccounts/stfiles/fileServices/default/shares",
     }[kind]
     return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/{provider}/{name}"
 
