@@ -10,6 +10,7 @@ from local.stack import LocalStack
 from tests.integration.restore.restore_stack import ACCOUNT, RestoreApi, point_in_range
 
 DP_API = "2025-09-01"
+JOB_OUTLASTING_THE_BURST = 6 * 3600  # emulated seconds: 6 s of real time at the restore stack's time factor
 
 
 def _restore_jobs(stack: LocalStack, backup_instance_id: str) -> list[str]:
@@ -40,8 +41,14 @@ def test_identical_restore_requests_at_once_start_exactly_one_job(
     instance = api.points(ACCOUNT)["backupInstanceId"]
     before = _restore_jobs(restore_stack, instance)
     body = _body(api, "race-10")
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        answers = list(pool.map(lambda _: api.post(body), range(10)))
+    # The winner's job must outlast the burst: at the default 6 s (2 ms real) it ended, and freed the lock,
+    # before a loaded machine had answered all ten, and a late one rightly started a second restore.
+    restore_stack.admin("PUT", "/_admin/config", {"durations": {"restore_job": JOB_OUTLASTING_THE_BURST}})
+    try:
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            answers = list(pool.map(lambda _: api.post(body), range(10)))
+    finally:
+        restore_stack.admin("PUT", "/_admin/config", {"durations": {"restore_job": 6}})
     statuses = sorted(a.status_code for a in answers)
     assert statuses.count(202) == 1 and statuses.count(409) == 9, [a.text[:200] for a in answers]
     winner = next(a for a in answers if a.status_code == 202).json()["id"]
