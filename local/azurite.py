@@ -62,9 +62,22 @@ def expand_connection_string(value: str) -> str:
     return value
 
 
+def connection_parts(conn_str: str) -> dict[str, str]:
+    """The ``Key=value`` settings of a storage connection string (``UseDevelopmentStorage`` expanded)."""
+    return dict(p.split("=", 1) for p in expand_connection_string(conn_str).split(";") if "=" in p)
+
+
 def endpoints(conn_str: str) -> dict[str, str]:
-    parts = dict(p.split("=", 1) for p in expand_connection_string(conn_str).split(";") if "=" in p)
-    return {k: v for k, v in parts.items() if k.endswith("Endpoint")}
+    return {k: v for k, v in connection_parts(conn_str).items() if k.endswith("Endpoint")}
+
+
+def table_endpoint(parts: dict[str, str]) -> str:
+    """The Table service endpoint a connection string names, or Azure's for its account."""
+    if "TableEndpoint" in parts:
+        return parts["TableEndpoint"]
+    protocol = parts.get("DefaultEndpointsProtocol", "https")
+    suffix = parts.get("EndpointSuffix", "core.windows.net")
+    return f"{protocol}://{parts['AccountName']}.table.{suffix}"
 
 
 def is_reachable(conn_str: str, timeout: float = 0.5) -> bool:

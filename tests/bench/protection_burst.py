@@ -41,12 +41,12 @@ def _body() -> dict[str, Any]:
 class Creator:
     """Creates accounts as a user's deployment would: under its own principal (ARM's buckets are per
     principal; the app's managed identity is another), through one connection pool, retrying its own 429s
-    after the scaled Retry-After."""
+    after their Retry-After (real seconds: the emulator's buckets refill in real time, not emulated time)."""
 
     PRINCIPAL = "bench-deployment"
 
-    def __init__(self, stack: LocalStack, factor: float) -> None:
-        self.stack, self.factor = stack, factor
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
         self.calls = 0
         self.throttled = 0
         self.created: list[float] = []  # monotonic time each create was answered
@@ -68,7 +68,7 @@ class Creator:
                 continue
             if response.status_code == 429:
                 self.throttled += 1
-                time.sleep(float(response.headers.get("Retry-After", "5")) / self.factor)
+                time.sleep(float(response.headers.get("Retry-After", "5")))
                 continue
             response.raise_for_status()
             self.created.append(time.monotonic())
@@ -121,7 +121,7 @@ def burst(
         seeds.account_id(seeds.subscription_id(i % subscriptions + 1), f"stburst{i}")
         for i in range(resources)
     ]
-    creator = Creator(stack, factor)
+    creator = Creator(stack)
     with work.Phase(stack, "protection") as phase:
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=16) as pool:
@@ -217,7 +217,7 @@ def latency(stack: LocalStack, samples: int, subscriptions: int, factor: float, 
     for i in range(samples):
         rid = seeds.account_id(seeds.subscription_id(i % subscriptions + 1), f"stlatency{i}")
         started = time.monotonic()
-        creator = Creator(stack, factor)
+        creator = Creator(stack)
         creator.put(rid)
         creator.close()
         arrived, _, since = _wait_protected(stack, {rid.lower()}, since, 60.0)

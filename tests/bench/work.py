@@ -1,7 +1,7 @@
 """Work counters of one phase of a benchmark on the local stack, as counts (not times): ARM calls and 429s
 (the emulator's ``/_admin/counters``), trigger invocations, orchestrator episodes, activity executions and
 storage transactions (the host's ``/admin/host/stats``), and per orchestration instance its history events,
-episodes, activities and timers (read from the task hub's instance blobs in Azurite after the phase).
+episodes, activities and timers (read from the task hub's instance table in Azurite after the phase).
 
     with Phase(stack, "protection") as phase:
         ...  # drive the work
@@ -10,6 +10,7 @@ episodes, activities and timers (read from the task hub's instance blobs in Azur
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import statistics
@@ -19,9 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from azure.storage.blob import BlobServiceClient
 
+from local.azurite import REPO_ROOT
 from local.durable.history import EventType
+from local.durable.state import InstanceState
+from local.durable.store import DurableStore
 from local.stack import LocalStack
 from tests.bench.sweep_scale import cpu_seconds, processes
 
@@ -71,31 +74,43 @@ class InstanceWork:
     sub_orchestrations: int = 0
 
 
+def app_hub_name() -> str:
+    """The task hub ``host.json`` names (the one the stack's host runs)."""
+    host_json = json.loads((REPO_ROOT / "host.json").read_text())
+    return str(host_json["extensions"]["durableTask"]["hubName"])
+
+
+async def _states(connection_string: str, hub: str, wanted: set[str] | None) -> list[InstanceState]:
+    store = DurableStore(connection_string, hub)
+    try:
+        ids = [s.instance_id async for s in store.list_summaries() if wanted is None or s.name in wanted]
+        limit = asyncio.Semaphore(16)
+
+        async def load(instance_id: str) -> InstanceState | None:
+            async with limit:
+                loaded = await store.load(instance_id)
+            return loaded[0] if loaded else None
+
+        return [s for s in await asyncio.gather(*(load(i) for i in ids)) if s is not None]
+    finally:
+        await store.close()
+
+
 def instances(connection_string: str, names: Iterable[str] | None = None) -> list[InstanceWork]:
-    """Every instance blob of every task hub in the account (optionally only these orchestrator names)."""
+    """Every instance of the app's task hub (optionally only these orchestrator names)."""
     wanted = set(names) if names is not None else None
     found: list[InstanceWork] = []
-    with BlobServiceClient.from_connection_string(connection_string) as service:
-        for container in service.list_containers():
-            if not container.name.endswith("-instances"):
-                continue
-            client = service.get_container_client(container.name)
-            for item in client.list_blobs(include=["metadata"]):
-                if wanted is not None and (item.metadata or {}).get("name") not in wanted:
-                    continue
-                data = json.loads(client.download_blob(item.name).readall())
-                work = InstanceWork(
-                    data["name"], data["status"], len(data.get("history", [])), int(data.get("episodes", 0))
-                )
-                for ev in data.get("history", []):
-                    kind = int(ev["EventType"])
-                    if kind == EventType.TASK_SCHEDULED:
-                        work.activities[str(ev.get("Name"))] += 1
-                    elif kind == EventType.TIMER_CREATED:
-                        work.timers += 1
-                    elif kind == EventType.SUB_ORCHESTRATION_CREATED:
-                        work.sub_orchestrations += 1
-                found.append(work)
+    for state in asyncio.run(_states(connection_string, app_hub_name(), wanted)):
+        work = InstanceWork(state.name, str(state.status), len(state.history), state.episodes)
+        for ev in state.history:
+            kind = int(ev["EventType"])
+            if kind == EventType.TASK_SCHEDULED:
+                work.activities[str(ev.get("Name"))] += 1
+            elif kind == EventType.TIMER_CREATED:
+                work.timers += 1
+            elif kind == EventType.SUB_ORCHESTRATION_CREATED:
+                work.sub_orchestrations += 1
+        found.append(work)
     return found
 
 

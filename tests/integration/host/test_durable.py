@@ -195,6 +195,6 @@ def test_stats_count_the_work_of_an_orchestration(durable_host: HostProcess) -> 
     assert 2 <= durable["episodes"] <= 4
     assert durable["finished"] == 1
     hub = durable["taskHubStorage"]
-    assert hub["blob.put"] >= durable["episodes"]  # every episode's state is saved, plus the create
+    assert hub["table.put"] >= durable["episodes"]  # every episode's state is saved, plus the create
     assert hub["queue.get"] >= 1  # the control queues are polled
     assert stats["invocations"]["start"] == 1
