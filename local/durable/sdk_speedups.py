@@ -4,7 +4,9 @@ Every episode replays the whole history, and the SDK builds each ``HistoryEvent`
 with ``dateutil.parser.parse`` (~40 us each): most of an episode's CPU, and the same strings every time.
 :func:`install` puts a memo in front of that one call site (``models.history.HistoryEvent.dt_parse``). The
 parsed values are the ones dateutil returns (datetimes are immutable, so sharing them is safe); only
-repeated parsing goes away.
+repeated parsing goes away. A burst keeps more timestamps alive than the memo holds (2,000 instances of 44
+events each), so a miss on the engine's own format (``2026-12-01T23:20:16.1290000Z``) is built directly, as
+dateutil builds it (fraction truncated to microseconds, ``tzutc()``): 1.5 us instead of 51 us.
 
 Each episode also builds a ``TaskOrchestrationExecutor``, whose constructor defines a ``namedtuple`` class
 (``SetTaskValuePayload``) anew: 2 % of the host's CPU in a protection burst's profile. The memo in front of
@@ -17,15 +19,30 @@ from __future__ import annotations
 import collections
 import functools
 import importlib
+import re
 from datetime import datetime
 from types import ModuleType
 from typing import Any
 
 from dateutil.parser import parse as dateutil_parse
+from dateutil.tz import tzutc
 
 MEMO_SIZE = 1 << 16
+_ENGINE_TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,7}))?Z")
+_UTC = tzutc()
 
-_cached = functools.lru_cache(maxsize=MEMO_SIZE)(dateutil_parse)
+
+def parse_time(value: str) -> datetime:
+    """``dateutil.parser.parse(value)``, built directly when ``value`` is in the engine's own format."""
+    match = _ENGINE_TIME.fullmatch(value)
+    if match is None:
+        return dateutil_parse(value)
+    year, month, day, hour, minute, second, fraction = match.groups()
+    micros = int((fraction or "0").ljust(6, "0")[:6])
+    return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micros, _UTC)
+
+
+_cached = functools.lru_cache(maxsize=MEMO_SIZE)(parse_time)
 _namedtuple_classes = functools.lru_cache(maxsize=64)(collections.namedtuple)
 
 
