@@ -213,14 +213,15 @@ class DurableStore:
         return deleted
 
     async def list_summaries(self, prefix: str | None = None) -> AsyncIterator[InstanceSummary]:
-        odata_filter = ""
-        if prefix:
-            low = partition_key(prefix)
-            high = low[:-1] + chr(ord(low[-1]) + 1)
-            odata_filter = f"PartitionKey ge '{_quoted(low)}' and PartitionKey lt '{_quoted(high)}'"
+        # keys sort as the ids' escapes do, so the prefix's key bounds them from below; no upper bound is
+        # built from it (its last character may be U+FFFF, or one below a surrogate): the rest is skipped here
+        low = partition_key(prefix) if prefix else ""
+        odata_filter = f"PartitionKey ge '{_quoted(low)}'" if low else ""
         async for page in self.instances.query(SUMMARY, odata_filter):
             self.transactions["table.query"] += 1
             for entity in page:
+                if not entity["PartitionKey"].startswith(low):
+                    continue
                 yield InstanceSummary(
                     instance_id_of(entity["PartitionKey"]),
                     entity.get("Name", ""),
