@@ -83,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
                     return 1
     medians = {
         name: {
-            "cpu_ms_per_unit": statistics.median(1000 * r["cpu"] / r["units"] for r in runs if r["units"]),
+            "cpu_ms_per_unit": statistics.median(
+                1000 * r["cpu"] / r["units"] if r["units"] else 0.0 for r in runs
+            ),
             "cpu": statistics.median(r["cpu"] for r in runs),
             "wall": statistics.median(r["wall"] for r in runs),
             "last": statistics.median(r["last"] for r in runs),
@@ -93,9 +95,14 @@ def main(argv: list[str] | None = None) -> int:
     base, current = medians["baseline"], medians["current"]
     print(
         f"{module} {' '.join(bench_args)}: baseline {args.baseline} vs current, {args.rounds} rounds "
-        f"interleaved; medians: CPU per unit {base['cpu_ms_per_unit']:.2f} ms -> "
-        f"{current['cpu_ms_per_unit']:.2f} ms ({base['cpu_ms_per_unit'] / current['cpu_ms_per_unit']:.2f}x), "
-        f"CPU per run {base['cpu']:.1f}s -> {current['cpu']:.1f}s ({base['cpu'] / current['cpu']:.2f}x), "
+        f"interleaved; medians: "
+        + (
+            f"CPU per unit {base['cpu_ms_per_unit']:.2f} ms -> {current['cpu_ms_per_unit']:.2f} ms "
+            f"({base['cpu_ms_per_unit'] / current['cpu_ms_per_unit']:.2f}x), "
+            if base["cpu_ms_per_unit"] and current["cpu_ms_per_unit"]
+            else ""
+        )
+        + f"CPU per run {base['cpu']:.1f}s -> {current['cpu']:.1f}s ({base['cpu'] / current['cpu']:.2f}x), "
         f"wall {base['wall']:.1f}s -> {current['wall']:.1f}s"
         + (f", last outcome {base['last']:.1f}s -> {current['last']:.1f}s" if base["last"] else "")
     )
