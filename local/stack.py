@@ -52,6 +52,9 @@ class StackConfig:
     cloud_config: dict[str, Any] = field(default_factory=dict)  # PUT /_admin/config after start
     host_env: dict[str, str] = field(default_factory=dict)  # extra app settings
     max_events_per_batch: int = 1
+    # local hosts sharing the task hub, as the instances of a scaled-out app (LOCAL_DURABLE_WORKER k/n);
+    # the Event Grid subscriptions are spread over them, the trigger queue is drained by all of them
+    hosts: int = 1
 
 
 class CloudProcess:
@@ -123,7 +126,8 @@ class LocalStack:
         self.config = config
         self.azurite: azurite.AzuriteProcess | None = None
         self.cloud: CloudProcess | None = None
-        self.host: HostProcess | None = None
+        self.host: HostProcess | None = None  # the first of ``hosts`` (the one callers talk to)
+        self.hosts: list[HostProcess] = []
         self._http: httpx.Client | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------------
@@ -141,14 +145,19 @@ class LocalStack:
             self.cloud.wait_ready()
             if cfg.cloud_config:
                 self.admin("PUT", "/_admin/config", cfg.cloud_config)
-            self.host = HostProcess(
-                REPO_ROOT,
-                env=self.host_settings(),
-                time_factor=cfg.time_factor,
-                log_path=STATE_DIR / "logs" / f"{cfg.name}-host-{os.getpid()}.log",
-            )
-            for subscription in seeded_subscriptions(cfg.seed):
-                self.subscribe(subscription)
+            for index in range(cfg.hosts):
+                suffix = f"-{index}" if cfg.hosts > 1 else ""
+                self.hosts.append(
+                    HostProcess(
+                        REPO_ROOT,
+                        env=self.host_settings(index),
+                        time_factor=cfg.time_factor,
+                        log_path=STATE_DIR / "logs" / f"{cfg.name}-host{suffix}-{os.getpid()}.log",
+                    )
+                )
+            self.host = self.hosts[0]
+            for index, subscription in enumerate(seeded_subscriptions(cfg.seed)):
+                self.subscribe(subscription, self.hosts[index % len(self.hosts)])
         except BaseException:
             self.stop()
             raise
@@ -166,7 +175,7 @@ class LocalStack:
         if self._http is not None:
             self._http.close()
             self._http = None
-        for part in (self.host, self.cloud, self.azurite):
+        for part in (*self.hosts, self.cloud, self.azurite):
             if part is not None:
                 part.stop()
         if self.azurite is not None:
@@ -189,9 +198,9 @@ class LocalStack:
             old.kill()
         else:
             old.stop()
-        self.host = HostProcess(
+        self.host = self.hosts[0] = HostProcess(
             REPO_ROOT,
-            env=self.host_settings(),
+            env=self.host_settings(0),
             port=old.port,
             time_factor=self.config.time_factor,
             log_path=old.log_path,
@@ -208,9 +217,11 @@ class LocalStack:
     def topic_endpoint(self) -> str:
         return f"{self.cloud_url}/eventgrid/topics/{TOPIC}/api/events"
 
-    def host_settings(self) -> dict[str, str]:
+    def host_settings(self, index: int = 0) -> dict[str, str]:
+        """The app settings of host ``index`` (of ``hosts``)."""
         assert self.azurite is not None
         cfg = self.config
+        worker = {"LOCAL_DURABLE_WORKER": f"{index}/{cfg.hosts}"} if cfg.hosts > 1 else {}
         return {
             "AzureWebJobsStorage": self.azurite.connection_string,
             "FUNCTIONS_WORKER_RUNTIME": "python",
@@ -221,15 +232,18 @@ class LocalStack:
             "PROTECTION_RULES": str(cfg.rules),
             "PROTECTION_GRANT_ROLES": "true" if cfg.grant_roles else "false",
             "COMPLIANCE_SCHEDULE": "0 0 */6 * * *",
+            **worker,
             **cfg.host_env,
         }
 
-    def subscribe(self, subscription_id: str) -> None:
-        """The emulator's equivalent of a subscription system topic + event subscription to our webhook."""
-        assert self.host is not None
+    def subscribe(self, subscription_id: str, host: HostProcess | None = None) -> None:
+        """The emulator's equivalent of a subscription system topic + event subscription to our webhook
+        (of ``host``, the first host unless told)."""
+        target = host or self.host
+        assert target is not None
         endpoint = (
-            f"{self.host.base_url}/runtime/webhooks/eventgrid?functionName={EVENT_FUNCTION}"
-            f"&code={self.host.eventgrid_key}"
+            f"{target.base_url}/runtime/webhooks/eventgrid?functionName={EVENT_FUNCTION}"
+            f"&code={target.eventgrid_key}"
         )
         self.admin(
             "POST",

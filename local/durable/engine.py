@@ -19,6 +19,7 @@ from local.durable.binding import client_binding_json
 from local.durable.clock import Clock, ScaledClock
 from local.durable.errors import (
     ConcurrencyConflict,
+    DurableError,
     InstanceExists,
     InstanceFinished,
     InstanceNotFound,
@@ -59,7 +60,10 @@ class DurableEngine:
         system_key: str | None = None,
         max_concurrent_activities: int = 16,
         max_concurrent_orchestrations: int = 16,
+        worker: tuple[int, int] = (0, 1),
     ) -> None:
+        """``worker`` (k, n): this process is worker k of n sharing the task hub, as the instances of a
+        scaled-out app share it; it runs the instances of the control partitions p with p % n == k."""
         sdk_speedups.install()
         self.app = app
         self.hub_name = hub_name
@@ -67,8 +71,16 @@ class DurableEngine:
         self.system_key = system_key  # what the public routes require; it goes into every management URL
         self.clock: Clock = clock or ScaledClock()
         self.store = DurableStore(storage_connection_string, hub_name)
+        index, count = worker
+        if not 0 <= index < count <= self.store.partitions:
+            raise DurableError(
+                f"worker {index} of {count}: a task hub of {self.store.partitions} control partitions is "
+                f"shared by 1 to {self.store.partitions} workers, numbered from 0"
+            )
+        self.worker = worker
+        owned = frozenset(p for p in range(self.store.partitions) if p % count == index)
         self.orchestrations = OrchestrationWorker(
-            app, self.store, self.clock, max_concurrent_orchestrations, max_concurrent_activities
+            app, self.store, self.clock, max_concurrent_orchestrations, max_concurrent_activities, owned
         )
         self.activities = self.orchestrations.activities
         self.rpc = LocalRpcListener(self.routes(public_origin=self.base_url))
@@ -89,11 +101,16 @@ class DurableEngine:
                 poll_control_queue(self.orchestrations, self.store, queue), name=f"durable-control-{i}"
             )
             for i, queue in enumerate(self.store.control_queues)
+            if i in self.orchestrations.owned
         ]
         await self.rpc.start()
         log.info(
-            "durable engine started for hub %s (%d control partitions, %d instances resumed, RPC at %s)",
+            "durable engine started for hub %s (worker %d of %d, control partitions %s of %d, %d instances "
+            "resumed, RPC at %s)",
             self.hub_name,
+            self.worker[0],
+            self.worker[1],
+            sorted(self.orchestrations.owned),
             self.store.partitions,
             resumed,
             self.rpc.base_url,
@@ -101,7 +118,11 @@ class DurableEngine:
 
     async def _recover(self) -> int:
         """Re-dispatch what every unfinished instance's saved history says is still outstanding."""
-        ids = [s.instance_id async for s in self.store.list_summaries() if s.status in ACTIVE]
+        ids = [
+            s.instance_id
+            async for s in self.store.list_summaries()
+            if s.status in ACTIVE and self.orchestrations.owns(s.instance_id)
+        ]
         limit = asyncio.Semaphore(16)
 
         async def resume(instance_id: str) -> None:
@@ -215,10 +236,14 @@ class DurableEngine:
 
     async def _send(self, message: ControlMessage) -> None:
         """Enqueue durably (hidden), then deliver in memory; the queue copy is deleted once it is applied.
+        An instance another worker runs gets it on its control queue, visible at once.
 
         After a crash the hidden copy reappears and the control-queue poller delivers it.
         """
         queue = self.store.control_queue_for(message.instance_id)
+        if not self.orchestrations.owns(message.instance_id):  # its worker's poller takes it from there
+            await self.store.send(queue, message.encode())
+            return
         sent = await self.store.send(queue, message.encode(), CLIENT_MESSAGE_HIDDEN_SECONDS)
         self.orchestrations.deliver(message, (queue, sent))
 

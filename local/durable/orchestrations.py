@@ -48,6 +48,7 @@ MAX_DEFERRALS = 60  # a queue message deferred this often (by dequeue count) is 
 MAX_MEMORY_DEFERRALS = 20  # an in-memory message deferred this often is dropped
 DEFER_SECONDS = 0.5
 CONFLICT_RETRIES = 3
+FORWARD_ATTEMPTS = 3
 INLINE_HISTORY_EVENTS = 150  # replays of shorter histories (~2-4 ms) run on the event loop
 
 
@@ -71,10 +72,13 @@ class OrchestrationWorker:
         clock: Clock,
         max_concurrent: int,
         max_concurrent_activities: int,
+        owned: frozenset[int] | None = None,
     ) -> None:
         self.app = app
         self.store = store
         self.clock = clock
+        # the control partitions whose instances this process runs (all of them unless told)
+        self.owned = frozenset(range(store.partitions)) if owned is None else owned
         self.activities = ActivityWorker(app, clock, max_concurrent_activities, self.deliver)
         self._semaphore = asyncio.Semaphore(max_concurrent)
         self._executor = ThreadPoolExecutor(
@@ -97,8 +101,16 @@ class OrchestrationWorker:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     # ---- entry points ----
+    def owns(self, instance_id: str) -> bool:
+        """Whether this process runs the instance (its control partition is one of ours)."""
+        return self.store.partition_of(instance_id) in self.owned
+
     def deliver(self, message: ControlMessage, ack: tuple[QueueClient, QueueMessage] | None = None) -> None:
-        """Queue ``message`` for its instance (``ack``: delete that queue message once it is persisted)."""
+        """Queue ``message`` for its instance (``ack``: delete that queue message once it is persisted); an
+        instance another process runs gets it through its control queue."""
+        if ack is None and not self.owns(message.instance_id):
+            self.spawn(self._forward(message, 0.0))
+            return
         self._enqueue(Delivery(message, ack))
 
     def deliver_at(
@@ -109,8 +121,10 @@ class OrchestrationWorker:
         delay = self.clock.seconds_until(parse_time(message.fire_at))
         if delay <= 0:
             self.deliver(message, ack)
-            return
-        self._later(Delivery(message, ack), delay)
+        elif ack is None and not self.owns(message.instance_id):
+            self.spawn(self._forward(message, delay))
+        else:
+            self._later(Delivery(message, ack), delay)
 
     def dispatch(self, outgoing: list[Outgoing]) -> None:
         """Hand persisted outgoing messages to the workers (activities, timers, inboxes, child starts)."""
@@ -129,7 +143,7 @@ class OrchestrationWorker:
         self._cache.pop(instance_id, None)
 
     def remember_state(self, state: InstanceState, etag: str) -> None:
-        if not state.is_terminal:
+        if not state.is_terminal and self.owns(state.instance_id):
             self._cache[state.instance_id] = (state, etag)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
@@ -142,6 +156,19 @@ class OrchestrationWorker:
         return len(self._draining)
 
     # ---- internals ----
+    async def _forward(self, message: ControlMessage, delay: float) -> None:
+        """Put ``message`` on its instance's control queue, for the process that runs it."""
+        queue = self.store.control_queue_for(message.instance_id)
+        for attempt in range(1, FORWARD_ATTEMPTS + 1):
+            try:
+                await self.store.send(queue, message.encode(), delay)
+                return
+            except Exception:
+                log.warning("forwarding message %s (attempt %d) failed", message.id, attempt, exc_info=True)
+                await asyncio.sleep(DEFER_SECONDS * attempt)
+        # the saved states still imply it: its instance's owner re-derives it when it next starts
+        log.error("could not forward message %s to instance %s", message.id, message.instance_id)
+
     def _enqueue(self, delivery: Delivery) -> None:
         instance_id = delivery.message.instance_id
         self._inbox.setdefault(instance_id, []).append(delivery)

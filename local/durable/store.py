@@ -244,8 +244,11 @@ class DurableStore:
         await self.engine_container.upload_blob(CLOCK_BLOB, json.dumps(anchor.to_json()), overwrite=True)
 
     # ---- queues ----
+    def partition_of(self, instance_id: str) -> int:
+        return zlib.crc32(instance_id.encode()) % self.partitions
+
     def control_queue_for(self, instance_id: str) -> QueueClient:
-        return self.control_queues[zlib.crc32(instance_id.encode()) % self.partitions]
+        return self.control_queues[self.partition_of(instance_id)]
 
     async def send(self, queue: QueueClient, text: str, delay_seconds: float = 0.0) -> QueueMessage:
         """Enqueue ``text``, invisible for ``delay_seconds``; the result carries the id and pop receipt."""

@@ -62,6 +62,7 @@ class Host:
         self.eventgrid = EventGridWebhook(app, settings, self.dispatcher)
         self.queue_options = QueueOptions.from_host_json(app.host_json)
         self.lease_seconds = lease_seconds
+        self.worker = settings.durable_worker
         self.schedules = {
             spec.name: Schedule(settings.resolve(str(spec.trigger.get("schedule", ""))))
             for spec in app.by_trigger("timerTrigger")
@@ -73,19 +74,23 @@ class Host:
 
     def _create_engine(self, time_factor: float | None) -> Any:
         try:
-            from local.durable import DurableEngine, ScaledClock
+            from local.durable import DurableEngine, DurableError, ScaledClock
         except ImportError as exc:
             raise StartupError(
                 f"the app uses Durable Functions but local.durable is unavailable: {exc}"
             ) from exc
-        engine = DurableEngine(
-            self.app,
-            storage_connection_string=self.settings.storage_connection_string,
-            hub_name=self.settings.hub_name(self.app.host_json),
-            base_url=self.base_url,
-            clock=ScaledClock(time_factor or 1.0),
-            system_key=self.settings.durabletask_key,
-        )
+        try:
+            engine = DurableEngine(
+                self.app,
+                storage_connection_string=self.settings.storage_connection_string,
+                hub_name=self.settings.hub_name(self.app.host_json),
+                base_url=self.base_url,
+                clock=ScaledClock(time_factor or 1.0),
+                system_key=self.settings.durabletask_key,
+                worker=self.worker,
+            )
+        except DurableError as exc:
+            raise StartupError(f"the durable engine cannot start: {exc}") from exc
         self.invoker.set_durable_client(engine.client_binding_json)
         self.http.client_json = engine.client_binding_json
         return engine
@@ -110,7 +115,9 @@ class Host:
                 transactions=self.clients.transactions,
             )
             self._spawn(listener.run(), f"queue:{spec.name}")
-        if self.schedules:
+        if self.schedules and self.worker[0] != 0:
+            log.info("timers run on worker 0 of %d; this host is worker %d", self.worker[1], self.worker[0])
+        elif self.schedules:
             host_id = self.settings.get("AzureFunctionsWebHost__hostid") or self.settings.hub_name(
                 self.app.host_json
             )

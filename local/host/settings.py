@@ -94,6 +94,18 @@ class Settings:
 
         return _PERCENT_EXPRESSION.sub(lookup, text)
 
+    @property
+    def durable_worker(self) -> tuple[int, int]:
+        """``LOCAL_DURABLE_WORKER`` = ``k/n``: this host is worker k (from 0) of n local hosts sharing one
+        task hub, as the instances of a scaled-out app share it (default ``0/1``: the only one). Worker k
+        runs the orchestrations of the control partitions p with p % n == k, and worker 0 runs the timers
+        (the real host makes a timer a singleton with a storage lock; here the assignment is fixed)."""
+        raw = self.values.get("LOCAL_DURABLE_WORKER") or "0/1"
+        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", raw)
+        if match is None or not int(match.group(1)) < int(match.group(2)):
+            raise SettingsError(f"setting 'LOCAL_DURABLE_WORKER' must be k/n with 0 <= k < n, not {raw!r}")
+        return int(match.group(1)), int(match.group(2))
+
     def hub_name(self, host_json: Mapping[str, Any]) -> str:
         configured = host_json.get("extensions", {}).get("durableTask", {}).get("hubName")
         if configured:

@@ -141,6 +141,7 @@ def burst(
         "resources": resources,
         "subscriptions": subscriptions,
         "time_factor": factor,
+        "hosts": len(stack.hosts),
         "created_seconds": round(created, 2),
         "creator_429": creator.throttled,
         "outcomes": len(arrived),
@@ -165,7 +166,7 @@ def burst(
 def print_burst(r: dict[str, Any]) -> None:
     print(
         f"Burst: {r['resources']} accounts across {r['subscriptions']} subscriptions, throttling on, "
-        f"time factor {r['time_factor']:g}"
+        f"time factor {r['time_factor']:g}, {r['hosts']} host(s)"
     )
     print(
         f"  creating them took {r['created_seconds']:.1f}s "
@@ -255,10 +256,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--baseline", type=int, default=50, help="resources for the SDK baseline (0: skip)")
     parser.add_argument("--latency-samples", type=int, default=20)
+    parser.add_argument(
+        "--hosts", type=int, default=1, help="local hosts sharing the task hub (a scaled-out app's instances)"
+    )
     args = parser.parse_args(argv)
 
     seed, rules = seeds.write(STATE_DIR / "bench" / "protection", args.subscriptions)
-    config = StackConfig(seed=seed, rules=rules, time_factor=args.time_factor, throttling=True, name="bench")
+    config = StackConfig(
+        seed=seed, rules=rules, time_factor=args.time_factor, throttling=True, name="bench", hosts=args.hosts
+    )
     with LocalStack(config) as stack:
         since = burst(stack, args.resources, args.subscriptions, args.time_factor, args.timeout)["since"]
         if args.latency_samples:

@@ -318,9 +318,15 @@ def cpu_seconds(pid: int | None) -> float:
 
 
 def processes(stack: LocalStack) -> dict[str, int | None]:
-    """The pids the stack started: the host, the emulator, Azurite (node)."""
-    assert stack.host is not None and stack.cloud is not None and stack.azurite is not None
-    return {"host": stack.host.pid, "emulator": stack.cloud.process.pid, "azurite": stack.azurite.process.pid}
+    """The pids the stack started: the host (``host-0``, ``host-1``, ... when there are several), the
+    emulator, Azurite (node)."""
+    assert stack.hosts and stack.cloud is not None and stack.azurite is not None
+    hosts = (
+        {"host": stack.hosts[0].pid}
+        if len(stack.hosts) == 1
+        else {f"host-{i}": host.pid for i, host in enumerate(stack.hosts)}
+    )
+    return {**hosts, "emulator": stack.cloud.process.pid, "azurite": stack.azurite.process.pid}
 
 
 class Sampler:
