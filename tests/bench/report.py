@@ -31,8 +31,9 @@ from tests.bench import protection_burst, scale_out, svg, work
 from tests.bench import protection_seed as seeds
 
 SCALES: dict[str, dict[str, Any]] = {
-    "default": {"resources": 1000, "subscriptions": 5, "restores": 20, "timeout": 900.0},
-    "large": {"resources": 10000, "subscriptions": 20, "restores": 50, "timeout": 5400.0},
+    # hosts: local hosts sharing the task hub (one per core of this 2-core machine, as scaled-out instances)
+    "default": {"resources": 1000, "subscriptions": 5, "restores": 20, "timeout": 900.0, "hosts": 2},
+    "large": {"resources": 10000, "subscriptions": 20, "restores": 50, "timeout": 5400.0, "hosts": 2},
 }
 TIME_FACTOR = 120.0
 
@@ -185,12 +186,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resources", type=int, help="override the scale's account count")
     parser.add_argument("--subscriptions", type=int, help="override the scale's subscription count")
     parser.add_argument("--restores", type=int, help="override the scale's restore count (0 skips)")
+    parser.add_argument("--hosts", type=int, help="override the scale's local host count")
     parser.add_argument("--no-sweep", action="store_true")
     parser.add_argument("--no-scale-out", action="store_true")
     parser.add_argument("--out", type=Path, default=STATE_DIR / "bench")
     args = parser.parse_args(argv)
     scale = dict(SCALES[args.scale])
-    for key in ("resources", "subscriptions", "restores"):
+    for key in ("resources", "subscriptions", "restores", "hosts"):
         if getattr(args, key) is not None:
             scale[key] = getattr(args, key)
     subs = [seeds.subscription_id(i) for i in range(1, scale["subscriptions"] + 1)]
@@ -201,7 +203,13 @@ def main(argv: list[str] | None = None) -> int:
         "COMPLIANCE_REMEDIATION": "off",
     }
     config = StackConfig(
-        seed=seed, rules=rules, time_factor=TIME_FACTOR, throttling=True, name="bench", host_env=host_env
+        seed=seed,
+        rules=rules,
+        time_factor=TIME_FACTOR,
+        throttling=True,
+        name="bench",
+        host_env=host_env,
+        hosts=scale["hosts"],
     )
     report: dict[str, Any] = {
         "started": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -43,14 +43,20 @@ def monkeypatch_session() -> Any:
 
 @asynccontextmanager
 async def running_engine(
-    app: LoadedApp, connection_string: str, hub: str, clock: Clock | None = None
+    app: LoadedApp,
+    connection_string: str,
+    hub: str,
+    clock: Clock | None = None,
+    worker: tuple[int, int] = (0, 1),
 ) -> AsyncIterator[tuple[DurableEngine, df.DurableOrchestrationClient]]:
+    """``worker`` (k, n): the engine is worker k of n processes sharing the task hub."""
     engine = DurableEngine(
         app,
         storage_connection_string=connection_string,
         hub_name=hub,
         base_url=BASE_URL,
         clock=clock,
+        worker=worker,
     )
     await engine.start()
     try:

@@ -80,3 +80,20 @@ def test_schedules() -> None:
     assert Schedule("0 0 * * * *").typical_interval(start) == 3600
     with pytest.raises(StartupError):
         Schedule("* * * * *")  # five fields: not NCRONTAB
+
+
+def test_durable_worker_default_and_parsing(tmp_path: Path) -> None:
+    assert Settings.load(tmp_path, {}).durable_worker == (0, 1)
+    assert Settings.load(tmp_path, {"LOCAL_DURABLE_WORKER": ""}).durable_worker == (0, 1)
+    assert Settings.load(tmp_path, {"LOCAL_DURABLE_WORKER": "1/2"}).durable_worker == (1, 2)
+    assert Settings.load(tmp_path, {"LOCAL_DURABLE_WORKER": " 3 / 4 "}).durable_worker == (3, 4)
+    write_settings(tmp_path, {"LOCAL_DURABLE_WORKER": "1/3"})
+    assert Settings.load(tmp_path, {}).durable_worker == (1, 3)
+
+
+@pytest.mark.parametrize("raw", ["2/2", "x", "1-2", "-1/2", "3/1", "1/", "/2", "1/2/3"])
+def test_durable_worker_rejects_malformed(tmp_path: Path, raw: str) -> None:
+    settings = Settings.load(tmp_path, {"LOCAL_DURABLE_WORKER": raw})
+    with pytest.raises(SettingsError, match="LOCAL_DURABLE_WORKER") as caught:
+        _ = settings.durable_worker
+    assert repr(raw) in str(caught.value)
