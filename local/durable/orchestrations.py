@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from azure.storage.queue import QueueMessage
-from azure.storage.queue.aio import QueueClient
 
 from local.app_loader import LoadedApp
 from local.durable.activities import ActivityWorker
@@ -37,6 +36,7 @@ from local.durable.recovery import parent_notice
 from local.durable.state import InstanceState, RuntimeStatus
 from local.durable.store import DurableStore
 from local.host.logs import invocation_scope
+from local.lean_queue import LeanQueue
 
 log = logging.getLogger("local.durable")
 
@@ -55,7 +55,7 @@ INLINE_HISTORY_EVENTS = 150  # replays of shorter histories (~2-4 ms) run on the
 @dataclass
 class Delivery:
     message: ControlMessage
-    ack: tuple[QueueClient, QueueMessage] | None = None  # the queue message to delete once persisted
+    ack: tuple[LeanQueue, QueueMessage] | None = None  # the queue message to delete once persisted
     deferrals: int = 0
 
 
@@ -105,7 +105,7 @@ class OrchestrationWorker:
         """Whether this process runs the instance (its control partition is one of ours)."""
         return self.store.partition_of(instance_id) in self.owned
 
-    def deliver(self, message: ControlMessage, ack: tuple[QueueClient, QueueMessage] | None = None) -> None:
+    def deliver(self, message: ControlMessage, ack: tuple[LeanQueue, QueueMessage] | None = None) -> None:
         """Queue ``message`` for its instance (``ack``: delete that queue message once it is persisted); an
         instance another process runs gets it through its control queue."""
         if ack is None and not self.owns(message.instance_id):
@@ -113,9 +113,7 @@ class OrchestrationWorker:
             return
         self._enqueue(Delivery(message, ack))
 
-    def deliver_at(
-        self, message: ControlMessage, ack: tuple[QueueClient, QueueMessage] | None = None
-    ) -> None:
+    def deliver_at(self, message: ControlMessage, ack: tuple[LeanQueue, QueueMessage] | None = None) -> None:
         """Deliver a timer message when its ``fire_at`` is due on the engine clock."""
         assert message.fire_at is not None
         delay = self.clock.seconds_until(parse_time(message.fire_at))
@@ -224,7 +222,7 @@ class OrchestrationWorker:
 
     async def _process_once(self, instance_id: str, batch: list[Delivery]) -> None:
         state, etag = await self._load(instance_id)
-        acknowledged: list[tuple[QueueClient, QueueMessage]] = []
+        acknowledged: list[tuple[LeanQueue, QueueMessage]] = []
         deferred: list[Delivery] = []
         accepted: list[HistoryEvent] = []
         for delivery in batch:
@@ -363,7 +361,7 @@ class OrchestrationWorker:
         self.deliver(out.start)
 
 
-async def poll_control_queue(worker: OrchestrationWorker, store: DurableStore, queue: QueueClient) -> None:
+async def poll_control_queue(worker: OrchestrationWorker, store: DurableStore, queue: LeanQueue) -> None:
     """Feed one control queue's messages into the inboxes.
 
     Clients' messages are normally delivered in memory as they are sent (sent hidden, deleted once applied);

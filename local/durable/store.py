@@ -34,13 +34,13 @@ import orjson
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient
 from azure.storage.queue import QueueMessage
-from azure.storage.queue.aio import QueueClient, QueueServiceClient
 
 from local.azurite import connection_parts, sdk_transport, table_endpoint
 from local.durable.clock import ClockAnchor
 from local.durable.errors import ConcurrencyConflict, DurableError
 from local.durable.state import InstanceState
 from local.durable.tables import LeanTable
+from local.lean_queue import LeanQueue, PopReceiptMismatch, QueueService
 
 MAX_VISIBILITY_SECONDS = 7 * 24 * 3600 - 60  # Azure queues allow at most 7 days
 CLOCK_BLOB = "clock"
@@ -98,15 +98,13 @@ class DurableStore:
         self._blob_service = BlobServiceClient.from_connection_string(
             connection_string, transport=sdk_transport()
         )
-        self._queue_service = QueueServiceClient.from_connection_string(
-            connection_string, transport=sdk_transport()
-        )
+        self._queue_service = QueueService(connection_string)
         table_name = f"{self.prefix}Instances" if self.prefix[0].isalpha() else f"h{self.prefix}Instances"
         self.instances = LeanTable(*_account(connection_string), table_name)
         self.container: ContainerClient = self._blob_service.get_container_client(f"{self.prefix}-instances")
         self.engine_container = self._blob_service.get_container_client(f"{self.prefix}-engine")
         self.control_queues = [
-            self._queue_service.get_queue_client(f"{self.prefix}-control-{i:02d}") for i in range(partitions)
+            self._queue_service.queue(f"{self.prefix}-control-{i:02d}") for i in range(partitions)
         ]
         self.transactions: Counter[str] = Counter()
         # (instance id, ETag) -> the overflow blob that version of the entity names: deleted once replaced
@@ -122,8 +120,6 @@ class DurableStore:
                 await queue.create_queue()
 
     async def close(self) -> None:
-        for queue in self.control_queues:
-            await queue.close()
         await self.container.close()
         await self.engine_container.close()
         await self.instances.close()
@@ -247,30 +243,24 @@ class DurableStore:
     def partition_of(self, instance_id: str) -> int:
         return zlib.crc32(instance_id.encode()) % self.partitions
 
-    def control_queue_for(self, instance_id: str) -> QueueClient:
+    def control_queue_for(self, instance_id: str) -> LeanQueue:
         return self.control_queues[self.partition_of(instance_id)]
 
-    async def send(self, queue: QueueClient, text: str, delay_seconds: float = 0.0) -> QueueMessage:
+    async def send(self, queue: LeanQueue, text: str, delay_seconds: float = 0.0) -> QueueMessage:
         """Enqueue ``text``, invisible for ``delay_seconds``; the result carries the id and pop receipt."""
         self.transactions["queue.put"] += 1
         visibility = min(MAX_VISIBILITY_SECONDS, math.ceil(delay_seconds)) if delay_seconds > 0 else None
         return await queue.send_message(text, visibility_timeout=visibility, time_to_live=-1)
 
     async def receive(
-        self, queue: QueueClient, max_messages: int, visibility_timeout: int
+        self, queue: LeanQueue, max_messages: int, visibility_timeout: int
     ) -> list[QueueMessage]:
         """One Get Messages request (``max_messages`` is at most 32, what one request returns)."""
         self.transactions["queue.get"] += 1
-        messages: list[QueueMessage] = []
-        pager = queue.receive_messages(
-            messages_per_page=max_messages, visibility_timeout=visibility_timeout, max_messages=max_messages
-        )
-        async for message in pager:
-            messages.append(message)
-        return messages
+        return await queue.receive(max_messages, visibility_timeout)
 
-    async def delete_message(self, queue: QueueClient, message: QueueMessage) -> None:
+    async def delete_message(self, queue: LeanQueue, message: QueueMessage) -> None:
         self.transactions["queue.delete"] += 1
-        # ResourceNotFound: its visibility expired and someone else holds it now; they drop it as a duplicate
-        with contextlib.suppress(ResourceNotFoundError):
-            await queue.delete_message(message)
+        # gone, or its visibility expired and someone else holds it now: they drop it as a duplicate
+        with contextlib.suppress(ResourceNotFoundError, PopReceiptMismatch):
+            await queue.delete_message(message.id, message.pop_receipt)

@@ -25,12 +25,12 @@ from azure.core.exceptions import AzureError, ResourceExistsError
 from azure.functions import meta
 from azure.functions.queue import QueueMessageInConverter
 from azure.storage.queue import QueueMessage as StorageMessage
-from azure.storage.queue.aio import QueueClient
 
 from local.app_loader import FunctionSpec
 from local.host import queues
 from local.host.dispatcher import Dispatcher
 from local.host.timespan import seconds
+from local.lean_queue import LeanQueue
 
 log = logging.getLogger("local.host.queue")
 
@@ -82,8 +82,8 @@ class QueueListener:
     def __init__(
         self,
         spec: FunctionSpec,
-        client: QueueClient,
-        poison: QueueClient,
+        client: LeanQueue,
+        poison: LeanQueue,
         options: QueueOptions,
         dispatcher: Dispatcher,
         *,
@@ -127,11 +127,9 @@ class QueueListener:
     async def _fetch(self) -> int:
         wanted = self.options.batch_size
         self.transactions["queue.get"] += 1
-        pages = self.client.receive_messages(
-            messages_per_page=wanted, visibility_timeout=self.lease_seconds, max_messages=wanted
-        )
+        messages = await self.client.receive(wanted, self.lease_seconds)
         count = 0
-        async for message in pages:
+        for message in messages:
             count += 1
             task = asyncio.create_task(self._process(message))
             self._in_flight.add(task)

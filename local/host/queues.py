@@ -12,10 +12,9 @@ from typing import Any
 
 import azure.functions as func
 from azure.core.exceptions import ResourceExistsError
-from azure.storage.queue.aio import QueueClient, QueueServiceClient
 
-from local.azurite import sdk_transport
 from local.host.errors import HostError
+from local.lean_queue import LeanQueue, QueueService
 
 log = logging.getLogger("local.host.queues")
 
@@ -61,18 +60,18 @@ class QueueClients:
     """
 
     def __init__(self) -> None:
-        self._services: dict[str, QueueServiceClient] = {}
+        self._services: dict[str, QueueService] = {}
         self._created: set[tuple[str, str]] = set()
         self.transactions: Counter[str] = Counter()
 
-    def queue(self, connection_string: str, queue_name: str) -> QueueClient:
+    def queue(self, connection_string: str, queue_name: str) -> LeanQueue:
         service = self._services.get(connection_string)
         if service is None:
-            service = QueueServiceClient.from_connection_string(connection_string, transport=sdk_transport())
+            service = QueueService(connection_string)
             self._services[connection_string] = service
-        return service.get_queue_client(queue_name)
+        return service.queue(queue_name)
 
-    async def ensure(self, connection_string: str, queue_name: str) -> QueueClient:
+    async def ensure(self, connection_string: str, queue_name: str) -> LeanQueue:
         client = self.queue(connection_string, queue_name)
         key = (connection_string, queue_name)
         if key not in self._created:
@@ -109,7 +108,7 @@ def output_messages(value: Any) -> list[str | bytes]:
 
 
 async def send_output(
-    client: QueueClient, value: Any, encoding: str, transactions: Counter[str] | None = None
+    client: LeanQueue, value: Any, encoding: str, transactions: Counter[str] | None = None
 ) -> int:
     messages = output_messages(value)
     if transactions is not None:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import azure.durable_functions as df
 import pytest
+from azure.storage.queue.aio import QueueClient
 
 from local.app_loader import LoadedApp
 from local.durable import DurableEngine, DurableError
@@ -53,9 +54,11 @@ def owned_id(engine: DurableEngine, prefix: str) -> str:
     return next(i for i in (unique(prefix) for _ in itertools.count()) if engine.orchestrations.owns(i))
 
 
-async def control_queue_length(engine: DurableEngine, instance_id: str) -> int:
-    """Messages on the instance's control queue, hidden ones included."""
-    properties = await engine.store.control_queue_for(instance_id).get_queue_properties()
+async def control_queue_length(connection_string: str, engine: DurableEngine, instance_id: str) -> int:
+    """Messages on the instance's control queue, hidden ones included (read with the SDK's own client)."""
+    name = engine.store.control_queue_for(instance_id).queue_name
+    async with QueueClient.from_connection_string(connection_string, name) as queue:
+        properties = await queue.get_queue_properties()
     return int(properties.approximate_message_count or 0)
 
 
@@ -155,11 +158,13 @@ async def test_raise_event_and_terminate_through_the_other_worker(
         assert set(ran1) == {approved, stopped}
         # the forwarded start, event and termination were taken off worker 1's control queues
         for instance_id in (approved, stopped):
-            await eventually(functools.partial(_queue_empty, w1, instance_id), timeout=TIMEOUT)
+            await eventually(
+                functools.partial(_queue_empty, azurite_connection_string, w1, instance_id), timeout=TIMEOUT
+            )
 
 
-async def _queue_empty(engine: DurableEngine, instance_id: str) -> bool:
-    return await control_queue_length(engine, instance_id) == 0
+async def _queue_empty(connection_string: str, engine: DurableEngine, instance_id: str) -> bool:
+    return await control_queue_length(connection_string, engine, instance_id) == 0
 
 
 @pytest.mark.parametrize("recovery", [True, False], ids=["with-recovery", "queue-only"])
@@ -178,7 +183,7 @@ async def test_start_for_an_absent_worker_waits_on_its_control_queue(
         await c0.start_new("chain", instance_id, ["late"])
 
         async def forwarded() -> bool:
-            return await control_queue_length(w0, instance_id) == 1
+            return await control_queue_length(azurite_connection_string, w0, instance_id) == 1
 
         await eventually(forwarded, timeout=TIMEOUT)
         status = await c0.get_status(instance_id)
@@ -200,7 +205,7 @@ async def test_start_for_an_absent_worker_waits_on_its_control_queue(
             assert w0.orchestrations.episodes == 0
 
             async def consumed() -> bool:
-                return await control_queue_length(w1, instance_id) == 0
+                return await control_queue_length(azurite_connection_string, w1, instance_id) == 0
 
             await eventually(consumed, timeout=TIMEOUT)
 
