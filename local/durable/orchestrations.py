@@ -17,6 +17,7 @@ import asyncio
 import contextvars
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,8 +41,13 @@ from local.lean_queue import LeanQueue
 
 log = logging.getLogger("local.durable")
 
-RECEIVE_BATCH = 32
+RECEIVE_BATCH = 32  # the extension's controlQueueBatchSize
 VISIBILITY_SECONDS = 60  # a client message stays hidden this long while its instance applies it
+# what the pollers fetch: invisible this long (the extension's controlQueueVisibilityTimeout), and at most
+# this many fetched and not yet done per control queue (its controlQueueBufferThreshold): a worker fetches no
+# faster than it applies, so a fetched message's visibility does not run out while it waits in an inbox
+CONTROL_QUEUE_VISIBILITY_SECONDS = 300
+CONTROL_QUEUE_BUFFER = 256
 MIN_IDLE_SECONDS = 0.05
 MAX_IDLE_SECONDS = 1.0
 MAX_DEFERRALS = 60  # a queue message deferred this often (by dequeue count) is dropped
@@ -89,6 +95,7 @@ class OrchestrationWorker:
         self._cache: dict[str, tuple[InstanceState, str]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._timers: set[asyncio.TimerHandle] = set()
+        self.buffered: Counter[str] = Counter()  # control queue name -> its messages fetched, not yet done
         self.episodes = 0
         self.finished = 0
 
@@ -111,6 +118,8 @@ class OrchestrationWorker:
         if ack is None and not self.owns(message.instance_id):
             self.spawn(self._forward(message, 0.0))
             return
+        if ack is not None:
+            self.buffered[ack[0].queue_name] += 1
         self._enqueue(Delivery(message, ack))
 
     def deliver_at(self, message: ControlMessage, ack: tuple[LeanQueue, QueueMessage] | None = None) -> None:
@@ -122,6 +131,8 @@ class OrchestrationWorker:
         elif ack is None and not self.owns(message.instance_id):
             self.spawn(self._forward(message, delay))
         else:
+            if ack is not None:
+                self.buffered[ack[0].queue_name] += 1
             self._later(Delivery(message, ack), delay)
 
     def dispatch(self, outgoing: list[Outgoing]) -> None:
@@ -193,6 +204,14 @@ class OrchestrationWorker:
             self._draining.discard(instance_id)
 
     async def _process(self, instance_id: str, batch: list[Delivery]) -> None:
+        try:
+            await self._process_batch(instance_id, batch)
+        finally:  # applied and deleted, left on their queue, or back there after a failure: done here
+            for delivery in batch:
+                if delivery.ack is not None:
+                    self.buffered[delivery.ack[0].queue_name] -= 1
+
+    async def _process_batch(self, instance_id: str, batch: list[Delivery]) -> None:
         for attempt in range(1, CONFLICT_RETRIES + 1):
             try:
                 await self._process_once(instance_id, sorted(batch, key=_order))
@@ -369,7 +388,11 @@ async def poll_control_queue(worker: OrchestrationWorker, store: DurableStore, q
     """
     idle = MIN_IDLE_SECONDS
     while True:
-        messages = await store.receive(queue, RECEIVE_BATCH, VISIBILITY_SECONDS)
+        room = CONTROL_QUEUE_BUFFER - worker.buffered[queue.queue_name]
+        if room <= 0:
+            await asyncio.sleep(MIN_IDLE_SECONDS)
+            continue
+        messages = await store.receive(queue, min(RECEIVE_BATCH, room), CONTROL_QUEUE_VISIBILITY_SECONDS)
         if not messages:
             await asyncio.sleep(idle)
             idle = min(MAX_IDLE_SECONDS, idle * 2)
