@@ -55,6 +55,9 @@ class StackConfig:
     # local hosts sharing the task hub, as the instances of a scaled-out app (LOCAL_DURABLE_WORKER k/n);
     # the Event Grid subscriptions are spread over them, the trigger queue is drained by all of them
     hosts: int = 1
+    # the task hub in a storage account (an Azurite) of its own, named by durableTask.storageProvider's
+    # connectionName as the extension allows: the trigger queues' backlog then costs the task hub nothing
+    task_hub_storage: bool = False
 
 
 class CloudProcess:
@@ -109,6 +112,9 @@ class CloudProcess:
                 self.process.wait(timeout=timeout)
 
 
+TASK_HUB_CONNECTION = "DurableTaskStorage"  # the app setting the task hub's own storage is read from
+
+
 def subscription_name(subscription_id: str) -> str:
     """The name of the Event Grid subscription that feeds one Azure subscription's writes to the host."""
     return f"autoprotect-{subscription_id}"
@@ -125,6 +131,7 @@ class LocalStack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.azurite: azurite.AzuriteProcess | None = None
+        self.task_hub_azurite: azurite.AzuriteProcess | None = None
         self.cloud: CloudProcess | None = None
         self.host: HostProcess | None = None  # the first of ``hosts`` (the one callers talk to)
         self.hosts: list[HostProcess] = []
@@ -136,6 +143,10 @@ class LocalStack:
         cfg = self.config
         try:
             self.azurite = azurite.start(f"{cfg.name}-{os.getpid()}", fresh=True, in_memory=True)
+            if cfg.task_hub_storage:
+                self.task_hub_azurite = azurite.start(
+                    f"{cfg.name}-hub-{os.getpid()}", fresh=True, in_memory=True
+                )
             self.cloud = CloudProcess(
                 cfg.seed,
                 cfg.time_factor,
@@ -175,13 +186,14 @@ class LocalStack:
         if self._http is not None:
             self._http.close()
             self._http = None
-        for part in (*self.hosts, self.cloud, self.azurite):
+        for part in (*self.hosts, self.cloud, self.azurite, self.task_hub_azurite):
             if part is not None:
                 part.stop()
-        if self.azurite is not None:
-            import shutil
+        import shutil
 
-            shutil.rmtree(self.azurite.location, ignore_errors=True)
+        for storage in (self.azurite, self.task_hub_azurite):
+            if storage is not None:
+                shutil.rmtree(storage.location, ignore_errors=True)
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -209,6 +221,13 @@ class LocalStack:
     # -- wiring --------------------------------------------------------------------------------------
 
     @property
+    def task_hub_connection_string(self) -> str:
+        """Where the durable task hub lives: its own Azurite when configured, else the app's storage."""
+        storage = self.task_hub_azurite or self.azurite
+        assert storage is not None
+        return storage.connection_string
+
+    @property
     def cloud_url(self) -> str:
         assert self.cloud is not None
         return self.cloud.url
@@ -222,6 +241,16 @@ class LocalStack:
         assert self.azurite is not None
         cfg = self.config
         worker = {"LOCAL_DURABLE_WORKER": f"{index}/{cfg.hosts}"} if cfg.hosts > 1 else {}
+        hub = (
+            {
+                TASK_HUB_CONNECTION: self.task_hub_azurite.connection_string,
+                "AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionName": (
+                    TASK_HUB_CONNECTION
+                ),
+            }
+            if self.task_hub_azurite is not None
+            else {}
+        )
         return {
             "AzureWebJobsStorage": self.azurite.connection_string,
             "FUNCTIONS_WORKER_RUNTIME": "python",
@@ -233,6 +262,7 @@ class LocalStack:
             "PROTECTION_GRANT_ROLES": "true" if cfg.grant_roles else "false",
             "COMPLIANCE_SCHEDULE": "0 0 */6 * * *",
             **worker,
+            **hub,
             **cfg.host_env,
         }
 

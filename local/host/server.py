@@ -82,7 +82,7 @@ class Host:
         try:
             engine = DurableEngine(
                 self.app,
-                storage_connection_string=self.settings.storage_connection_string,
+                storage_connection_string=self.settings.durable_connection_string(self.app.host_json),
                 hub_name=self.settings.hub_name(self.app.host_json),
                 base_url=self.base_url,
                 clock=ScaledClock(time_factor or 1.0),

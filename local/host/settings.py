@@ -106,6 +106,27 @@ class Settings:
             raise SettingsError(f"setting 'LOCAL_DURABLE_WORKER' must be k/n with 0 <= k < n, not {raw!r}")
         return int(match.group(1)), int(match.group(2))
 
+    def host_json_value(self, host_json: Mapping[str, Any], *path: str) -> Any:
+        """A ``host.json`` value, overridden by the app setting ``AzureFunctionsJobHost__<path>`` as the real
+        host lets app settings override it (the path's parts joined by ``__``); None when neither has it."""
+        override = self.values.get("AzureFunctionsJobHost__" + "__".join(path))
+        if override is not None:
+            return override
+        node: Any = host_json
+        for part in path:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        return node
+
+    def durable_connection_string(self, host_json: Mapping[str, Any]) -> str:
+        """The task hub's storage: the connection ``durableTask.storageProvider.connectionName`` names
+        (``connectionStringName`` in older extensions), resolved as the extension resolves it; else
+        AzureWebJobsStorage."""
+        provider = ("extensions", "durableTask", "storageProvider")
+        name = self.host_json_value(host_json, *provider, "connectionName") or self.host_json_value(
+            host_json, *provider, "connectionStringName"
+        )
+        return self.connection_string(str(name) if name else None, "the durable task hub's storage")
+
     def hub_name(self, host_json: Mapping[str, Any]) -> str:
         configured = host_json.get("extensions", {}).get("durableTask", {}).get("hubName")
         if configured:

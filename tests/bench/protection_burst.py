@@ -129,9 +129,8 @@ def burst(
         created = time.monotonic() - started
         creator.close()
         arrived, kinds, since = _wait_protected(stack, {i.lower() for i in ids}, 0, timeout)
-    assert stack.azurite is not None
     per_instance = work.summarise_instances(
-        work.instances(stack.azurite.connection_string, ["protect_datasource"])
+        work.instances(stack.task_hub_connection_string, ["protect_datasource"])
     )
     figures = phase.figures(resources, excluded_calls=creator.calls, excluded_429=creator.throttled)
     times = sorted(t - started for t in arrived.values())
@@ -259,11 +258,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--hosts", type=int, default=1, help="local hosts sharing the task hub (a scaled-out app's instances)"
     )
+    parser.add_argument(
+        "--task-hub-storage", action="store_true", help="the task hub in a storage account of its own"
+    )
     args = parser.parse_args(argv)
 
     seed, rules = seeds.write(STATE_DIR / "bench" / "protection", args.subscriptions)
     config = StackConfig(
-        seed=seed, rules=rules, time_factor=args.time_factor, throttling=True, name="bench", hosts=args.hosts
+        seed=seed,
+        rules=rules,
+        time_factor=args.time_factor,
+        throttling=True,
+        name="bench",
+        hosts=args.hosts,
+        task_hub_storage=args.task_hub_storage,
     )
     with LocalStack(config) as stack:
         since = burst(stack, args.resources, args.subscriptions, args.time_factor, args.timeout)["since"]

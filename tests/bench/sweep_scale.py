@@ -326,7 +326,8 @@ def processes(stack: LocalStack) -> dict[str, int | None]:
         if len(stack.hosts) == 1
         else {f"host-{i}": host.pid for i, host in enumerate(stack.hosts)}
     )
-    return {**hosts, "emulator": stack.cloud.process.pid, "azurite": stack.azurite.process.pid}
+    hub = {"azurite-hub": stack.task_hub_azurite.process.pid} if stack.task_hub_azurite else {}
+    return {**hosts, "emulator": stack.cloud.process.pid, "azurite": stack.azurite.process.pid, **hub}
 
 
 class Sampler:

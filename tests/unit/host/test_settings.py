@@ -97,3 +97,30 @@ def test_durable_worker_rejects_malformed(tmp_path: Path, raw: str) -> None:
     with pytest.raises(SettingsError, match="LOCAL_DURABLE_WORKER") as caught:
         _ = settings.durable_worker
     assert repr(raw) in str(caught.value)
+
+
+def test_the_task_hub_storage_follows_the_storage_providers_connection_name(tmp_path: Path) -> None:
+    values = {"AzureWebJobsStorage": "main", "HubStorage": "hub", "AzureWebJobsOther": "other"}
+    settings = Settings.load(tmp_path, values)
+    named = {"extensions": {"durableTask": {"storageProvider": {"connectionName": "HubStorage"}}}}
+    legacy = {"extensions": {"durableTask": {"storageProvider": {"connectionStringName": "Other"}}}}
+    assert settings.durable_connection_string({}) == "main"
+    assert settings.durable_connection_string({"extensions": {"durableTask": {"hubName": "h"}}}) == "main"
+    assert settings.durable_connection_string(named) == "hub"
+    assert settings.durable_connection_string(legacy) == "other"  # AzureWebJobs<name>, as bindings resolve it
+    with pytest.raises(SettingsError, match="'Missing' is missing"):
+        settings.durable_connection_string(
+            {"extensions": {"durableTask": {"storageProvider": {"connectionName": "Missing"}}}}
+        )
+
+
+def test_an_app_setting_overrides_host_json_as_azure_functions_job_host(tmp_path: Path) -> None:
+    override = "AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionName"
+    settings = Settings.load(
+        tmp_path, {"AzureWebJobsStorage": "main", "HubStorage": "hub", override: "HubStorage"}
+    )
+    named = {"extensions": {"durableTask": {"storageProvider": {"connectionName": "Elsewhere"}}}}
+    assert settings.durable_connection_string({}) == "hub"
+    assert settings.durable_connection_string(named) == "hub"  # the app setting wins over host.json
+    assert settings.host_json_value({"a": {"b": 1}}, "a", "b") == 1
+    assert settings.host_json_value({"a": 1}, "a", "b") is None
