@@ -125,8 +125,8 @@ class LeanQueue:
             async with self.service.session().request(method, url, data=body, headers=headers) as response:
                 answer = await response.read()
                 return response.status, {k.lower(): v for k, v in response.headers.items()}, answer
-        except aiohttp.ClientError as exc:
-            raise ServiceRequestError(f"{method} {self.queue_name}{path}: {exc}") from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:  # aiohttp's timeouts are TimeoutError
+            raise ServiceRequestError(f"{method} {self.queue_name}{path}: {exc!r}") from exc
 
     def _fail(self, status: int, what: str, content: bytes) -> HttpResponseError:
         message = f"{what} on queue {self.queue_name}: HTTP {status} {content[:300].decode(errors='replace')}"

@@ -46,6 +46,12 @@ class InstanceQuery:
     prefix: str | None = None
 
 
+def _report_stopped(task: asyncio.Task[None]) -> None:
+    """A background worker that ends other than by cancellation is an outage: say so in the log."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("durable worker %s stopped: %r", task.get_name(), task.exception())
+
+
 class DurableEngine:
     """The local Durable Functions backend for one app and one task hub."""
 
@@ -103,6 +109,8 @@ class DurableEngine:
             for i, queue in enumerate(self.store.control_queues)
             if i in self.orchestrations.owned
         ]
+        for task in self._tasks:
+            task.add_done_callback(_report_stopped)
         await self.rpc.start()
         log.info(
             "durable engine started for hub %s (worker %d of %d, control partitions %s of %d, %d instances "

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from azure.core.exceptions import AzureError
 from azure.storage.queue import QueueMessage
 
 from local.app_loader import LoadedApp
@@ -392,7 +393,11 @@ async def poll_control_queue(worker: OrchestrationWorker, store: DurableStore, q
         if room <= 0:
             await asyncio.sleep(MIN_IDLE_SECONDS)
             continue
-        messages = await store.receive(queue, min(RECEIVE_BATCH, room), CONTROL_QUEUE_VISIBILITY_SECONDS)
+        try:
+            messages = await store.receive(queue, min(RECEIVE_BATCH, room), CONTROL_QUEUE_VISIBILITY_SECONDS)
+        except AzureError as exc:  # storage busy or away: the poller backs off and goes on, never stops
+            log.warning("polling control queue %s failed: %s", queue.queue_name, exc)
+            messages = []
         if not messages:
             await asyncio.sleep(idle)
             idle = min(MAX_IDLE_SECONDS, idle * 2)
@@ -405,7 +410,10 @@ async def poll_control_queue(worker: OrchestrationWorker, store: DurableStore, q
                 decoded = None
             if not isinstance(decoded, ControlMessage):
                 log.warning("dropping malformed control message %s", message.id)
-                await store.delete_message(queue, message)
+                try:
+                    await store.delete_message(queue, message)
+                except AzureError as exc:  # it comes back after its visibility, and is dropped then
+                    log.warning("deleting malformed control message %s failed: %s", message.id, exc)
             elif decoded.fire_at is not None:
                 worker.deliver_at(decoded, (queue, message))
             else:

@@ -71,3 +71,39 @@ async def test_a_full_buffer_stops_the_poller_and_room_lets_it_go_on(
 
 async def _settled(worker: OrchestrationWorker, queue_name: str) -> bool:
     return worker.buffered[queue_name] == 0
+
+
+async def test_a_poller_outlives_a_storage_error_and_goes_on(
+    durable_app: LoadedApp,
+    store: DurableStore,
+    azurite_connection_string: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    queue = store.control_queues[1]
+    async with QueueClient.from_connection_string(azurite_connection_string, queue.queue_name) as sdk:
+        await sdk.delete_queue()  # the poller's next request fails: the queue is not there
+        worker = OrchestrationWorker(durable_app, store, ScaledClock(), 4, 4)
+        poller = asyncio.create_task(poll_control_queue(worker, store, queue))
+        try:
+            await eventually(lambda: _warned(caplog, queue.queue_name), timeout=10.0)
+            assert not poller.done()
+            await sdk.create_queue()
+            instance_id = next(
+                i for i in (f"back-{n}" for n in itertools.count()) if store.partition_of(i) == 1
+            )
+            raised = event(EventType.EVENT_RAISED, datetime.now(UTC), -1, Name="go", Input=None)
+            await store.send(queue, ControlMessage(instance_id, None, raised).encode())
+
+            async def drained() -> bool:
+                return await visible(azurite_connection_string, queue.queue_name) == 0
+
+            await eventually(drained, timeout=15.0)  # taken (and dropped: no such instance) once it is back
+            assert not poller.done()
+        finally:
+            poller.cancel()
+            await asyncio.gather(poller, return_exceptions=True)
+            worker.close()
+
+
+async def _warned(caplog: pytest.LogCaptureFixture, queue_name: str) -> bool:
+    return any(f"polling control queue {queue_name} failed" in r.getMessage() for r in caplog.records)
