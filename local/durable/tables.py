@@ -27,6 +27,7 @@ import orjson
 from yarl import URL
 
 from local.durable.errors import ConcurrencyConflict, DurableError
+from local.lean_queue import KEEPALIVE_SECONDS
 
 API_VERSION = "2019-02-02"
 JSON = "application/json"
@@ -58,7 +59,8 @@ class LeanTable:
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=64), timeout=aiohttp.ClientTimeout(total=60)
+                connector=aiohttp.TCPConnector(limit=64, keepalive_timeout=KEEPALIVE_SECONDS),
+                timeout=aiohttp.ClientTimeout(total=60),
             )
         return self._session
 
