@@ -38,7 +38,7 @@ SAS_LIFETIME = timedelta(days=30)
 MAX_MESSAGES = 32  # what one Get Messages returns at most
 ATTEMPTS = 3
 RETRY_SECONDS = 0.5
-# an idle pooled connection is dropped before the server's keep-alive (Azurite's, Node's default: 5 s) ends
+# an idle pooled connection is dropped before the server's keep-alive (Azurite's keepAliveTimeout: 5 s) ends
 # it, so a request never goes out on a connection the server is closing
 KEEPALIVE_SECONDS = 4.0
 
