@@ -165,7 +165,7 @@ def headline(report: dict[str, Any]) -> list[str]:
         f"{u['activity_executions']} activity executions, {u['episodes']} episodes, {history} history "
         f"events, {u['task_hub_storage_transactions']} task-hub + {u['trigger_storage_transactions']} "
         "trigger storage transactions",
-        f"  host CPU {b['work']['cpu_seconds'].get('host')}s = "
+        f"  host CPU {work.host_cpu(b['work']['cpu_seconds']):.1f}s = "
         f"{b['work']['host_cpu_ms_per_episode_plus_activity']} ms per episode+activity",
     ]
     if report.get("restore"):
