@@ -16,6 +16,7 @@ import pytest
 
 from local.app_loader import LoadedApp, load_app
 from local.durable import Clock, DurableEngine
+from local.durable.store import DurableStore
 from tests.paths import TEST_APPS
 
 pytestmark = pytest.mark.integration
@@ -39,6 +40,17 @@ def monkeypatch_session() -> Any:
     mp = pytest.MonkeyPatch()
     yield mp
     mp.undo()
+
+
+@pytest.fixture()
+async def store(azurite_connection_string: str) -> AsyncIterator[DurableStore]:
+    """A store on a task hub of its own (a fresh table, containers and queues)."""
+    durable = DurableStore(azurite_connection_string, f"Store{uuid.uuid4().hex[:10]}")
+    await durable.create()
+    try:
+        yield durable
+    finally:
+        await durable.close()
 
 
 @asynccontextmanager

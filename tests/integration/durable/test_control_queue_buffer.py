@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -23,16 +21,6 @@ from tests.integration.durable.conftest import eventually
 
 pytestmark = pytest.mark.integration
 MESSAGES = 20
-
-
-@pytest.fixture()
-async def store(azurite_connection_string: str) -> AsyncIterator[DurableStore]:
-    durable = DurableStore(azurite_connection_string, f"Buffer{uuid.uuid4().hex[:10]}")
-    await durable.create()
-    try:
-        yield durable
-    finally:
-        await durable.close()
 
 
 async def visible(connection_string: str, queue_name: str) -> int:

@@ -8,7 +8,6 @@ import base64
 import random
 import uuid
 import zlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import orjson
@@ -34,17 +33,6 @@ ODD_IDS = [
     "odd\ttab",
     "odd-ünï-名",
 ]
-
-
-@pytest.fixture
-async def store(azurite_connection_string: str) -> AsyncIterator[DurableStore]:
-    """A store on a task hub of its own (a fresh table, container and queues)."""
-    durable = DurableStore(azurite_connection_string, f"TableStore{uuid.uuid4().hex[:10]}")
-    await durable.create()
-    try:
-        yield durable
-    finally:
-        await durable.close()
 
 
 def make_state(
